@@ -1,0 +1,91 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Core targets (JSON, Diagnostics, Model, IR, Compiler, Meta, Runtime) depend on nothing beyond the
+// standard library and Foundation, so they build in seconds and most tests run without NIO.
+var swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+if Context.environment["CI"] != nil {
+    swiftSettings.append(.treatAllWarnings(as: .error))
+}
+
+var products: [Product] = [
+    .executable(name: "tagwire", targets: ["tagwire"]),
+    .library(name: "TagwireJSON", targets: ["TagwireJSON"]),
+    .library(name: "TagwireHashing", targets: ["TagwireHashing"]),
+    .library(name: "TagwireDiagnostics", targets: ["TagwireDiagnostics"]),
+    .library(name: "TagwireModel", targets: ["TagwireModel"]),
+    .library(name: "TagwireIR", targets: ["TagwireIR"]),
+    .library(name: "TagwireCompiler", targets: ["TagwireCompiler"]),
+    .library(name: "TagwireMeta", targets: ["TagwireMeta"]),
+    .library(name: "TagwireRuntime", targets: ["TagwireRuntime"]),
+    .library(name: "TagwireCommands", targets: ["TagwireCommands"]),
+]
+
+var targets: [Target] = [
+    .target(name: "TagwireJSON", swiftSettings: swiftSettings),
+    .target(name: "TagwireHashing", swiftSettings: swiftSettings),
+    .target(name: "TagwireDiagnostics", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
+    .target(name: "TagwireModel", dependencies: ["TagwireJSON", "TagwireDiagnostics"], swiftSettings: swiftSettings),
+    .target(name: "TagwireIR", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
+    .target(
+        name: "TagwireCompiler",
+        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireHashing"],
+        swiftSettings: swiftSettings
+    ),
+    .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
+    .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta"], swiftSettings: swiftSettings),
+    .target(
+        name: "TagwireCommands",
+        dependencies: [
+            "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
+            "TagwireRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(name: "tagwire", dependencies: ["TagwireCommands"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "TagwireJSONTests",
+        dependencies: ["TagwireJSON", "TagwireHashing"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireCompilerTests",
+        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireCommands"],
+        resources: [.copy("Fixtures")],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireRuntimeTests",
+        dependencies: ["TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireCommands"],
+        resources: [.copy("Cases")],
+        swiftSettings: swiftSettings
+    ),
+]
+
+// Benchmarks build only on request so that `swift test` in CI does not compile them:
+// TAGWIRE_BENCHMARKS=1 swift run -c release tagwire-benchmarks
+if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
+    products.append(.executable(name: "tagwire-benchmarks", targets: ["TagwireBenchmarks"]))
+    targets.append(
+        .executableTarget(
+            name: "TagwireBenchmarks",
+            dependencies: ["TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta"],
+            swiftSettings: swiftSettings
+        )
+    )
+}
+
+let package = Package(
+    name: "tagwire",
+    platforms: [.macOS(.v15)],
+    products: products,
+    dependencies: [
+        // Command-line parsing for the `tagwire` executable (validate, build, run); used only by TagwireCommands.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: targets
+)

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import TagwireCompiler
+import TagwireDiagnostics
+import TagwireIR
+import TagwireModel
+import TagwireRuntime
+
+/// Loading a property directory or a built artifact, shared by the commands.
+enum PropertyInput {
+    /// Loads and compiles a property directory; diagnostics are rendered with the directory as prefix when asked.
+    static func load(_ directory: String) -> LoadResult? {
+        do {
+            return PropertyLoader.load(try PropertySource.directory(directory))
+        } catch {
+            Output.err("error: \(error)\n")
+            return nil
+        }
+    }
+
+    /// Writes diagnostics to stderr in the chosen format, with file names prefixed when several properties share
+    /// one run.
+    static func report(_ diagnostics: [Diagnostic], sources: SourceFiles, format: DiagnosticFormat, prefix: String?) {
+        let list = prefix.map { p in diagnostics.map { prefixed($0, p) } } ?? diagnostics
+        switch format {
+        case .json:
+            Output.err(JSONDiagnosticRenderer.render(list))
+        case .text:
+            var renderer = TextDiagnosticRenderer(sources: sources)
+            if prefix != nil { renderer.showSnippets = false }
+            Output.err(renderer.render(list))
+        }
+    }
+
+    /// The diagnostic with its file names (and its notes') under `prefix`.
+    static func prefixed(_ d: Diagnostic, _ prefix: String) -> Diagnostic {
+        var d = d
+        if let file = d.location?.file { d.location?.file = prefix + "/" + file }
+        d.notes = d.notes.map { n in
+            var n = n
+            if let file = n.location?.file { n.location?.file = prefix + "/" + file }
+            return n
+        }
+        return d
+    }
+
+    /// Whether a path is a built artifact (a directory with library.json, or library.json itself).
+    static func isArtifact(_ path: String) -> Bool {
+        let fm = FileManager.default
+        if path.hasSuffix(".json") { return fm.fileExists(atPath: path) }
+        return fm.fileExists(atPath: (path as NSString).appendingPathComponent("library.json"))
+            && !fm.fileExists(atPath: (path as NSString).appendingPathComponent("property.json"))
+    }
+
+    /// Loads a graph from a built artifact, without the compiler.
+    static func loadArtifact(_ path: String) throws -> RuleGraph {
+        let file = path.hasSuffix(".json") ? path : (path as NSString).appendingPathComponent("library.json")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read artifact '\(file)'")
+        }
+        return try GraphLoader.load([UInt8](data), name: file)
+    }
+
+    /// The git revision of the directory's repository, with `-dirty` when it has uncommitted changes there.
+    static func gitRevision(_ directory: String) -> String? {
+        func git(_ args: [String]) -> String? {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["git", "-C", directory] + args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            do { try p.run() } catch { return nil }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { return nil }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let rev = git(["rev-parse", "HEAD"]), !rev.isEmpty else { return nil }
+        let status = git(["status", "--porcelain", "--", "."]) ?? ""
+        return status.isEmpty ? rev : rev + "-dirty"
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import TagwireCompiler
+import TagwireDiagnostics
+import TagwireIR
+import TagwireJSON
+import TagwireModel
+import TagwireRuntime
+
+/// `tagwire run <property-dir | artifact> --events FILE|-`: one JSON result line per input event.
+public struct Run: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Run a property or a built artifact against NDJSON events, offline.",
+        discussion: """
+            Writes one JSON line per event: {"index", "rules", "dispatches"}. A line that is not a JSON object gives \
+            {"index", "line", "error"} and the run goes on. With --then, each 'edge' dispatch of a web property is \
+            fed to the given edge property and its results appear under "forwarded".
+            """
+    )
+
+    @Argument(help: "A property directory, or an artifact (directory with library.json, or library.json).")
+    var target: String
+
+    @Option(help: "NDJSON events: a file, or - for standard input.")
+    var events: String
+
+    @Option(help: "The environment (property directories only; default: development).")
+    var environment: String?
+
+    @Option(help: "The library (property directories only; default: main).")
+    var library: String?
+
+    @Option(help: "An edge property or artifact that receives this web property's 'edge' dispatches.")
+    var then: String?
+
+    @Flag(help: "Add each rule's data element values (secrets masked) and condition operands.")
+    var trace = false
+
+    @Option(help: "Receipt time of every event, in Unix seconds (default: the clock).")
+    var now: Double?
+
+    @Option(help: "Seed for generated ids and random values, for reproducible output.")
+    var seed: UInt64?
+
+    public init() {}
+
+    public func run() async throws {
+        let options = EngineOptions(trace: trace)
+        guard let engine = try loadEngine(target, options: options) else { throw ExitCode(1) }
+        var forward: Engine?
+        if let then {
+            guard let e = try loadEngine(then, options: options) else { throw ExitCode(1) }
+            guard engine.graph.isWeb, !e.graph.isWeb else {
+                throw ValidationError("--then feeds a web property's 'edge' dispatches into an edge property")
+            }
+            forward = e
+        }
+        let input: Data
+        if events == "-" {
+            input = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: events) else {
+                throw ValidationError("cannot read events file '\(events)'")
+            }
+            input = d
+        }
+        var runner = EventRunner(engine: engine, forward: forward, seed: seed)
+        let writer = JSONWriter()
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        runner.run([UInt8](input), receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
+            writer.write(line, into: &out)
+            out.append(0x0A)
+            if out.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        FileHandle.standardOutput.write(Data(out))
+    }
+
+    func loadEngine(_ path: String, options: EngineOptions) throws -> Engine? {
+        if PropertyInput.isArtifact(path) {
+            if environment != nil || library != nil {
+                throw ValidationError("an artifact is built for one library and environment; --environment and --library apply to property directories")
+            }
+            do {
+                return Engine(graph: try PropertyInput.loadArtifact(path), options: options)
+            } catch {
+                Output.err("error: \(error)\n")
+                return nil
+            }
+        }
+        guard let load = PropertyInput.load(path) else { return nil }
+        let result = Compiler.compile(load, options: CompileOptions(library: library, environment: environment))
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            PropertyInput.report(errors, sources: result.sources, format: .text, prefix: nil)
+        }
+        guard let graph = result.graph else { return nil }
+        return Engine(graph: graph, options: options)
+    }
+}

@@ -1,0 +1,183 @@
+/// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), in plain Swift.
+///
+/// Tagwire hashes short strings (customer information, content addresses), so a dependency-free implementation
+/// keeps the core targets free of heavy packages. Checked against the FIPS test vectors and Python's `hashlib`.
+public struct SHA256: Sendable {
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    private var buffer: [UInt8] = []
+    private var length: UInt64 = 0
+
+    /// A fresh hasher.
+    public init() {
+        buffer.reserveCapacity(64)
+    }
+
+    /// Feeds bytes.
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        for b in bytes {
+            buffer.append(b)
+            length &+= 1
+            if buffer.count == 64 {
+                buffer.withUnsafeBufferPointer { compress($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// Feeds the UTF-8 bytes of a string.
+    public mutating func update(_ string: String) {
+        var s = string
+        s.withUTF8 { update($0) }
+    }
+
+    /// Feeds a buffer of bytes, compressing whole blocks without copying.
+    public mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        if !buffer.isEmpty {
+            while i < bytes.count && buffer.count < 64 {
+                buffer.append(bytes[i])
+                i += 1
+            }
+            length &+= UInt64(i)
+            if buffer.count == 64 {
+                buffer.withUnsafeBufferPointer { compress($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        while bytes.count - i >= 64 {
+            compress(UnsafeBufferPointer(rebasing: bytes[i..<(i + 64)]))
+            i += 64
+            length &+= 64
+        }
+        while i < bytes.count {
+            buffer.append(bytes[i])
+            i += 1
+            length &+= 1
+        }
+    }
+
+    /// The 32-byte digest; the hasher should not be used afterwards.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = length &* 8
+        var tail = buffer
+        tail.append(0x80)
+        while tail.count % 64 != 56 { tail.append(0) }
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        tail.withUnsafeBufferPointer { t in
+            var i = 0
+            while i < t.count {
+                compress(UnsafeBufferPointer(rebasing: t[i..<(i + 64)]))
+                i += 64
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            out.append(UInt8(truncatingIfNeeded: word >> 24))
+            out.append(UInt8(truncatingIfNeeded: word >> 16))
+            out.append(UInt8(truncatingIfNeeded: word >> 8))
+            out.append(UInt8(truncatingIfNeeded: word))
+        }
+        return out
+    }
+
+    private static let k: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    @inline(__always)
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+
+    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                let b = i * 4
+                w[i] = UInt32(block[b]) << 24 | UInt32(block[b + 1]) << 16 | UInt32(block[b + 2]) << 8 | UInt32(block[b + 3])
+            }
+            for i in 16..<64 {
+                let s0 = SHA256.rotr(w[i - 15], 7) ^ SHA256.rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = SHA256.rotr(w[i - 2], 17) ^ SHA256.rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, h) = state
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = SHA256.rotr(e, 6) ^ SHA256.rotr(e, 11) ^ SHA256.rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = SHA256.rotr(a, 2) ^ SHA256.rotr(a, 13) ^ SHA256.rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    h = g
+                    g = f
+                    f = e
+                    e = d &+ t1
+                    d = c
+                    c = b
+                    b = a
+                    a = t1 &+ t2
+                }
+            }
+            state = (
+                state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
+                state.7 &+ h
+            )
+        }
+    }
+
+    /// The digest of some bytes.
+    public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        var h = SHA256()
+        h.update(bytes)
+        return h.finalize()
+    }
+
+    /// The lowercase hex digest of a string's UTF-8 bytes.
+    public static func hexDigest(_ string: String) -> String {
+        var h = SHA256()
+        h.update(string)
+        return hex(h.finalize())
+    }
+
+    /// The lowercase hex digest of some bytes.
+    public static func hexDigest(_ bytes: [UInt8]) -> String {
+        hex(hash(bytes))
+    }
+
+    /// HMAC-SHA256 of `message` under `key` (RFC 2104), lowercase hex.
+    public static func hmacHex(key: String, message: String) -> String {
+        var k = Array(key.utf8)
+        if k.count > 64 { k = hash(k) }
+        k += [UInt8](repeating: 0, count: 64 - k.count)
+        var inner = SHA256()
+        inner.update(k.map { $0 ^ 0x36 })
+        inner.update(message)
+        let innerDigest = inner.finalize()
+        var outer = SHA256()
+        outer.update(k.map { $0 ^ 0x5c })
+        outer.update(innerDigest)
+        return hex(outer.finalize())
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex of bytes.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,704 @@
+/// A problem the JSON reader found, at a byte offset of its input.
+///
+/// `id` is a stable diagnostic identifier in the `json.` domain (for example `json.trailing-comma`). Fatal issues
+/// stop the parse; the others (duplicate keys, trailing commas) are collected and the parse goes on, so one run
+/// reports them all.
+public struct JSONIssue: Error, Sendable, Hashable {
+    public var id: String
+    public var message: String
+    public var offset: Int
+    public var help: String?
+    public var noteMessage: String?
+    public var noteOffset: Int?
+    public var fatal: Bool
+
+    /// An issue with its location and optional help and note.
+    public init(
+        id: String,
+        message: String,
+        offset: Int,
+        help: String? = nil,
+        noteMessage: String? = nil,
+        noteOffset: Int? = nil,
+        fatal: Bool = true
+    ) {
+        self.id = id
+        self.message = message
+        self.offset = offset
+        self.help = help
+        self.noteMessage = noteMessage
+        self.noteOffset = noteOffset
+        self.fatal = fatal
+    }
+}
+
+/// Limits and options for ``JSONReader``.
+public struct JSONReaderOptions: Sendable {
+    /// The deepest nesting of arrays and objects accepted (documented limit: 64 for property files and events).
+    public var maxDepth: Int
+    /// The largest input accepted, in bytes (documented limit: 4 MiB for property files).
+    public var maxBytes: Int
+    /// Record the offset of every value and key under its JSON pointer (property files); off for events.
+    public var recordPositions: Bool
+
+    /// Options with the documented defaults.
+    public init(maxDepth: Int = 64, maxBytes: Int = 4 * 1024 * 1024, recordPositions: Bool = false) {
+        self.maxDepth = maxDepth
+        self.maxBytes = maxBytes
+        self.recordPositions = recordPositions
+    }
+
+    /// The limits for property files: positions recorded.
+    public static let propertyFile = JSONReaderOptions(recordPositions: true)
+    /// The limits for incoming events: 1 MiB per event, no positions.
+    public static let event = JSONReaderOptions(maxDepth: 64, maxBytes: 1024 * 1024, recordPositions: false)
+}
+
+/// Where each value and key of a document starts, by JSON pointer, with line and column lookup.
+public struct SourceMap: Sendable {
+    /// Byte offset of each value, keyed by its RFC 6901 pointer ("" is the root).
+    public private(set) var valueOffsets: [String: Int] = [:]
+    /// Byte offset of each object member's key, keyed by the member's pointer.
+    public private(set) var keyOffsets: [String: Int] = [:]
+    private var lineStarts: [Int] = [0]
+    private let text: [UInt8]
+
+    init(text: [UInt8]) {
+        self.text = text
+        var starts = [0]
+        for (i, b) in text.enumerated() where b == 0x0A { starts.append(i + 1) }
+        lineStarts = starts
+    }
+
+    mutating func recordValue(_ pointer: String, _ offset: Int) { valueOffsets[pointer] = offset }
+    mutating func recordKey(_ pointer: String, _ offset: Int) { keyOffsets[pointer] = offset }
+
+    /// 1-based line and column (in Unicode scalars) of a byte offset.
+    public func lineColumn(ofOffset offset: Int) -> (line: Int, column: Int) {
+        let clamped = max(0, min(offset, text.count))
+        var lo = 0
+        var hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
+        }
+        let start = lineStarts[lo]
+        var column = 1
+        var i = start
+        while i < clamped {
+            if text[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        // A continuation byte at the offset itself counts with its scalar.
+        return (lo + 1, column)
+    }
+
+    /// The text of a 1-based line, without its line break.
+    public func lineText(_ line: Int) -> String? {
+        guard line >= 1, line <= lineStarts.count else { return nil }
+        let start = lineStarts[line - 1]
+        var end = line < lineStarts.count ? lineStarts[line] - 1 : text.count
+        if end > start, end <= text.count, end - 1 >= start, text[end - 1] == 0x0D { end -= 1 }
+        guard end >= start else { return "" }
+        return String(decoding: text[start..<end], as: UTF8.self)
+    }
+
+    /// The offset of the value at `pointer`, or of its nearest recorded ancestor.
+    public func nearestValueOffset(_ pointer: String) -> Int? {
+        var p = pointer
+        while true {
+            if let o = valueOffsets[p] { return o }
+            guard let slash = p.lastIndex(of: "/") else { return nil }
+            p = String(p[..<slash])
+        }
+    }
+}
+
+/// A parsed document: its value (when the parse got that far), its source map and the issues found.
+public struct JSONDocument: Sendable {
+    public var value: JSONValue?
+    public var sourceMap: SourceMap
+    public var issues: [JSONIssue]
+}
+
+/// Tagwire's strict JSON reader (RFC 8259).
+///
+/// Stricter than Foundation's: duplicate keys, trailing commas, invalid UTF-8, numbers that do not fit a `Double`,
+/// nesting deeper than ``JSONReaderOptions/maxDepth`` and inputs over ``JSONReaderOptions/maxBytes`` are errors, and
+/// every error carries its byte offset. A leading UTF-8 byte-order mark is skipped.
+public enum JSONReader {
+    /// Parses a whole document, collecting recoverable issues and recording positions when asked.
+    public static func read(_ bytes: [UInt8], options: JSONReaderOptions = .propertyFile) -> JSONDocument {
+        var map = SourceMap(text: options.recordPositions ? bytes : [])
+        if bytes.count > options.maxBytes {
+            let issue = JSONIssue(
+                id: "json.file-too-large",
+                message: "input is \(bytes.count) bytes, over the limit of \(options.maxBytes) bytes",
+                offset: 0,
+                help: "split the content or keep files under \(options.maxBytes / 1024 / 1024) MiB"
+            )
+            return JSONDocument(value: nil, sourceMap: map, issues: [issue])
+        }
+        return bytes.withUnsafeBufferPointer { buf in
+            var parser = Parser(buf: buf, options: options)
+            do throws(JSONIssue) {
+                let v = try parser.parseDocument()
+                if let positions = parser.positions { map = positions.merged(into: map) }
+                return JSONDocument(value: v, sourceMap: map, issues: parser.issues)
+            } catch {
+                if let positions = parser.positions { map = positions.merged(into: map) }
+                return JSONDocument(value: nil, sourceMap: map, issues: parser.issues + [error])
+            }
+        }
+    }
+
+    /// Parses bytes into a value without positions; the first issue of any kind is thrown.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
+        if bytes.count > options.maxBytes {
+            throw JSONIssue(id: "json.file-too-large", message: "input is \(bytes.count) bytes, over the limit of \(options.maxBytes) bytes", offset: 0)
+        }
+        var opts = options
+        opts.recordPositions = false
+        var parser = Parser(buf: bytes, options: opts, failFast: true)
+        return try parser.parseDocument()
+    }
+
+    /// Parses a byte array into a value without positions; the first issue of any kind is thrown.
+    public static func parse(_ bytes: [UInt8], options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
+        let result: Result<JSONValue, JSONIssue> = bytes.withUnsafeBufferPointer { buf in
+            do throws(JSONIssue) { return .success(try parse(buf, options: options)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Parses a string into a value without positions; the first issue of any kind is thrown.
+    public static func parse(_ text: String, options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
+        try parse(Array(text.utf8), options: options)
+    }
+}
+
+/// Positions recorded during a parse, kept apart from the map so the hot path does not copy the text.
+private struct PositionLog {
+    var values: [(String, Int)] = []
+    var keys: [(String, Int)] = []
+
+    func merged(into map: SourceMap) -> SourceMap {
+        var m = map
+        for (p, o) in values { m.recordValue(p, o) }
+        for (p, o) in keys { m.recordKey(p, o) }
+        return m
+    }
+}
+
+/// Escapes one reference token for a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
+public func escapePointerToken(_ token: String) -> String {
+    if !token.utf8.contains(0x7E) && !token.utf8.contains(0x2F) { return token }
+    return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        var result = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            result += rest[..<r.lowerBound]
+            result += replacement
+            rest = rest[r.upperBound...]
+        }
+        result += rest
+        return result
+    }
+}
+
+extension Substring {
+    fileprivate func range(of target: String) -> Range<Substring.Index>? {
+        guard !target.isEmpty else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(target) {
+                return i..<index(i, offsetBy: target.count)
+            }
+            i = index(after: i)
+        }
+        return nil
+    }
+}
+
+private let pow10: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+    1e20, 1e21, 1e22,
+]
+
+private struct Parser {
+    let buf: UnsafeBufferPointer<UInt8>
+    let options: JSONReaderOptions
+    let failFast: Bool
+    var pos = 0
+    var depth = 0
+    var issues: [JSONIssue] = []
+    var positions: PositionLog?
+
+    init(buf: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions, failFast: Bool = false) {
+        self.buf = buf
+        self.options = options
+        self.failFast = failFast
+        self.positions = options.recordPositions ? PositionLog() : nil
+    }
+
+    mutating func parseDocument() throws(JSONIssue) -> JSONValue {
+        if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { pos = 3 }
+        skipWhitespace()
+        if pos >= buf.count {
+            throw JSONIssue(id: "json.unexpected-end", message: "the input is empty; expected a JSON value", offset: pos)
+        }
+        let v = try parseValue(pointer: "")
+        skipWhitespace()
+        if pos < buf.count {
+            throw JSONIssue(
+                id: "json.trailing-content",
+                message: "unexpected \(describe(pos)) after the end of the JSON value",
+                offset: pos,
+                help: "a file holds exactly one JSON value; remove what follows it"
+            )
+        }
+        return v
+    }
+
+    mutating func note(_ issue: JSONIssue) throws(JSONIssue) {
+        if failFast { throw issue }
+        issues.append(issue)
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while pos < buf.count {
+            let b = buf[pos]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { pos += 1 } else { return }
+        }
+    }
+
+    func describe(_ at: Int) -> String {
+        guard at < buf.count else { return "end of input" }
+        let b = buf[at]
+        if b >= 0x20 && b < 0x7F { return "character '\(Character(Unicode.Scalar(b)))'" }
+        if b < 0x20 { return "control character U+\(String(b, radix: 16, uppercase: true).leftPad(4))" }
+        return "byte 0x\(String(b, radix: 16, uppercase: true))"
+    }
+
+    mutating func parseValue(pointer: @autoclosure () -> String) throws(JSONIssue) -> JSONValue {
+        guard pos < buf.count else {
+            throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected a JSON value", offset: pos)
+        }
+        if positions != nil { positions?.values.append((pointer(), pos)) }
+        let b = buf[pos]
+        switch b {
+        case 0x7B: return try parseObject(pointer: positions != nil ? pointer() : "")
+        case 0x5B: return try parseArray(pointer: positions != nil ? pointer() : "")
+        case 0x22: return .string(try parseString())
+        case 0x74: try literal("true"); return .bool(true)
+        case 0x66: try literal("false"); return .bool(false)
+        case 0x6E: try literal("null"); return .null
+        case 0x2D, 0x30...0x39: return .number(try parseNumber())
+        default:
+            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)); expected a JSON value", offset: pos)
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONIssue) {
+        let start = pos
+        let n = word.utf8CodeUnitCount
+        let p = word.utf8Start
+        for i in 0..<n {
+            guard pos + i < buf.count, buf[pos + i] == p[i] else {
+                throw JSONIssue(
+                    id: "json.invalid-literal",
+                    message: "invalid literal; expected '\(word)'",
+                    offset: start,
+                    help: "JSON literals are true, false and null, in lower case"
+                )
+            }
+        }
+        pos += n
+    }
+
+    mutating func enter() throws(JSONIssue) {
+        depth += 1
+        if depth > options.maxDepth {
+            throw JSONIssue(
+                id: "json.too-deep",
+                message: "nesting is deeper than the limit of \(options.maxDepth) levels",
+                offset: pos
+            )
+        }
+    }
+
+    mutating func parseArray(pointer: String) throws(JSONIssue) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
+        pos += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x5D {
+            pos += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            let index = elements.count
+            elements.append(try parseValue(pointer: pointer + "/" + String(index)))
+            skipWhitespace()
+            guard pos < buf.count else {
+                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an array; expected ',' or ']'", offset: pos)
+            }
+            let c = buf[pos]
+            if c == 0x2C {
+                let commaAt = pos
+                pos += 1
+                skipWhitespace()
+                if pos < buf.count, buf[pos] == 0x5D {
+                    try note(JSONIssue(
+                        id: "json.trailing-comma",
+                        message: "trailing comma after the last array element",
+                        offset: commaAt,
+                        help: "remove the comma before ']'",
+                        fatal: false
+                    ))
+                    pos += 1
+                    return .array(elements)
+                }
+                continue
+            }
+            if c == 0x5D {
+                pos += 1
+                return .array(elements)
+            }
+            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an array; expected ',' or ']'", offset: pos)
+        }
+    }
+
+    mutating func parseObject(pointer: String) throws(JSONIssue) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
+        pos += 1
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        var keyOffsets: [Int] = []
+        var seen: [String: Int]? = nil
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x7D {
+            pos += 1
+            return .object(JSONObject(uniqueKeys: [], values: []))
+        }
+        while true {
+            skipWhitespace()
+            guard pos < buf.count else {
+                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an object; expected a member name", offset: pos)
+            }
+            guard buf[pos] == 0x22 else {
+                throw JSONIssue(
+                    id: "json.expected-key",
+                    message: "unexpected \(describe(pos)); expected a member name in double quotes",
+                    offset: pos,
+                    help: "object member names are JSON strings: \"name\": value"
+                )
+            }
+            let keyAt = pos
+            let key = try parseString()
+            skipWhitespace()
+            guard pos < buf.count, buf[pos] == 0x3A else {
+                if pos >= buf.count {
+                    throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected ':' after member name", offset: pos)
+                }
+                throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)); expected ':' after member name '\(key)'", offset: pos)
+            }
+            pos += 1
+            skipWhitespace()
+            let memberPointer = positions != nil ? pointer + "/" + escapePointerToken(key) : ""
+            // Duplicate detection: linear for small objects, a dictionary past eight members.
+            var duplicateOf: Int? = nil
+            if let s = seen {
+                duplicateOf = s[key]
+            } else {
+                for i in keys.indices where keys[i] == key {
+                    duplicateOf = i
+                    break
+                }
+                if keys.count >= 8 {
+                    var s: [String: Int] = [:]
+                    for (i, k) in keys.enumerated() where s[k] == nil { s[k] = i }
+                    seen = s
+                }
+            }
+            if let first = duplicateOf {
+                try note(JSONIssue(
+                    id: "json.duplicate-key",
+                    message: "duplicate member name '\(key)'",
+                    offset: keyAt,
+                    help: "JSON readers disagree about which value wins; keep one",
+                    noteMessage: "first defined here",
+                    noteOffset: keyOffsets[first],
+                    fatal: false
+                ))
+                // Keep the first value and position; parse the duplicate's value for its own errors, then drop it.
+                let savedPositions = positions
+                _ = try parseValue(pointer: memberPointer)
+                positions = savedPositions
+            } else {
+                if positions != nil { positions?.keys.append((memberPointer, keyAt)) }
+                let v = try parseValue(pointer: memberPointer)
+                keys.append(key)
+                values.append(v)
+                keyOffsets.append(keyAt)
+                seen?[key] = keys.count - 1
+            }
+            skipWhitespace()
+            guard pos < buf.count else {
+                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an object; expected ',' or '}'", offset: pos)
+            }
+            let c = buf[pos]
+            if c == 0x2C {
+                let commaAt = pos
+                pos += 1
+                skipWhitespace()
+                if pos < buf.count, buf[pos] == 0x7D {
+                    try note(JSONIssue(
+                        id: "json.trailing-comma",
+                        message: "trailing comma after the last object member",
+                        offset: commaAt,
+                        help: "remove the comma before '}'",
+                        fatal: false
+                    ))
+                    pos += 1
+                    return .object(JSONObject(uniqueKeys: keys, values: values))
+                }
+                continue
+            }
+            if c == 0x7D {
+                pos += 1
+                return .object(JSONObject(uniqueKeys: keys, values: values))
+            }
+            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an object; expected ',' or '}'", offset: pos)
+        }
+    }
+
+    mutating func parseString() throws(JSONIssue) -> String {
+        let open = pos
+        pos += 1
+        let start = pos
+        // Fast path: no escapes.
+        while pos < buf.count {
+            let b = buf[pos]
+            if b == 0x22 {
+                let slice = UnsafeBufferPointer(rebasing: buf[start..<pos])
+                pos += 1
+                if let s = String(validating: slice, as: UTF8.self) { return s }
+                throw invalidUTF8(in: slice, base: start)
+            }
+            if b == 0x5C { break }
+            if b < 0x20 { throw controlCharacter(at: pos) }
+            pos += 1
+        }
+        guard pos < buf.count else {
+            throw JSONIssue(id: "json.unterminated-string", message: "string is not terminated", offset: open, help: "add the closing '\"'")
+        }
+        // Slow path with escapes.
+        var bytes: [UInt8] = Array(UnsafeBufferPointer(rebasing: buf[start..<pos]))
+        while pos < buf.count {
+            let b = buf[pos]
+            if b == 0x22 {
+                pos += 1
+                if let s = String(validating: bytes, as: UTF8.self) { return s }
+                let invalid: JSONIssue = bytes.withUnsafeBufferPointer { invalidUTF8(in: $0, base: start) }
+                throw invalid
+            }
+            if b < 0x20 { throw controlCharacter(at: pos) }
+            if b != 0x5C {
+                bytes.append(b)
+                pos += 1
+                continue
+            }
+            let escAt = pos
+            pos += 1
+            guard pos < buf.count else { break }
+            let e = buf[pos]
+            pos += 1
+            switch e {
+            case 0x22: bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C)
+            case 0x2F: bytes.append(0x2F)
+            case 0x62: bytes.append(0x08)
+            case 0x66: bytes.append(0x0C)
+            case 0x6E: bytes.append(0x0A)
+            case 0x72: bytes.append(0x0D)
+            case 0x74: bytes.append(0x09)
+            case 0x75:
+                var scalar = try hex4(escAt)
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard pos + 1 < buf.count, buf[pos] == 0x5C, buf[pos + 1] == 0x75 else {
+                        throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                    }
+                    pos += 2
+                    let low = try hex4(escAt)
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                }
+                guard let u = Unicode.Scalar(scalar) else {
+                    throw JSONIssue(id: "json.invalid-escape", message: "invalid \\u escape", offset: escAt)
+                }
+                bytes.append(contentsOf: Array(String(Character(u)).utf8))
+            default:
+                throw JSONIssue(
+                    id: "json.invalid-escape",
+                    message: "invalid escape sequence '\\\(Character(Unicode.Scalar(e)))'",
+                    offset: escAt,
+                    help: "JSON escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX"
+                )
+            }
+        }
+        throw JSONIssue(id: "json.unterminated-string", message: "string is not terminated", offset: open, help: "add the closing '\"'")
+    }
+
+    mutating func hex4(_ escAt: Int) throws(JSONIssue) -> UInt32 {
+        guard pos + 4 <= buf.count else {
+            throw JSONIssue(id: "json.invalid-escape", message: "incomplete \\u escape; expected four hex digits", offset: escAt)
+        }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = buf[pos]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default:
+                throw JSONIssue(id: "json.invalid-escape", message: "invalid \\u escape; expected four hex digits", offset: escAt)
+            }
+            v = v << 4 | d
+            pos += 1
+        }
+        return v
+    }
+
+    func controlCharacter(at: Int) -> JSONIssue {
+        JSONIssue(
+            id: "json.control-character",
+            message: "unescaped \(describe(at)) in a string",
+            offset: at,
+            help: "write control characters as escapes, such as \\n or \\u0009"
+        )
+    }
+
+    func invalidUTF8(in slice: UnsafeBufferPointer<UInt8>, base: Int) -> JSONIssue {
+        // Find the first byte where decoding fails.
+        var it = slice.makeIterator()
+        var decoder = UTF8()
+        var consumed = 0
+        loop: while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let s):
+                consumed += UTF8.width(s)
+            case .emptyInput:
+                break loop
+            case .error:
+                break loop
+            }
+        }
+        return JSONIssue(
+            id: "json.invalid-utf8",
+            message: "string is not valid UTF-8",
+            offset: base + consumed,
+            help: "save the file as UTF-8"
+        )
+    }
+
+    mutating func parseNumber() throws(JSONIssue) -> Double {
+        let start = pos
+        var negative = false
+        if buf[pos] == 0x2D {
+            negative = true
+            pos += 1
+        }
+        guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
+            throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit after '-'", offset: start)
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        if buf[pos] == 0x30 {
+            pos += 1
+            if pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                throw JSONIssue(id: "json.invalid-number", message: "invalid number; leading zeros are not allowed", offset: start)
+            }
+        } else {
+            while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(buf[pos] - 0x30)
+                    digits += 1
+                } else {
+                    exponent += 1
+                    digits += 1
+                }
+                pos += 1
+            }
+        }
+        var isSimple = digits <= 19
+        if pos < buf.count, buf[pos] == 0x2E {
+            pos += 1
+            guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
+                throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit after '.'", offset: start)
+            }
+            while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(buf[pos] - 0x30)
+                    digits += 1
+                    exponent -= 1
+                } else {
+                    isSimple = false
+                }
+                pos += 1
+            }
+        }
+        if pos < buf.count, buf[pos] == 0x65 || buf[pos] == 0x45 {
+            pos += 1
+            var expNegative = false
+            if pos < buf.count, buf[pos] == 0x2B || buf[pos] == 0x2D {
+                expNegative = buf[pos] == 0x2D
+                pos += 1
+            }
+            guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
+                throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit in the exponent", offset: start)
+            }
+            var e = 0
+            while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                if e < 100_000 { e = e * 10 + Int(buf[pos] - 0x30) }
+                pos += 1
+            }
+            exponent += expNegative ? -e : e
+        }
+        if isSimple, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
+            var v = Double(mantissa)
+            if exponent < 0 { v /= pow10[-exponent] } else { v *= pow10[exponent] }
+            return negative ? -v : v
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
+        guard let v = Double(text), v.isFinite else {
+            throw JSONIssue(
+                id: "json.number-out-of-range",
+                message: "number \(text) is out of range",
+                offset: start,
+                help: "numbers must fit an IEEE 754 double (magnitude below 1.8e308)"
+            )
+        }
+        return v
+    }
+}
+
+extension String {
+    fileprivate func leftPad(_ n: Int) -> String {
+        count >= n ? self : String(repeating: "0", count: n - count) + self
+    }
+}

@@ -1,0 +1,205 @@
+/// A JSON value as Tagwire reads and writes it.
+///
+/// Objects keep their members in document order (``JSONObject``), so what a rule author wrote is what a
+/// dispatch carries. Numbers are `Double`s: the reader rejects numbers that do not fit one.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// The name of the value's JSON type, as diagnostics spell it.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number(let n): return n.rounded() == n ? "integer" : "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    /// The string payload, if this is a string.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The number payload, if this is a number.
+    public var numberValue: Double? {
+        if case .number(let n) = self { return n }
+        return nil
+    }
+
+    /// The boolean payload, if this is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The object payload, if this is an object.
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// The array payload, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// Whether this is JSON `null`.
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The member `key` of an object; `nil` for other values or a missing key.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// Reads one path segment: an object member, or an array element when the segment is a decimal index.
+    public func child(_ segment: String) -> JSONValue? {
+        switch self {
+        case .object(let o):
+            return o[segment]
+        case .array(let a):
+            guard let i = JSONValue.arrayIndex(segment), i < a.count else { return nil }
+            return a[i]
+        default:
+            return nil
+        }
+    }
+
+    /// Parses a canonical decimal array index ("0", "12"; not "01" or "-1").
+    public static func arrayIndex(_ segment: String) -> Int? {
+        let utf8 = segment.utf8
+        guard let first = utf8.first, first >= 0x30, first <= 0x39, utf8.count <= 9 else { return nil }
+        if first == 0x30 && utf8.count > 1 { return nil }
+        var n = 0
+        for b in utf8 {
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            n = n * 10 + Int(b - 0x30)
+        }
+        return n
+    }
+}
+
+/// A JSON object whose members keep their document order.
+///
+/// Lookups scan the keys for small objects and use a hash index for larger ones.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    public private(set) var keys: [String]
+    public private(set) var values: [JSONValue]
+    private var index: [String: Int]?
+
+    private static let indexThreshold = 12
+
+    /// An empty object.
+    public init() {
+        keys = []
+        values = []
+        index = nil
+    }
+
+    /// An object from members in order; a later duplicate key replaces the earlier value in place.
+    public init(_ members: [(String, JSONValue)]) {
+        self.init()
+        keys.reserveCapacity(members.count)
+        values.reserveCapacity(members.count)
+        for (k, v) in members { self[k] = v }
+    }
+
+    /// Builds an object from parallel arrays whose keys are known to be unique (used by the reader).
+    init(uniqueKeys: [String], values: [JSONValue]) {
+        self.keys = uniqueKeys
+        self.values = values
+        self.index = nil
+        if uniqueKeys.count > JSONObject.indexThreshold { rebuildIndex() }
+    }
+
+    private mutating func rebuildIndex() {
+        var idx: [String: Int] = [:]
+        idx.reserveCapacity(keys.count)
+        for (i, k) in keys.enumerated() { idx[k] = i }
+        index = idx
+    }
+
+    /// The number of members.
+    public var count: Int { keys.count }
+
+    /// Whether the object has no members.
+    public var isEmpty: Bool { keys.isEmpty }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for i in keys.indices where keys[i] == key { return i }
+        return nil
+    }
+
+    /// The value for `key`; setting `nil` removes the member.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard let i = position(of: key) else { return nil }
+            return values[i]
+        }
+        set {
+            if let i = position(of: key) {
+                if let newValue {
+                    values[i] = newValue
+                } else {
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                    if index != nil { rebuildIndex() }
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+                if index != nil {
+                    index?[key] = keys.count - 1
+                } else if keys.count > JSONObject.indexThreshold {
+                    rebuildIndex()
+                }
+            }
+        }
+    }
+
+    /// Iterates members in document order.
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
+        var i = 0
+        let keys = keys
+        let values = values
+        return AnyIterator<(key: String, value: JSONValue)> {
+            guard i < keys.count else { return nil }
+            defer { i += 1 }
+            return (keys[i], values[i])
+        }
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.keys == rhs.keys && lhs.values == rhs.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keys)
+        hasher.combine(values)
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+    public init(nilLiteral: ()) { self = .null }
+}

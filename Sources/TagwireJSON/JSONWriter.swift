@@ -1,0 +1,141 @@
+/// Serialises ``JSONValue``s deterministically.
+///
+/// The output is compact (no spaces), keeps object member order unless `sortKeys` is set, escapes only what JSON
+/// requires (`"`, `\`, control characters), and writes integral numbers below 2^53 without a fraction, so the
+/// same value always gives the same bytes.
+public struct JSONWriter: Sendable {
+    /// Sort object members by key (byte order of their UTF-8) instead of document order.
+    public var sortKeys: Bool
+    /// Indent nested values with two spaces per level and break lines.
+    public var pretty: Bool
+
+    /// A writer with the given options.
+    public init(sortKeys: Bool = false, pretty: Bool = false) {
+        self.sortKeys = sortKeys
+        self.pretty = pretty
+    }
+
+    /// The value as UTF-8 text.
+    public func string(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, depth: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The value as UTF-8 bytes.
+    public func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, depth: 0)
+        return out
+    }
+
+    /// Appends the value's UTF-8 text to `out`.
+    public func write(_ value: JSONValue, into out: inout [UInt8], depth: Int = 0) {
+        switch value {
+        case .null:
+            out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .bool(let b):
+            if b { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+        case .number(let n):
+            JSONWriter.writeNumber(n, into: &out)
+        case .string(let s):
+            JSONWriter.writeString(s, into: &out)
+        case .array(let a):
+            if a.isEmpty {
+                out.append(contentsOf: [0x5B, 0x5D])
+                return
+            }
+            out.append(0x5B)
+            for (i, element) in a.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                newline(&out, depth + 1)
+                write(element, into: &out, depth: depth + 1)
+            }
+            newline(&out, depth)
+            out.append(0x5D)
+        case .object(let o):
+            if o.isEmpty {
+                out.append(contentsOf: [0x7B, 0x7D])
+                return
+            }
+            out.append(0x7B)
+            var order = Array(o.keys.indices)
+            if sortKeys {
+                let keys = o.keys
+                order.sort { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+            }
+            for (n, i) in order.enumerated() {
+                if n > 0 { out.append(0x2C) }
+                newline(&out, depth + 1)
+                JSONWriter.writeString(o.keys[i], into: &out)
+                out.append(0x3A)
+                if pretty { out.append(0x20) }
+                write(o.values[i], into: &out, depth: depth + 1)
+            }
+            newline(&out, depth)
+            out.append(0x7D)
+        }
+    }
+
+    private func newline(_ out: inout [UInt8], _ depth: Int) {
+        guard pretty else { return }
+        out.append(0x0A)
+        for _ in 0..<(depth * 2) { out.append(0x20) }
+    }
+
+    /// Writes a number: integral values below 2^53 as integers, others in Swift's shortest round-trip form.
+    public static func writeNumber(_ n: Double, into out: inout [UInt8]) {
+        if n.isNaN || n.isInfinite {
+            out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            return
+        }
+        if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
+            let i = Int64(n)
+            if i == 0 {
+                out.append(0x30)
+                return
+            }
+            var v = i.magnitude
+            if i < 0 { out.append(0x2D) }
+            var digits: [UInt8] = []
+            digits.reserveCapacity(20)
+            while v > 0 {
+                digits.append(UInt8(v % 10) + 0x30)
+                v /= 10
+            }
+            out.append(contentsOf: digits.reversed())
+            return
+        }
+        out.append(contentsOf: n.description.utf8)
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Writes a quoted, escaped JSON string.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0x08: out.append(contentsOf: [0x5C, 0x62])
+            case 0x0C: out.append(contentsOf: [0x5C, 0x66])
+            case 0x00..<0x20:
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default:
+                out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+}
+
+extension JSONValue: CustomStringConvertible {
+    /// Compact JSON text of the value.
+    public var description: String { JSONWriter().string(self) }
+}

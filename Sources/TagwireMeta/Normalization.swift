@@ -1,0 +1,226 @@
+import Foundation
+import TagwireHashing
+
+/// Normalises customer information as Meta documents it (reference §3.4, "doc recommended") and hashes it with
+/// SHA-256.
+///
+/// Every function takes one raw value and returns the normalised text, or `nil` when nothing usable is left
+/// (the value is then left out, never sent as a hash of nothing).
+public enum Normalization {
+    /// Options that change normalisation.
+    public struct Options: Sendable, Equatable {
+        /// Country calling code (digits, such as "1" or "44") put before national phone numbers.
+        public var defaultCountryCallingCode: String?
+
+        /// Options with no default country calling code.
+        public init(defaultCountryCallingCode: String? = nil) {
+            self.defaultCountryCallingCode = defaultCountryCallingCode
+        }
+    }
+
+    /// The customer-information keys that Meta wants hashed.
+    public static let hashedKeys: [String] = ["em", "ph", "fn", "ln", "db", "ge", "ct", "st", "zp", "country", "external_id"]
+
+    /// Whether `s` is a SHA-256 hex digest (any case).
+    public static func isSHA256(_ s: String) -> Bool {
+        let u = s.utf8
+        return u.count == 64 && u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+
+    /// Whether `s` is a Parameter Builder Library value: a lowercase digest with a `.suffix` of 2 to 8 characters.
+    public static func isPBLHashed(_ s: String) -> Bool {
+        guard let dot = s.firstIndex(of: ".") else { return false }
+        let digest = s[..<dot]
+        let suffix = s[s.index(after: dot)...]
+        guard digest.utf8.count == 64, digest.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return false }
+        return (2...8).contains(suffix.utf8.count)
+            && suffix.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-" }
+    }
+
+    /// NFC, trimmed, lowercased.
+    static func base(_ s: String) -> String {
+        s.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// Email: trimmed and lowercased; `nil` unless it looks like `local@domain.tld`.
+    public static func email(_ raw: String) -> String? {
+        let s = base(raw)
+        guard isEmail(s) else { return nil }
+        return s
+    }
+
+    /// Whether a normalised string has the shape of an email address.
+    public static func isEmail(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !s.contains(" ") else { return false }
+        let domain = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
+    }
+
+    /// Phone: digits only, without leading zeros or `+`; national numbers get the default country calling code.
+    ///
+    /// A number written with `+` or `00` is international. Otherwise, with a default code: a number with a trunk
+    /// `0` (such as UK `07700 900123`) loses it and gets the code; a number that does not already start with the
+    /// code gets it. Without a default code, a national number is sent as its digits (reported by `tagwire emq`).
+    public static func phone(_ raw: String, options: Options = Options()) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let international = trimmed.hasPrefix("+") || trimmed.hasPrefix("00")
+        var digits = String(trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init))
+        let hadTrunkZero = digits.hasPrefix("0")
+        while digits.hasPrefix("0") { digits.removeFirst() }
+        guard !digits.isEmpty else { return nil }
+        if !international, let cc = options.defaultCountryCallingCode?.filter(\.isNumber), !cc.isEmpty {
+            if hadTrunkZero || !digits.hasPrefix(cc) { digits = cc + digits }
+        }
+        guard digits.count >= 7, digits.count <= 15 else { return nil }
+        return digits
+    }
+
+    /// Whether a phone input names its country (written with `+` or `00`).
+    public static func phoneHasCountryCode(_ raw: String) -> Bool {
+        let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        return t.hasPrefix("+") || t.hasPrefix("00")
+    }
+
+    /// First or last name: lowercased, without whitespace and punctuation; letters of any script are kept.
+    public static func name(_ raw: String) -> String? {
+        let s = base(raw)
+        let kept = s.unicodeScalars.filter { c in
+            !CharacterSet.whitespacesAndNewlines.contains(c) && !CharacterSet.punctuationCharacters.contains(c)
+                && !CharacterSet.symbols.contains(c)
+        }
+        let out = String(String.UnicodeScalarView(kept))
+        return out.isEmpty ? nil : out
+    }
+
+    /// City: lowercased, letters and digits only (accents kept).
+    public static func city(_ raw: String) -> String? {
+        let s = base(raw)
+        let kept = s.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
+        let out = String(String.UnicodeScalarView(kept))
+        return out.isEmpty ? nil : out
+    }
+
+    /// State: US and Canadian names become their two-letter codes; others lowercased, letters and digits only.
+    public static func state(_ raw: String) -> String? {
+        guard let compact = city(raw) else { return nil }
+        if let code = Regions.stateCodes[lookupKey(compact, digits: true)] { return code }
+        return compact
+    }
+
+    /// Zip: lowercased, without spaces; cut at `-`; a US ZIP+4 keeps its first five digits.
+    public static func zip(_ raw: String, country: String? = nil) -> String? {
+        var s = base(raw).replacingOccurrences(of: " ", with: "")
+        if let dash = s.firstIndex(of: "-") { s = String(s[..<dash]) }
+        let isUS = country == nil || country == "us"
+        if isUS, s.count == 9, s.allSatisfy(\.isNumber) { s = String(s.prefix(5)) }
+        s = String(s.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+        return s.isEmpty ? nil : s
+    }
+
+    /// Country: ISO 3166-1 alpha-2, lowercased; names and alpha-3 codes are mapped.
+    public static func country(_ raw: String) -> String? {
+        let s = base(raw)
+        guard !s.isEmpty else { return nil }
+        if s.count == 2, s.allSatisfy({ $0.isLetter && $0.isASCII }) { return s }
+        if let code = Regions.countryCodes[lookupKey(s, digits: false)] { return code }
+        return nil
+    }
+
+    /// A table key: diacritics folded, ASCII letters (and digits) only.
+    static func lookupKey(_ s: String, digits: Bool) -> String {
+        let folded = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        return String(folded.unicodeScalars.filter { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }.map(Character.init))
+    }
+
+    /// Gender: `m` or `f` from common spellings.
+    public static func gender(_ raw: String) -> String? {
+        switch base(raw) {
+        case "m", "male", "man", "masculine", "boy", "h", "homme": return "m"
+        case "f", "female", "woman", "feminine", "girl", "w", "femme": return "f"
+        default: return nil
+        }
+    }
+
+    /// Date of birth: `YYYYMMDD` from common formats (`YYYYMMDD`, `YYYY-MM-DD`, `YYYY/MM/DD`, `MM/DD/YYYY`,
+    /// `MM-DD-YYYY`, `DD.MM.YYYY`, month names), year 1900 to `currentYear`.
+    public static func dateOfBirth(_ raw: String, currentYear: Int = 2100) -> String? {
+        let s = base(raw)
+        var y = 0
+        var m = 0
+        var d = 0
+        let digitsOnly = s.allSatisfy(\.isNumber)
+        if digitsOnly, s.count == 8 {
+            y = Int(s.prefix(4)) ?? 0
+            m = Int(s.dropFirst(4).prefix(2)) ?? 0
+            d = Int(s.suffix(2)) ?? 0
+        } else {
+            let seps: Set<Character> = ["-", "/", ".", " ", ","]
+            let parts = s.split(whereSeparator: { seps.contains($0) }).map(String.init)
+            guard parts.count == 3 else { return nil }
+            let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+            func month(_ p: String) -> Int? {
+                if let n = Int(p) { return n }
+                return monthNames.firstIndex { p.hasPrefix($0) }.map { $0 + 1 }
+            }
+            if parts[0].count == 4, let yy = Int(parts[0]) {
+                y = yy
+                m = month(parts[1]) ?? 0
+                d = Int(parts[2]) ?? 0
+            } else if parts[2].count == 4, let yy = Int(parts[2]) {
+                y = yy
+                if Int(parts[0]) == nil {
+                    m = month(parts[0]) ?? 0
+                    d = Int(parts[1]) ?? 0
+                } else if Int(parts[1]) == nil {
+                    d = Int(parts[0]) ?? 0
+                    m = month(parts[1]) ?? 0
+                } else if s.contains(".") {
+                    d = Int(parts[0]) ?? 0
+                    m = Int(parts[1]) ?? 0
+                } else {
+                    m = Int(parts[0]) ?? 0
+                    d = Int(parts[1]) ?? 0
+                    if m > 12, d <= 12 { swap(&m, &d) }
+                }
+            } else {
+                return nil
+            }
+        }
+        guard (1900...currentYear).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
+        return String(format: "%04d%02d%02d", y, m, d)
+    }
+
+    /// External id: trimmed (case kept, so it matches the browser side).
+    public static func externalID(_ raw: String) -> String? {
+        let s = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? nil : s
+    }
+
+    /// Normalises one value of a hashed key; digests pass through lowercased, PBL values as they are.
+    public static func normalize(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if isSHA256(trimmed) { return trimmed.lowercased() }
+        if isPBLHashed(trimmed) { return trimmed }
+        switch key {
+        case "em": return email(raw)
+        case "ph": return phone(raw, options: options)
+        case "fn", "ln": return name(raw)
+        case "db": return dateOfBirth(raw)
+        case "ge": return gender(raw)
+        case "ct": return city(raw)
+        case "st": return state(raw)
+        case "zp": return zip(raw, country: country)
+        case "country": return Normalization.country(raw)
+        case "external_id": return externalID(raw)
+        default: return trimmed.isEmpty ? nil : trimmed
+        }
+    }
+
+    /// The value to send: normalised then hashed, or passed through when it already is a digest.
+    public static func hashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
+        guard let n = normalize(key: key, raw, options: options, country: country) else { return nil }
+        if isSHA256(n) || isPBLHashed(n) { return n }
+        return SHA256.hexDigest(n)
+    }
+}

@@ -1,0 +1,786 @@
+import Foundation
+import TagwireIR
+import TagwireJSON
+import TagwireMeta
+
+/// Options for evaluating events.
+public struct EngineOptions: Sendable {
+    /// Record per-rule traces (data element values, with secrets masked, and condition operands).
+    public var trace: Bool
+    /// Resolve access tokens and app secrets into dispatches (needed to send, not to print).
+    public var resolveCredentials: Bool
+    /// Timeout of an action without its own `timeoutMs`.
+    public var defaultTimeoutMs: Int
+    /// `partner_agent` sent to Meta.
+    public var partnerAgent: String
+
+    /// Options with defaults: no trace, no credentials, 30 s timeouts, `tagwire-<version>`.
+    public init(trace: Bool = false, resolveCredentials: Bool = false, defaultTimeoutMs: Int = 30_000, partnerAgent: String = "tagwire-\(TagwireVersion.current)") {
+        self.trace = trace
+        self.resolveCredentials = resolveCredentials
+        self.defaultTimeoutMs = defaultTimeoutMs
+        self.partnerAgent = partnerAgent
+    }
+}
+
+/// Executes a compiled ``RuleGraph`` against events.
+///
+/// Evaluation is synchronous and does no I/O: effects come back as ``Dispatch`` values. Web graphs run the rules
+/// whose events match the incoming page event, in rule order, against page state that carries over in the
+/// ``Session``; edge graphs run every rule against every event, each rule with its own rule stash.
+public struct Engine: Sendable {
+    public let graph: RuleGraph
+    public let options: EngineOptions
+    let secrets: SecretResolver
+    /// Data elements whose value comes from a secret, directly or through other data elements.
+    let secretElements: Set<Int>
+    /// Parsed selectors of click and custom events, by rule and event index.
+    let selectors: [[Selector?]]
+    /// Regular expressions of conditions with a literal pattern, by rule and condition index.
+    let regexes: [[NSRegularExpression?]]
+    /// Path segments of `core.path` data elements with a literal path.
+    let paths: [[String]?]
+
+    /// An engine for a graph.
+    public init(graph: RuleGraph, secrets: SecretResolver = .system, options: EngineOptions = EngineOptions()) {
+        self.graph = graph
+        self.secrets = secrets
+        self.options = options
+        var tainted = Set<Int>()
+        var changed = true
+        while changed {
+            changed = false
+            for (i, d) in graph.dataElements.enumerated() where !tainted.contains(i) {
+                if d.type == "core.secret" || d.settings.references.contains(where: { tainted.contains($0.element) }) {
+                    tainted.insert(i)
+                    changed = true
+                }
+            }
+        }
+        secretElements = tainted
+        selectors = graph.rules.map { rule in
+            rule.events.map { e in
+                guard let s = e.settings.member("elementSelector")?.literalValue?.stringValue else { return nil }
+                if case .success(let sel) = Selector.parse(s) { return sel }
+                return nil
+            }
+        }
+        regexes = graph.rules.map { rule in
+            rule.conditions.map { c in
+                guard let op = c.settings.member("comparison")?.member("operator")?.literalValue?.stringValue, ValueComparison.isRegex(op),
+                    let pattern = c.settings.member("rightOperand")?.literalValue?.stringValue
+                else { return nil }
+                let ci = c.settings.member("comparison")?.member("caseInsensitive")?.literalValue?.boolValue ?? false
+                if case .success(let re) = ValueComparison.compile(pattern, caseInsensitive: ci) { return re }
+                return nil
+            }
+        }
+        paths = graph.dataElements.map { d in
+            guard d.type == "core.path", let p = d.settings.member("path")?.literalValue?.stringValue else { return nil }
+            return p.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    /// Evaluates one event received at `receivedAt` (Unix seconds).
+    public func evaluate(_ event: JSONValue, receivedAt: Double, session: inout Session) -> Evaluation {
+        graph.isWeb ? evaluateWeb(event, receivedAt: receivedAt, session: &session) : evaluateEdge(event, receivedAt: receivedAt, session: &session)
+    }
+
+    func evaluateEdge(_ event: JSONValue, receivedAt: Double, session: inout Session) -> Evaluation {
+        var outcomes: [RuleOutcome] = []
+        var dispatches: [Dispatch] = []
+        var window = JSONValue.null
+        for (r, rule) in graph.rules.enumerated() {
+            guard rule.enabled else {
+                outcomes.append(RuleOutcome(name: rule.name, status: .skipped, reason: "the rule is disabled"))
+                continue
+            }
+            var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
+            let outcome = run.execute(window: &window, session: &session)
+            outcomes.append(outcome)
+            dispatches += run.dispatches
+        }
+        return Evaluation(rules: outcomes, dispatches: dispatches)
+    }
+
+    func evaluateWeb(_ event: JSONValue, receivedAt: Double, session: inout Session) -> Evaluation {
+        let page = event["page"].flatMap(Self.idText) ?? ""
+        let visitor = event["visitor"].flatMap(Self.idText) ?? ""
+        let sessionKey = visitor + "\u{0}" + (event["session"].flatMap(Self.idText) ?? "")
+        if let w = event["window"] {
+            session.pages[page] = w
+            session.pageviewStorage[page] = nil
+        }
+        var window = session.pages[page] ?? .object(JSONObject())
+        var outcomes: [RuleOutcome] = []
+        var dispatches: [Dispatch] = []
+        for (r, rule) in graph.rules.enumerated() where matches(rule: r, event: event) {
+            guard rule.enabled else {
+                outcomes.append(RuleOutcome(name: rule.name, status: .skipped, reason: "the rule is disabled"))
+                continue
+            }
+            var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: page, visitor: visitor, sessionKey: sessionKey)
+            let outcome = run.execute(window: &window, session: &session)
+            outcomes.append(outcome)
+            dispatches += run.dispatches
+        }
+        session.pages[page] = window
+        return Evaluation(rules: outcomes, dispatches: dispatches)
+    }
+
+    static func idText(_ v: JSONValue) -> String? {
+        switch v {
+        case .string(let s): return s
+        case .number(let n): return Coercion.numberText(n)
+        default: return nil
+        }
+    }
+
+    static let lifecycleEvents: Set<String> = ["core.library-loaded", "core.page-bottom", "core.dom-ready", "core.window-loaded"]
+
+    /// Whether one of the rule's events matches a page event.
+    func matches(rule r: Int, event: JSONValue) -> Bool {
+        guard let type = event["type"]?.stringValue else { return false }
+        for (e, component) in graph.rules[r].events.enumerated() {
+            let settings = component.settings.literalValue ?? .object(JSONObject())
+            switch component.type {
+            case let t where Self.lifecycleEvents.contains(t):
+                if type == t { return true }
+            case "core.click":
+                if type == "core.click", let sel = selectors[r][e], sel.matchesTargetOrAncestor(Self.elementChain(event)) { return true }
+            case "core.direct-call":
+                if type == "core.direct-call", let id = event["identifier"]?.stringValue, let want = settings["identifier"]?.stringValue,
+                    id.trimmingCharacters(in: .whitespaces) == want.trimmingCharacters(in: .whitespaces)
+                {
+                    return true
+                }
+            case "core.custom-event":
+                guard let want = settings["type"]?.stringValue else { continue }
+                let name = type == "core.custom-event" ? (event["eventType"]?.stringValue ?? event["name"]?.stringValue) : type
+                guard name == want else { continue }
+                if let sel = selectors[r][e] {
+                    if sel.matchesTargetOrAncestor(Self.elementChain(event)) { return true }
+                } else {
+                    return true
+                }
+            default:
+                continue
+            }
+        }
+        return false
+    }
+
+    /// The event's target followed by its ancestors, parent first.
+    static func elementChain(_ event: JSONValue) -> [JSONValue] {
+        guard let target = event["target"], target.objectValue != nil else { return [] }
+        return [target] + (target["ancestors"]?.arrayValue ?? [])
+    }
+}
+
+/// A failure while resolving a value or running a component; ends the rule as failed.
+struct RuntimeFailure: Error {
+    var message: String
+}
+
+/// One rule run for one event: memoised data elements, the rule stash, traces and dispatches.
+struct RuleRun {
+    let engine: Engine
+    let rule: Int
+    let event: JSONValue
+    let receivedAt: Double
+    let page: String
+    let visitor: String
+    let sessionKey: String
+    var stash = JSONObject()
+    var memo: [Int: JSONValue?] = [:]
+    var resolving: [Int] = []
+    var dispatches: [Dispatch] = []
+    var traceElements: [(String, JSONValue)] = []
+    var traceConditions: [JSONValue] = []
+    /// Whether the last render read a secret.
+    var usedSecret = false
+
+    init(engine: Engine, rule: Int, event: JSONValue, receivedAt: Double, page: String, visitor: String, sessionKey: String) {
+        self.engine = engine
+        self.rule = rule
+        self.event = event
+        self.receivedAt = receivedAt
+        self.page = page
+        self.visitor = visitor
+        self.sessionKey = sessionKey
+    }
+
+    var graph: RuleGraph { engine.graph }
+
+    mutating func execute(window: inout JSONValue, session: inout Session) -> RuleOutcome {
+        let node = graph.rules[rule]
+        func outcome(_ status: RuleOutcome.Status, _ reason: String?) -> RuleOutcome {
+            var trace: JSONValue?
+            if engine.options.trace {
+                trace = .object(JSONObject([
+                    ("dataElements", .object(JSONObject(traceElements))),
+                    ("conditions", .array(traceConditions)),
+                ]))
+            }
+            return RuleOutcome(name: node.name, status: status, reason: reason, trace: trace)
+        }
+        for (k, condition) in node.conditions.enumerated() {
+            switch evaluateCondition(k, condition, window: &window, session: &session) {
+            case .success(true): continue
+            case .success(false):
+                return outcome(.conditionNotMet, "condition \(k + 1) (\(condition.displayName)) was not met")
+            case .failure(let f):
+                return outcome(.failed, "condition \(k + 1) (\(condition.displayName)) failed: \(f.message)")
+            }
+        }
+        let clock = ContinuousClock()
+        var produced: [Dispatch] = []
+        for (k, action) in node.actions.enumerated() {
+            let start = clock.now
+            let result = runAction(action, window: &window, session: &session)
+            let elapsed = clock.now - start
+            let timeout = action.timeoutMs ?? engine.options.defaultTimeoutMs
+            switch result {
+            case .failure(let f):
+                dispatches = produced
+                return outcome(.failed, "action \(k + 1) (\(action.displayName)) failed: \(f.message)")
+            case .success(let d):
+                if elapsed > .milliseconds(timeout) {
+                    dispatches = produced
+                    return outcome(.failed, "action \(k + 1) (\(action.displayName)) timed out after \(timeout) ms")
+                }
+                if var d {
+                    d.timeoutMs = action.timeoutMs
+                    produced.append(d)
+                }
+            }
+            // An action may have changed the page state or the stash: later reads resolve again.
+            memo.removeAll(keepingCapacity: true)
+        }
+        dispatches = produced
+        return outcome(.fired, nil)
+    }
+
+    // MARK: data elements
+
+    mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
+        if engine.secretElements.contains(index) { usedSecret = true }
+        if let cached = memo[index] { return .success(cached) }
+        let node = graph.dataElements[index]
+        if resolving.contains(index) {
+            return .failure(RuntimeFailure(message: "data element '\(node.name)' depends on itself"))
+        }
+        resolving.append(index)
+        defer { resolving.removeLast() }
+        var value: JSONValue?
+        switch runDataElement(index, node, window: &window, session: &session) {
+        case .failure(let f):
+            return .failure(RuntimeFailure(message: "data element '\(node.name)': \(f.message)"))
+        case .success(let v):
+            value = v
+        }
+        if let duration = node.storageDuration, graph.isWeb {
+            let key = node.name
+            if let v = value, !v.isNull {
+                switch duration {
+                case "pageview": session.pageviewStorage[page, default: [:]][key] = v
+                case "session": session.sessionStorage[sessionKey, default: [:]][key] = v
+                default: session.visitorStorage[visitor, default: [:]][key] = v
+                }
+            } else {
+                switch duration {
+                case "pageview": value = session.pageviewStorage[page]?[key]
+                case "session": value = session.sessionStorage[sessionKey]?[key]
+                default: value = session.visitorStorage[visitor]?[key]
+                }
+            }
+        }
+        if value == nil || value == .null, let d = node.defaultValue { value = d }
+        if case .string(var s)? = value {
+            if node.cleanText {
+                s = s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            }
+            if node.forceLowerCase { s = s.lowercased() }
+            value = .string(s)
+        }
+        memo[index] = value
+        if engine.options.trace {
+            let shown: JSONValue = engine.secretElements.contains(index) ? .string(maskedSecret) : (value ?? .null)
+            if let i = traceElements.firstIndex(where: { $0.0 == node.name }) { traceElements[i].1 = shown } else { traceElements.append((node.name, shown)) }
+        }
+        return .success(value)
+    }
+
+    mutating func runDataElement(_ index: Int, _ node: DataElementNode, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
+        if node.type == "core.path", let segments = engine.paths[index] {
+            return .success(readPath(segments, window: window))
+        }
+        let settings: JSONValue
+        switch render(node.settings, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let v): settings = v ?? .object(JSONObject())
+        }
+        switch node.type {
+        case "core.path":
+            guard let p = settings["path"]?.stringValue else { return .success(nil) }
+            return .success(readPath(p.split(separator: ".", omittingEmptySubsequences: false).map(String.init), window: window))
+        case "core.constant":
+            return .success(settings["value"])
+        case "core.secret":
+            guard let name = settings["secret"]?.stringValue else { return .failure(RuntimeFailure(message: "no secret named")) }
+            guard let secret = graph.secrets.first(where: { $0.name == name }) else {
+                return .failure(RuntimeFailure(message: "secret '\(name)' is not declared by environment '\(graph.environment)'"))
+            }
+            guard let value = engine.secrets.value(secret) else {
+                let source = secret.environmentVariable.map { "environment variable \($0)" } ?? "file \(secret.file ?? "")"
+                return .failure(RuntimeFailure(message: "secret '\(name)' is not set (\(source))"))
+            }
+            return .success(.string(value))
+        case "core.cookie":
+            guard let name = settings["name"]?.stringValue else { return .success(nil) }
+            return .success(event["cookies"]?[name] ?? cookieFromDocument(window, name))
+        case "core.query-parameter":
+            guard let name = settings["name"]?.stringValue else { return .success(nil) }
+            let ci = settings["caseInsensitive"]?.boolValue ?? false
+            return .success(queryParameter(name, caseInsensitive: ci, window: window).map(JSONValue.string))
+        case "core.page-info":
+            return .success(pageInfo(settings["attribute"]?.stringValue ?? "url", window: window).map(JSONValue.string))
+        case "core.random-number":
+            let lo = Int(settings["min"]?.numberValue ?? 0)
+            let hi = Int(settings["max"]?.numberValue ?? 1_000_000_000)
+            guard lo <= hi else { return .success(.number(.nan)) }
+            return .success(.number(Double(Int.random(in: lo...hi, using: &session.random))))
+        case "core.uuid":
+            return .success(.string(session.random.uuid()))
+        case "core.timestamp":
+            let ms = settings["unit"]?.stringValue == "milliseconds"
+            return .success(.number(ms ? (receivedAt * 1000).rounded(.down) : receivedAt.rounded(.down)))
+        case "core.conditional-value":
+            let op = settings["comparison"]?["operator"]?.stringValue ?? "equals"
+            let ci = settings["comparison"]?["caseInsensitive"]?.boolValue ?? false
+            switch ValueComparison.evaluate(op, left: settings["leftOperand"], right: settings["rightOperand"], caseInsensitive: ci) {
+            case .failure(let m): return .failure(RuntimeFailure(message: m))
+            case .result(let met): return .success(met ? settings["conditionalValue"] : settings["fallbackValue"])
+            }
+        default:
+            return .failure(RuntimeFailure(message: "type '\(node.type)' is not available in this runner"))
+        }
+    }
+
+    /// Reads a dotted path from the platform's roots.
+    func readPath(_ segments: [String], window: JSONValue) -> JSONValue? {
+        guard let first = segments.first else { return nil }
+        var current: JSONValue?
+        var rest = segments.dropFirst()
+        if graph.isWeb {
+            switch first {
+            case "window": current = window
+            case "event": current = event
+            default: return nil
+            }
+        } else {
+            guard first == "arc", let second = rest.first else { return nil }
+            rest = rest.dropFirst()
+            switch second {
+            case "event":
+                if let third = rest.first, third == "xdm" || third == "data" {
+                    rest = rest.dropFirst()
+                    current = event[third]
+                } else {
+                    current = .object(JSONObject([("xdm", event["xdm"] ?? .null), ("data", event["data"] ?? .null)]))
+                }
+            case "request": current = event["request"]
+            case "ruleStash": current = .object(stash)
+            default: return nil
+            }
+        }
+        for s in rest {
+            guard let c = current else { return nil }
+            current = c.child(s)
+        }
+        return current
+    }
+
+    func cookieFromDocument(_ window: JSONValue, _ name: String) -> JSONValue? {
+        guard let cookie = window["document"]?["cookie"]?.stringValue else { return nil }
+        for part in cookie.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == name {
+                return .string(String(kv[1]).removingPercentEncoding ?? String(kv[1]))
+            }
+        }
+        return nil
+    }
+
+    func pageURL(_ window: JSONValue) -> URLComponents? {
+        guard let href = window["location"]?["href"]?.stringValue ?? event["url"]?.stringValue else { return nil }
+        return URLComponents(string: href)
+    }
+
+    func queryParameter(_ name: String, caseInsensitive: Bool, window: JSONValue) -> String? {
+        guard let items = pageURL(window)?.queryItems else { return nil }
+        let item = items.first { caseInsensitive ? $0.name.lowercased() == name.lowercased() : $0.name == name }
+        return item.map { $0.value ?? "" }
+    }
+
+    func pageInfo(_ attribute: String, window: JSONValue) -> String? {
+        let location = window["location"]
+        switch attribute {
+        case "url": return location?["href"]?.stringValue ?? event["url"]?.stringValue
+        case "hostname": return location?["hostname"]?.stringValue ?? pageURL(window)?.host
+        case "pathname": return location?["pathname"]?.stringValue ?? pageURL(window)?.path
+        case "protocol": return location?["protocol"]?.stringValue ?? pageURL(window)?.scheme.map { $0 + ":" }
+        case "referrer": return window["document"]?["referrer"]?.stringValue
+        case "title": return window["document"]?["title"]?.stringValue
+        default: return nil
+        }
+    }
+
+    // MARK: templates
+
+    /// Renders a settings template: tokens become values; missing values drop object members, become `null` in
+    /// arrays and "" inside text.
+    mutating func render(_ t: Template, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
+        switch t {
+        case .literal(let v):
+            return .success(v)
+        case .token(let ref):
+            return reference(ref, window: &window, session: &session)
+        case .text(let parts):
+            var s = ""
+            for p in parts {
+                switch p {
+                case .literal(let l): s += l
+                case .token(let ref):
+                    switch reference(ref, window: &window, session: &session) {
+                    case .failure(let f): return .failure(f)
+                    case .success(let v): s += Coercion.interpolationText(v)
+                    }
+                }
+            }
+            return .success(.string(s))
+        case .array(let items):
+            var out: [JSONValue] = []
+            out.reserveCapacity(items.count)
+            for item in items {
+                switch render(item, window: &window, session: &session) {
+                case .failure(let f): return .failure(f)
+                case .success(let v): out.append(v ?? .null)
+                }
+            }
+            return .success(.array(out))
+        case .object(let members):
+            var out: [(String, JSONValue)] = []
+            out.reserveCapacity(members.count)
+            for m in members {
+                switch render(m.value, window: &window, session: &session) {
+                case .failure(let f): return .failure(f)
+                case .success(let v): if let v { out.append((m.key, v)) }
+                }
+            }
+            return .success(.object(JSONObject(out)))
+        }
+    }
+
+    mutating func reference(_ ref: TokenReference, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
+        switch resolve(ref.element, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(var v):
+            for s in ref.path {
+                guard let c = v else { break }
+                v = c.child(s)
+            }
+            return .success(v)
+        }
+    }
+
+    /// Renders the members of an object template except `excluded`, reporting whether any secret was read.
+    mutating func renderSettings(_ t: Template, excluding excluded: Set<String> = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
+        switch t {
+        case .object(let members):
+            var out: [(String, JSONValue)] = []
+            for m in members where !excluded.contains(m.key) {
+                switch render(m.value, window: &window, session: &session) {
+                case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
+                case .success(let v): if let v { out.append((m.key, v)) }
+                }
+            }
+            return .success(JSONObject(out))
+        case .literal(.object(var o)):
+            for k in excluded { o[k] = nil }
+            return .success(o)
+        default:
+            return .success(JSONObject())
+        }
+    }
+
+    // MARK: conditions
+
+    mutating func evaluateCondition(_ k: Int, _ c: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Bool, RuntimeFailure> {
+        guard c.type == "core.value-comparison" else {
+            return .failure(RuntimeFailure(message: "condition type '\(c.type)' is not available in this runner"))
+        }
+        let settings: JSONObject
+        switch renderSettings(c.settings, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        let op = settings["comparison"]?["operator"]?.stringValue ?? "equals"
+        let ci = settings["comparison"]?["caseInsensitive"]?.boolValue ?? false
+        let left = settings["leftOperand"]
+        let right = settings["rightOperand"]
+        let outcome = ValueComparison.evaluate(op, left: left, right: right, caseInsensitive: ci, regex: engine.regexes[rule][k])
+        switch outcome {
+        case .failure(let m):
+            return .failure(RuntimeFailure(message: m))
+        case .result(let r):
+            let met = c.negate ? !r : r
+            if engine.options.trace {
+                let secret = c.settings.references.contains { engine.secretElements.contains($0.element) }
+                var entry: [(String, JSONValue)] = [("index", .number(Double(k + 1))), ("type", .string(c.type)), ("operator", .string(op))]
+                entry.append(("left", secret ? .string(maskedSecret) : (left ?? .null)))
+                if ValueComparison.needsRightOperand(op) { entry.append(("right", secret ? .string(maskedSecret) : (right ?? .null))) }
+                if c.negate { entry.append(("negate", true)) }
+                entry.append(("result", .bool(met)))
+                traceConditions.append(.object(JSONObject(entry)))
+            }
+            return .success(met)
+        }
+    }
+
+    // MARK: actions
+
+    mutating func runAction(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        switch a.type {
+        case "core.generate-event-id":
+            return generateEventID(a, window: &window, session: &session)
+        case "meta-pixel.send-event":
+            return pixelEvent(a, window: &window, session: &session)
+        case "edge.send-event":
+            return edgeEvent(a, window: &window, session: &session)
+        case "meta-capi.send-event":
+            return conversionsAPIEvent(a, window: &window, session: &session)
+        case "http.send-request":
+            return httpRequest(a, window: &window, session: &session)
+        default:
+            return .failure(RuntimeFailure(message: "action type '\(a.type)' is not available in this runner"))
+        }
+    }
+
+    static let defaultEventIDPath = "window.dataLayer.meta.conversionData.eventId"
+
+    mutating func generateEventID(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        let settings: JSONObject
+        switch renderSettings(a.settings, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        let id = session.random.uuid()
+        if graph.isWeb {
+            let path = settings["path"]?.stringValue ?? Self.defaultEventIDPath
+            var segments = path.split(separator: ".").map(String.init)
+            guard segments.first == "window", segments.count > 1 else {
+                return .failure(RuntimeFailure(message: "'\(path)' is not a page-state path"))
+            }
+            segments.removeFirst()
+            window = Self.setting(window, segments[...], to: .string(id))
+        } else {
+            var core = stash["core"]?.objectValue ?? JSONObject()
+            core[settings["path"]?.stringValue ?? "eventId"] = .string(id)
+            stash["core"] = .object(core)
+        }
+        return .success(nil)
+    }
+
+    /// A copy of `value` with `path` set to `newValue`, creating objects along the way.
+    static func setting(_ value: JSONValue, _ path: ArraySlice<String>, to newValue: JSONValue) -> JSONValue {
+        guard let key = path.first else { return newValue }
+        switch value {
+        case .array(var a):
+            if let i = JSONValue.arrayIndex(key), i < a.count {
+                a[i] = setting(a[i], path.dropFirst(), to: newValue)
+                return .array(a)
+            }
+            return value
+        case .object(var o):
+            o[key] = setting(o[key] ?? .object(JSONObject()), path.dropFirst(), to: newValue)
+            return .object(o)
+        default:
+            var o = JSONObject()
+            o[key] = setting(.object(JSONObject()), path.dropFirst(), to: newValue)
+            return .object(o)
+        }
+    }
+
+    mutating func extensionSettings(_ name: String, excluding: Set<String> = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
+        guard let t = graph.extensionSettings(name) else {
+            return .failure(RuntimeFailure(message: "extension '\(name)' is not in this library"))
+        }
+        switch renderSettings(t, excluding: excluding, window: &window, session: &session) {
+        case .failure(let f): return .failure(RuntimeFailure(message: "extension '\(name)' \(f.message)"))
+        case .success(let s): return .success(s)
+        }
+    }
+
+    func origin(_ a: ComponentNode) -> Origin { a.origin }
+
+    mutating func pixelEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        let ext: JSONObject
+        let settings: JSONObject
+        switch extensionSettings("meta-pixel", window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): ext = s
+        }
+        switch renderSettings(a.settings, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        guard let name = settings["eventName"].flatMap(Engine.idText), !name.isEmpty else {
+            return .failure(RuntimeFailure(message: "'eventName' resolved to nothing"))
+        }
+        var call: [JSONValue] = [.string(metaStandardEvents.contains(name) ? "track" : "trackCustom"), .string(name)]
+        let parameters: JSONValue
+        switch settings["parameters"] {
+        case .object(let o)?: parameters = .object(o)
+        case nil, .null?: parameters = .object(JSONObject())
+        case let other?: return .failure(RuntimeFailure(message: "'parameters' must be an object, not \(other.typeName)"))
+        }
+        call.append(parameters)
+        if let id = settings["eventId"].flatMap(Engine.idText), !id.isEmpty {
+            call.append(.object(JSONObject([("eventID", .string(id))])))
+        }
+        let json = JSONValue.object(JSONObject([
+            ("destination", "meta-pixel"), ("rule", .string(graph.rules[rule].name)),
+            ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
+        ]))
+        return .success(Dispatch(destination: "meta-pixel", rule: graph.rules[rule].name, origin: a.origin, json: json))
+    }
+
+    mutating func edgeEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        let ext: JSONObject
+        let settings: JSONObject
+        switch extensionSettings("edge", window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): ext = s
+        }
+        switch renderSettings(a.settings, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        var m: [(String, JSONValue)] = [
+            ("destination", "edge"), ("rule", .string(graph.rules[rule].name)), ("endpoint", ext["endpoint"] ?? .null),
+            ("xdm", settings["xdm"] ?? .object(JSONObject())), ("data", settings["data"] ?? .object(JSONObject())),
+        ]
+        // The request the browser would make: the page event's own `request`, or the page's user agent.
+        if let request = event["request"] {
+            m.append(("request", request))
+        } else if let ua = window["navigator"]?["userAgent"]?.stringValue {
+            m.append(("request", .object(JSONObject([("headers", .object(JSONObject([("user-agent", .string(ua))])))]))))
+        }
+        return .success(Dispatch(destination: "edge", rule: graph.rules[rule].name, origin: a.origin, json: .object(JSONObject(m))))
+    }
+
+    mutating func conversionsAPIEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        let ext: JSONObject
+        let settings: JSONObject
+        switch extensionSettings("meta-capi", excluding: ["accessToken", "appSecret"], window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): ext = s
+        }
+        switch renderSettings(a.settings, excluding: ["accessToken"], window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        guard let pixelID = (settings["pixelId"] ?? ext["pixelId"]).flatMap(Engine.idText), !pixelID.isEmpty else {
+            return .failure(RuntimeFailure(message: "no pixel id: set 'pixelId' on the meta-capi extension or the action"))
+        }
+        var builder = ConversionEventBuilder()
+        builder.options.defaultCountryCallingCode = ext["defaultCountryCode"]?.stringValue
+        let built: ConversionEventBuilder.Built
+        switch builder.build(settings, receivedAt: receivedAt, now: receivedAt) {
+        case .failure(let r): return .failure(RuntimeFailure(message: "the event is not valid for Meta and is not sent: \(r.message)"))
+        case .success(let b): built = b
+        }
+        var credentials = DispatchCredentials()
+        if engine.options.resolveCredentials {
+            var tokenTemplate = a.settings.member("accessToken")
+            if tokenTemplate == nil { tokenTemplate = graph.extensionSettings("meta-capi")?.member("accessToken") }
+            if let t = tokenTemplate {
+                switch render(t, window: &window, session: &session) {
+                case .failure(let f): return .failure(RuntimeFailure(message: "access token: \(f.message)"))
+                case .success(let v): credentials.accessToken = v.flatMap(Engine.idText)
+                }
+            }
+            if let t = graph.extensionSettings("meta-capi")?.member("appSecret") {
+                switch render(t, window: &window, session: &session) {
+                case .failure(let f): return .failure(RuntimeFailure(message: "app secret: \(f.message)"))
+                case .success(let v): credentials.appSecret = v.flatMap(Engine.idText)
+                }
+            }
+            if credentials.accessToken?.isEmpty ?? true {
+                return .failure(RuntimeFailure(message: "no access token: set 'accessToken' on the meta-capi extension"))
+            }
+        }
+        let payload = ConversionEventBuilder.requestBody(events: [built.event], testEventCode: built.testEventCode, partnerAgent: engine.options.partnerAgent)
+        var m: [(String, JSONValue)] = [
+            ("destination", "meta-capi"), ("rule", .string(graph.rules[rule].name)), ("pixelId", .string(pixelID)),
+            ("graphApiVersion", .string(ext["graphApiVersion"]?.stringValue ?? "v26.0")), ("payload", payload),
+        ]
+        if !built.warnings.isEmpty { m.append(("warnings", .array(built.warnings.map(JSONValue.string)))) }
+        var stashEntry = JSONObject()
+        stashEntry["eventName"] = built.event["event_name"]
+        stashEntry["eventId"] = built.event["event_id"]
+        stash["meta-capi"] = .object(stashEntry)
+        return .success(Dispatch(destination: "meta-capi", rule: graph.rules[rule].name, origin: a.origin, json: .object(JSONObject(m)), credentials: credentials))
+    }
+
+    mutating func httpRequest(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        var shown: [(String, JSONValue)] = []
+        var credentials = DispatchCredentials()
+        var settings = JSONObject()
+        let members: [TemplateMember]
+        switch a.settings {
+        case .object(let m): members = m
+        case .literal(.object(let o)): members = o.map { TemplateMember(key: $0.key, value: .literal($0.value)) }
+        default: members = []
+        }
+        for m in members {
+            if m.key == "headers", case .object(let headerMembers) = m.value {
+                var headers: [(String, JSONValue)] = []
+                for h in headerMembers {
+                    usedSecret = false
+                    switch render(h.value, window: &window, session: &session) {
+                    case .failure(let f): return .failure(RuntimeFailure(message: "header '\(h.key)': \(f.message)"))
+                    case .success(let v):
+                        guard let v else { continue }
+                        if usedSecret {
+                            credentials.secretHeaders[h.key] = Coercion.interpolationText(v)
+                            headers.append((h.key, .string(maskedSecret)))
+                        } else {
+                            headers.append((h.key, v))
+                        }
+                    }
+                }
+                settings["headers"] = .object(JSONObject(headers))
+                continue
+            }
+            usedSecret = false
+            switch render(m.value, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
+            case .success(let v):
+                if usedSecret { return .failure(RuntimeFailure(message: "setting '\(m.key)' reads a secret; secrets may only be used in headers")) }
+                settings[m.key] = v
+            }
+        }
+        guard let url = settings["url"]?.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            return .failure(RuntimeFailure(message: "'url' must be an http or https URL"))
+        }
+        shown = [
+            ("destination", "http"), ("rule", .string(graph.rules[rule].name)),
+            ("method", settings["method"] ?? "POST"), ("url", .string(url)),
+            ("headers", settings["headers"] ?? .object(JSONObject())),
+        ]
+        if let body = settings["body"] { shown.append(("body", body)) }
+        return .success(Dispatch(destination: "http", rule: graph.rules[rule].name, origin: a.origin, json: .object(JSONObject(shown)), credentials: credentials))
+    }
+}

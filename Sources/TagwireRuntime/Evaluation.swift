@@ -1,0 +1,53 @@
+import TagwireJSON
+
+/// What happened to one rule for one event.
+public struct RuleOutcome: Sendable, Hashable {
+    /// How a rule ended.
+    public enum Status: String, Sendable {
+        case fired, conditionNotMet, failed, skipped
+    }
+
+    public var name: String
+    public var status: Status
+    /// Why it did not fire (the condition not met, the action that failed and its error).
+    public var reason: String?
+    /// Per-rule trace when tracing: data element values (secrets masked) and condition operands.
+    public var trace: JSONValue?
+
+    /// An outcome.
+    public init(name: String, status: Status, reason: String? = nil, trace: JSONValue? = nil) {
+        self.name = name
+        self.status = status
+        self.reason = reason
+        self.trace = trace
+    }
+
+    /// The JSON form in `tagwire run` output.
+    public var json: JSONValue {
+        var m: [(String, JSONValue)] = [("name", .string(name)), ("status", .string(status.rawValue))]
+        if let reason { m.append(("reason", .string(reason))) }
+        if let trace { m.append(("trace", trace)) }
+        return .object(JSONObject(m))
+    }
+}
+
+/// The result of evaluating one event: each triggered rule's outcome, in order, and the dispatches produced.
+public struct Evaluation: Sendable, Hashable {
+    public var rules: [RuleOutcome]
+    public var dispatches: [Dispatch]
+
+    /// An evaluation.
+    public init(rules: [RuleOutcome], dispatches: [Dispatch]) {
+        self.rules = rules
+        self.dispatches = dispatches
+    }
+
+    /// `{"index": n, "rules": [...], "dispatches": [...]}`.
+    public func json(index: Int) -> JSONValue {
+        .object(JSONObject([
+            ("index", .number(Double(index))),
+            ("rules", .array(rules.map(\.json))),
+            ("dispatches", .array(dispatches.map(\.json))),
+        ]))
+    }
+}

@@ -1,0 +1,86 @@
+import TagwireJSON
+
+/// Runs NDJSON input through an engine (and optionally forwards web `edge` dispatches to an edge engine),
+/// producing one result value per event line. A bad line yields an error record naming its line; the run goes on.
+public struct EventRunner: Sendable {
+    public let engine: Engine
+    public let forward: Engine?
+    var session: Session
+    var forwardSession: Session
+
+    /// A runner; `seed` makes generated ids reproducible.
+    public init(engine: Engine, forward: Engine? = nil, seed: UInt64? = nil) {
+        self.engine = engine
+        self.forward = forward
+        session = Session(seed: seed)
+        forwardSession = Session(seed: seed.map { $0 &+ 1 })
+    }
+
+    /// Evaluates each non-blank line of `input`, calling `emit` with its result, in order.
+    public mutating func run(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue) -> Void) {
+        var index = 0
+        var lineNumber = 0
+        var start = 0
+        input.withUnsafeBufferPointer { buf in
+            while start < buf.count {
+                var end = start
+                while end < buf.count, buf[end] != 0x0A { end += 1 }
+                lineNumber += 1
+                var lineEnd = end
+                if lineEnd > start, buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeBufferPointer(rebasing: buf[start..<lineEnd])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                emit(evaluateLine(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt()))
+                index += 1
+            }
+        }
+    }
+
+    /// The result of one line: an evaluation, or an error record.
+    public mutating func evaluateLine(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> JSONValue {
+        let event: JSONValue
+        do {
+            event = try JSONReader.parse(line, options: .event)
+        } catch {
+            return errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)")
+        }
+        guard case .object = event else {
+            return errorRecord(index: index, line: lineNumber, message: "an event must be a JSON object, not \(event.typeName)")
+        }
+        return evaluate(event, index: index, receivedAt: receivedAt)
+    }
+
+    /// Evaluates a parsed event (and forwards its edge dispatches when a forward engine is set).
+    public mutating func evaluate(_ event: JSONValue, index: Int, receivedAt: Double) -> JSONValue {
+        if engine.graph.isWeb, event["type"]?.stringValue == nil {
+            return errorRecord(index: index, line: nil, message: "a page event needs a string 'type', such as \"core.page-bottom\"")
+        }
+        let evaluation = engine.evaluate(event, receivedAt: receivedAt, session: &session)
+        var result = evaluation.json(index: index)
+        guard let forward else { return result }
+        var forwarded: [JSONValue] = []
+        for d in evaluation.dispatches where d.destination == "edge" {
+            var members: [(String, JSONValue)] = [("xdm", d.json["xdm"] ?? .null), ("data", d.json["data"] ?? .null)]
+            if let request = d.json["request"] { members.append(("request", request)) }
+            let edgeEvaluation = forward.evaluate(.object(JSONObject(members)), receivedAt: receivedAt, session: &forwardSession)
+            forwarded.append(.object(JSONObject([
+                ("rule", .string(d.rule)),
+                ("rules", .array(edgeEvaluation.rules.map(\.json))),
+                ("dispatches", .array(edgeEvaluation.dispatches.map(\.json))),
+            ])))
+        }
+        if case .object(var o) = result {
+            o["forwarded"] = .array(forwarded)
+            result = .object(o)
+        }
+        return result
+    }
+
+    func errorRecord(index: Int, line: Int?, message: String) -> JSONValue {
+        var m: [(String, JSONValue)] = [("index", .number(Double(index)))]
+        if let line { m.append(("line", .number(Double(line)))) }
+        m.append(("error", .string(line.map { "line \($0): \(message)" } ?? message)))
+        return .object(JSONObject(m))
+    }
+}

@@ -1,0 +1,8 @@
+import TagwireCommands
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await TagwireCommand.main()
+    }
+}
