@@ -54,14 +54,14 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireCompilerTests",
-        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireCommands"],
-        resources: [.copy("Fixtures")],
+        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireCommands", "TagwireRuntime"],
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "TagwireRuntimeTests",
-        dependencies: ["TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireCommands"],
-        resources: [.copy("Cases")],
+        dependencies: ["TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireCommands", "TagwireHashing"],
+        exclude: ["Cases"],
         swiftSettings: swiftSettings
     ),
 ]

@@ -180,7 +180,7 @@ struct CompilationUnit {
                 "compile.wrong-kind",
                 "'\(type)' is \(article(contract.kind.rawValue)), not \(article(expected.rawValue))",
                 at: at,
-                help: "move it to the rule's \(contract.kind == .dataElement ? "data-elements/ directory" : "'\(contract.kind.rawValue)s'")"
+                help: contract.kind == .dataElement ? "data elements live in data-elements/; read one with a {{token}}" : "move it to the rule's '\(contract.kind.rawValue)s'"
             )
             return nil
         }

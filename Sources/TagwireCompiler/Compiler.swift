@@ -65,7 +65,9 @@ public enum Compiler {
         var graph: RuleGraph?
         if let library {
             let selection = unit.selectResources(library)
-            unit.checkReachability(selection)
+            // Reachability warnings would only echo the errors' consequences (an unresolved token leaves its
+            // intended data element unused), so they wait for an error-free property.
+            if !unit.bag.hasErrors { unit.checkReachability(selection) }
             if !unit.bag.hasErrors {
                 graph = unit.lower(selection, library: library.name, environment: environment)
             }

@@ -141,7 +141,7 @@ public struct Selector: Sendable, Hashable {
             }
             guard any else {
                 return .failure(ParseError(
-                    message: "'\(Character(c))' is not supported (supported: tag, #id, .class, [attr], [attr=value], descendant and '>' combinators)",
+                    message: "'\(Character(c))' is not supported",
                     offset: i
                 ))
             }

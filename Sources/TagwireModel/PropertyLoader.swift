@@ -104,7 +104,7 @@ public enum PropertyLoader {
             decoder.bag.emit(Diagnostic(
                 .error,
                 id: "model.missing-property-file",
-                "'\(source.root)' has no property.json",
+                "the property has no property.json",
                 at: SourceLocation(file: "property.json"),
                 help: "create property.json with \"name\" and \"platform\""
             ))

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import TagwireCompiler
+import TagwireJSON
+
+/// `tagwire schemas --out DIR`: write the JSON Schemas of every property file kind.
+public struct Schemas: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Write the JSON Schemas (2020-12) of property files, generated from the built-in extensions."
+    )
+
+    @Option(help: "Directory to write the schemas into.")
+    var out: String = "Schemas"
+
+    public init() {}
+
+    public func run() async throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for (name, schema) in SchemaGenerator.schemas() {
+            let path = (out as NSString).appendingPathComponent(name)
+            var bytes = JSONWriter(pretty: true).bytes(schema)
+            bytes.append(0x0A)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            Output.out(path + "\n")
+        }
+    }
+}

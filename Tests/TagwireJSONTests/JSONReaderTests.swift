@@ -1,0 +1,132 @@
+import Testing
+import TagwireHashing
+import TagwireJSON
+
+struct JSONReaderTests {
+    func issues(_ text: String, options: JSONReaderOptions = .propertyFile) -> [String] {
+        JSONReader.read(Array(text.utf8), options: options).issues.map(\.id)
+    }
+
+    @Test(arguments: [
+        ("{\"a\": 1, \"a\": 2}", "json.duplicate-key"),
+        ("[1, 2,]", "json.trailing-comma"),
+        ("{\"a\": 1,}", "json.trailing-comma"),
+        ("1e400", "json.number-out-of-range"),
+        ("-1e309", "json.number-out-of-range"),
+        ("01", "json.invalid-number"),
+        ("1.", "json.invalid-number"),
+        ("-", "json.invalid-number"),
+        ("1e", "json.invalid-number"),
+        ("\"a\\qb\"", "json.invalid-escape"),
+        ("\"\\ud800\"", "json.invalid-escape"),
+        ("\"a\tb\"", "json.control-character"),
+        ("\"abc", "json.unterminated-string"),
+        ("tru", "json.invalid-literal"),
+        ("nul", "json.invalid-literal"),
+        ("{} []", "json.trailing-content"),
+        ("{a: 1}", "json.expected-key"),
+        ("[1 2]", "json.unexpected-character"),
+        ("", "json.unexpected-end"),
+        ("[1, 2", "json.unexpected-end"),
+        ("{\"a\" 1}", "json.unexpected-character"),
+        ("NaN", "json.unexpected-character"),
+    ])
+    func rejectsWhatFoundationAccepts(_ text: String, _ id: String) {
+        #expect(issues(text).contains(id), "\(text) gave \(issues(text))")
+    }
+
+    @Test
+    func rejectsInvalidUTF8WithItsOffset() {
+        let bytes: [UInt8] = Array("[\"ab".utf8) + [0xFF] + Array("c\"]".utf8)
+        let doc = JSONReader.read(bytes)
+        #expect(doc.issues.first?.id == "json.invalid-utf8")
+        #expect(doc.issues.first?.offset == 4)
+    }
+
+    @Test
+    func limitsDepthAndSize() {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(issues(deep).contains("json.too-deep"))
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(issues(ok).isEmpty)
+        let big = JSONReader.read([UInt8](repeating: 0x20, count: 100), options: JSONReaderOptions(maxBytes: 99))
+        #expect(big.issues.map(\.id) == ["json.file-too-large"])
+    }
+
+    @Test
+    func duplicateKeysAreAllReportedWithTheFirstPosition() {
+        let doc = JSONReader.read(Array("{\n \"a\": 1,\n \"a\": 2,\n \"a\": 3\n}".utf8))
+        #expect(doc.issues.count == 2)
+        #expect(doc.issues.allSatisfy { $0.noteOffset == 3 })
+        #expect(doc.value?["a"] == .number(1))
+    }
+
+    @Test
+    func recordsLineAndColumnInUnicodeScalars() throws {
+        let text = "{\n  \"é\": {\"x\": [10, \"😀\", true]}\n}"
+        let doc = JSONReader.read(Array(text.utf8))
+        let map = doc.sourceMap
+        let offset = try #require(map.valueOffsets["/é/x/2"])
+        #expect(map.lineColumn(ofOffset: offset) == (2, 24))
+        let keyOffset = try #require(map.keyOffsets["/é"])
+        #expect(map.lineColumn(ofOffset: keyOffset) == (2, 3))
+        #expect(map.lineText(2) == "  \"é\": {\"x\": [10, \"😀\", true]}")
+    }
+
+    @Test
+    func escapesPointerTokens() {
+        let doc = JSONReader.read(Array("{\"a/b\": {\"m~n\": 1}}".utf8))
+        #expect(doc.sourceMap.valueOffsets["/a~1b/m~0n"] != nil)
+    }
+
+    @Test
+    func parsesValuesExactly() throws {
+        let v = try JSONReader.parse("{\"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"n\": [0, -1.5, 1e3, 123456789012345680, 0.1], \"b\": [true, false, null]}")
+        #expect(v["s"] == .string("aé😀\n"))
+        #expect(v["n"] == .array([0, -1.5, 1000, .number(123456789012345680), 0.1]))
+        #expect(v["b"] == .array([true, false, .null]))
+        #expect(v.objectValue?.keys == ["s", "n", "b"])
+    }
+
+    @Test
+    func writerIsDeterministicAndRoundTrips() throws {
+        let text = "{\"z\":1,\"a\":[1.5,\"x\\\"y\",null,{\"k\":false}],\"u\":\"é\\u0001\"}"
+        let v = try JSONReader.parse(text)
+        #expect(JSONWriter().string(v) == text)
+        #expect(JSONWriter(sortKeys: true).string(v) == "{\"a\":[1.5,\"x\\\"y\",null,{\"k\":false}],\"u\":\"é\\u0001\",\"z\":1}")
+        #expect(try JSONReader.parse(JSONWriter(pretty: true).string(v)) == v)
+        #expect(JSONWriter().string(.number(1e21)) == "1e+21")
+        #expect(JSONWriter().string(.number(-0.0)) == "0")
+    }
+}
+
+struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ("john_smith@gmail.com", "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"),
+        ("16505551212", "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176"),
+    ])
+    func matchesKnownDigests(_ input: String, _ digest: String) {
+        #expect(SHA256.hexDigest(input) == digest)
+    }
+
+    @Test
+    func hashesLongInputsAcrossBlocks() {
+        let million = [UInt8](repeating: 0x61, count: 1_000_000)
+        #expect(SHA256.hexDigest(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var incremental = SHA256()
+        million.withUnsafeBufferPointer { buf in
+            incremental.update(UnsafeBufferPointer(rebasing: buf[0..<3]))
+            incremental.update(UnsafeBufferPointer(rebasing: buf[3..<100_003]))
+            incremental.update(UnsafeBufferPointer(rebasing: buf[100_003...]))
+        }
+        #expect(SHA256.hex(incremental.finalize()) == SHA256.hexDigest(million))
+    }
+
+    @Test
+    func hmacMatchesMetaAppSecretProofVector() {
+        #expect(SHA256.hmacHex(key: "sec", message: "tok") == "b13512356d1403d2449aa2e7369214f0459f0d3c08cb742b0aff4fe57aae36f5")
+    }
+}
