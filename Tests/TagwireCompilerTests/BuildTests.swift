@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+import TagwireCompiler
+import TagwireDiagnostics
+import TagwireIR
+import TagwireJSON
+import TagwireModel
+import TagwireRuntime
+
+struct BuildTests {
+    func compile(_ dir: String, environment: String? = nil) throws -> CompilationResult {
+        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repo.path(dir))), options: CompileOptions(environment: environment))
+    }
+
+    @Test(arguments: Repo.examples)
+    func examplePropertiesValidateAndBuildClean(_ dir: String) throws {
+        let load = PropertyLoader.load(try PropertySource.directory(Repo.path(dir)))
+        #expect(Compiler.validate(load).diagnostics.isEmpty)
+        for env in ["development", "staging", "production"] {
+            let result = Compiler.compile(load, options: CompileOptions(environment: env))
+            #expect(result.diagnostics.isEmpty)
+            let graph = try #require(result.graph)
+            #expect(graph.stage == env)
+            #expect(graph.rules.count == 10)
+        }
+    }
+
+    @Test
+    func quickstartRulesCarryTheQuickstartNames() throws {
+        let web = try #require(try compile(Repo.examples[0]).graph)
+        let names = Set(web.rules.map(\.name))
+        for event in ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead", "CompleteRegistration", "Subscribe"] {
+            #expect(names.contains("MetaConversion_\(event)"))
+        }
+        #expect(web.dataElements.contains { $0.name == "MetaConversion_DataLayer" && $0.settings.member("path")?.literalValue == "window.dataLayer.meta" })
+        #expect(web.rules.first?.name == "MetaConversion_PageView", "order 10 runs first")
+    }
+
+    @Test
+    func theSameSourcesGiveByteIdenticalArtifactsWhateverTheFileOrder() throws {
+        let source = try PropertySource.directory(Repo.path(Repo.examples[1]))
+        let first = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(source)).graph), sourceRevision: "abc")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            let shuffled = PropertySource(root: source.root, files: source.files.shuffled(using: &generator).map {
+                PropertySource.File(path: $0.path, bytes: $0.bytes)
+            })
+            let again = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(shuffled)).graph), sourceRevision: "abc")
+            #expect(again.libraryBytes == first.libraryBytes)
+            #expect(again.manifestBytes == first.manifestBytes)
+            #expect(again.contentHash == first.contentHash)
+        }
+        #expect(first.contentHash.hasPrefix("sha256:"))
+        #expect(first.directoryName.hasPrefix("main-development-"))
+    }
+
+    @Test
+    func artifactsRoundTripThroughTheLoaderWithoutTheCompiler() throws {
+        for dir in Repo.examples {
+            let graph = try #require(try compile(dir).graph)
+            let published = PublishedLibrary(graph: graph, sourceRevision: nil)
+            let loaded = try GraphLoader.load(published.libraryBytes, name: "library.json")
+            #expect(loaded == graph)
+        }
+    }
+
+    @Test
+    func brokenArtifactsAreRefusedWithAReason() throws {
+        let graph = try #require(try compile(Repo.examples[1]).graph)
+        var json = graph.json
+        if case .object(var o) = json {
+            o["formatVersion"] = 99
+            json = .object(o)
+        }
+        #expect(throws: ArtifactError.self) { try GraphLoader.load(JSONWriter().bytes(json), name: "x") }
+        #expect(throws: ArtifactError.self) { try GraphLoader.load(Array("{\"formatVersion\": 1}".utf8), name: "x") }
+        #expect(throws: ArtifactError.self) { try GraphLoader.load(Array("not json".utf8), name: "x") }
+    }
+
+    @Test
+    func unknownLibraryAndEnvironmentAreReported() throws {
+        let load = PropertyLoader.load(try PropertySource.directory(Repo.path(Repo.examples[1])))
+        let lib = Compiler.compile(load, options: CompileOptions(library: "mian"))
+        #expect(lib.diagnostics.map(\.id) == ["compile.unknown-library"])
+        #expect(lib.diagnostics.first?.notes.first?.message == "did you mean 'main'?")
+        let env = Compiler.compile(load, options: CompileOptions(environment: "prod"))
+        #expect(env.diagnostics.map(\.id) == ["compile.unknown-environment"])
+        #expect(env.graph == nil)
+    }
+
+    @Test
+    func noSecretValueIsEverInsideABuild() throws {
+        let secret = "EAAG-super-secret-token-\(UUID().uuidString)"
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let result = try Tagwire.run(["build", Repo.examples[1], "--environment", "production", "--out", tmp.path], environment: ["META_ACCESS_TOKEN": secret])
+        #expect(result.status == 0, "\(result.stderr)")
+        let dir = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for file in ["library.json", "manifest.json"] {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            #expect(!text.contains(secret))
+            #expect(!text.contains("super-secret"))
+        }
+        let manifest = try JSONReader.parse(Array(try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8).utf8))
+        #expect(manifest["stage"] == "production")
+        #expect(manifest["platform"] == "edge")
+        #expect(manifest["contentHash"]?.stringValue?.hasPrefix("sha256:") == true)
+        #expect(manifest["tagwireVersion"] == .string(TagwireVersion.current))
+        #expect(manifest["sourceRevision"] != nil)
+    }
+
+    @Test
+    func buildPrintsTheArtifactPathAndRunAcceptsIt() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let built = try Tagwire.run(["build", Repo.examples[1], "--out", tmp.path])
+        #expect(built.status == 0)
+        let dir = built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(FileManager.default.fileExists(atPath: dir + "/library.json"))
+        let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        let fromArtifact = try Tagwire.run(["run", dir, "--events", "-", "--now", "1764374400"], stdin: event + "\n")
+        let fromSources = try Tagwire.run(["run", Repo.examples[1], "--events", "-", "--now", "1764374400"], stdin: event + "\n")
+        #expect(fromArtifact.status == 0)
+        #expect(fromArtifact.stdout == fromSources.stdout)
+        #expect(fromArtifact.stdout.contains("\"destination\":\"meta-capi\""))
+    }
+
+    @Test
+    func validateExitCodes() throws {
+        let clean = try Tagwire.run(["validate"] + Repo.examples)
+        #expect(clean.status == 0)
+        #expect(clean.stderr.isEmpty)
+        let broken = try Tagwire.run(["validate", DiagnosticGoldenTests.root.appendingPathComponent("compile-unresolved-reference/property").path])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("rules/purchase.json:17:20: error[compile.unresolved-reference]: data element 'Cart Valeu' is not defined"))
+        let usage = try Tagwire.run(["validate"])
+        #expect(usage.status == 64)
+        let warnings = try Tagwire.run(["validate", "--warnings-as-errors", DiagnosticGoldenTests.root.appendingPathComponent("compile-unused-data-element/property").path])
+        #expect(warnings.status == 1)
+    }
+
+    @Test
+    func validateFormatJSONGivesTheSameDiagnostics() throws {
+        let dir = DiagnosticGoldenTests.root.appendingPathComponent("compile-unresolved-reference/property").path
+        let result = try Tagwire.run(["validate", "--format", "json", dir])
+        #expect(result.status == 1)
+        let list = try #require(try JSONReader.parse(Array(result.stderr.utf8)).arrayValue)
+        #expect(list.count == 1)
+        let d = try #require(list.first)
+        #expect(d["id"] == "compile.unresolved-reference")
+        #expect(d["file"] == "rules/purchase.json")
+        #expect(d["line"] == 17)
+        #expect(d["column"] == 20)
+        #expect(d["pointer"] == "/actions/0/settings/parameters/value")
+        #expect(d["notes"]?.arrayValue?.first?["message"] == "did you mean 'Cart Value'?")
+    }
+
+    @Test
+    func oneRunReportsEveryProblemOfEveryFile() throws {
+        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
+        let source = PropertySource(root: "p", files: [
+            file("property.json", #"{"name": "p", "platform": "web", "domains": ["a.example"], "colour": 1}"#),
+            file("rules/a.json", #"{"name": "A", "order": "x", "events": [{"type": "core.dom-ready"}], "actons": []}"#),
+            file("rules/b.json", #"{"name": "A", "events": [{"type": "core.dom-ready"}]}"#),
+            file("rules/c.json", #"{"name": "C", "events": [{"type": "core.dom-ready"},]}"#),
+            file("data-elements/d.json", #"{"name": "D", "type": "core.path", "settings": {}, "forceLowerCase": "yes"}"#),
+        ])
+        let ids = Compiler.validate(PropertyLoader.load(source)).diagnostics.map(\.id)
+        for id in ["model.unknown-key", "model.wrong-type", "model.duplicate-name", "json.trailing-comma"] {
+            #expect(ids.contains(id), "\(ids)")
+        }
+        #expect(ids.filter { $0 == "model.unknown-key" }.count == 2)
+        #expect(ids.filter { $0 == "model.wrong-type" }.count == 2)
+    }
+
+    @Test
+    func tokenPathsPickTheLongestDataElementName() throws {
+        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
+        let source = PropertySource(root: "p", files: [
+            file("property.json", #"{"name": "p", "platform": "edge"}"#),
+            file("extensions/http.json", #"{"name": "http"}"#),
+            file("data-elements/a.json", #"{"name": "user", "type": "core.path", "settings": {"path": "arc.event.data"}}"#),
+            file("data-elements/b.json", #"{"name": "user.profile", "type": "core.path", "settings": {"path": "arc.event.data.p"}}"#),
+            file("rules/r.json", #"{"name": "R", "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/{{user.profile.id}}/{{user.name}}"}}]}"#),
+        ])
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
+        guard case .text(let parts)? = graph.rules[0].actions[0].settings.member("url") else {
+            Issue.record("url should be a text template")
+            return
+        }
+        let refs = parts.compactMap { p -> TokenReference? in if case .token(let r) = p { return r }; return nil }
+        #expect(refs.map { graph.dataElements[$0.element].name } == ["user.profile", "user"])
+        #expect(refs.map(\.path) == [["id"], ["name"]])
+    }
+}
+
+struct SchemaTests {
+    @Test
+    func committedSchemasMatchTheRegistry() throws {
+        for (name, schema) in SchemaGenerator.schemas() {
+            let text = try String(contentsOfFile: Repo.path("Schemas/" + name), encoding: .utf8)
+            #expect(text == JSONWriter(pretty: true).string(schema) + "\n", "Schemas/\(name) is stale: run `tagwire schemas --out Schemas`")
+        }
+    }
+
+    /// Cases whose problem a JSON Schema can see; each must be rejected by the schemas and by `tagwire validate`.
+    static let schemaDetectable = [
+        "model-unknown-key", "model-wrong-type", "model-missing-key", "model-invalid-value", "model-invalid-type",
+        "model-out-of-range", "model-invalid-secret", "model-invalid-domain", "model-unsupported-version", "model-invalid-name",
+        "model-missing-domains", "model-secret-two-sources", "compile-unknown-setting", "compile-missing-setting",
+        "compile-setting-type", "compile-invalid-setting-value", "compile-wrong-enum-operator", "compile-unknown-extension",
+    ]
+
+    func python(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Repo.path("scripts/validate-schemas.py")] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test
+    func everyExamplePropertyFileIsValidAgainstTheSchemas() throws {
+        let (status, output) = try python(Repo.examples.map(Repo.path))
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test
+    func brokenFixturesAreRejectedByTheSchemasAndByValidate() throws {
+        let dirs = Self.schemaDetectable.map { DiagnosticGoldenTests.root.appendingPathComponent($0).appendingPathComponent("property").path }
+        let (status, output) = try python(["--expect-invalid"] + dirs)
+        #expect(status == 0, "\(output)")
+        for dir in dirs {
+            let result = Compiler.validate(PropertyLoader.load(try PropertySource.directory(dir)))
+            #expect(result.hasErrors, "\(dir)")
+        }
+    }
+}
