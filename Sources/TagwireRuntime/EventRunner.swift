@@ -48,13 +48,18 @@ public struct EventRunner: Sendable {
         guard case .object = event else {
             return errorRecord(index: index, line: lineNumber, message: "an event must be a JSON object, not \(event.typeName)")
         }
+        if engine.graph.isWeb, event["type"]?.stringValue == nil {
+            return errorRecord(index: index, line: lineNumber, message: Self.missingType)
+        }
         return evaluate(event, index: index, receivedAt: receivedAt)
     }
+
+    static let missingType = "a page event needs a string 'type', such as \"core.page-bottom\""
 
     /// Evaluates a parsed event (and forwards its edge dispatches when a forward engine is set).
     public mutating func evaluate(_ event: JSONValue, index: Int, receivedAt: Double) -> JSONValue {
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
-            return errorRecord(index: index, line: nil, message: "a page event needs a string 'type', such as \"core.page-bottom\"")
+            return errorRecord(index: index, line: nil, message: Self.missingType)
         }
         let evaluation = engine.evaluate(event, receivedAt: receivedAt, session: &session)
         var result = evaluation.json(index: index)
