@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+import TagwireCompiler
+import TagwireIR
+import TagwireJSON
+import TagwireModel
+import TagwireRuntime
+
+enum Fixtures {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let web = repo.appendingPathComponent("Properties/meta-quickstart-web").path
+    static let edge = repo.appendingPathComponent("Properties/meta-quickstart-edge").path
+    static let pageEvents = repo.appendingPathComponent("Properties/meta-quickstart-web/fixtures/page-events.ndjson").path
+
+    static func graph(_ dir: String) throws -> RuleGraph {
+        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(dir)))
+        guard let g = result.graph else { throw ArtifactError("\(dir) does not compile: \(result.diagnostics.map(\.message))") }
+        return g
+    }
+}
+
+struct PipelineTests {
+    /// The README's main job: each page event becomes a Pixel call and a Conversions API event with the same id.
+    @Test
+    func pageEventsBecomePixelAndConversionsAPIEventsWithTheSameEventID() throws {
+        let web = Engine(graph: try Fixtures.graph(Fixtures.web))
+        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        var runner = EventRunner(engine: web, forward: edge, seed: 3)
+        var lines: [JSONValue] = []
+        let input = try Data(contentsOf: URL(fileURLWithPath: Fixtures.pageEvents))
+        runner.run([UInt8](input), receivedAt: { 1_764_374_400 }) { lines.append($0) }
+        #expect(lines.count == 6)
+        var names: [String] = []
+        for line in lines {
+            let pixel = try #require(line["dispatches"]?.arrayValue?.first { $0["destination"] == "meta-pixel" })
+            let call = try #require(pixel["call"]?.arrayValue)
+            let pixelName = try #require(call[1].stringValue)
+            let pixelID = try #require(call.last?["eventID"]?.stringValue)
+            let forwarded = try #require(line["forwarded"]?.arrayValue?.first)
+            let capi = try #require(forwarded["dispatches"]?.arrayValue?.first { $0["destination"] == "meta-capi" })
+            let event = try #require(capi["payload"]?["data"]?.arrayValue?.first)
+            #expect(event["event_id"]?.stringValue == pixelID)
+            #expect(event["event_name"]?.stringValue == pixelName)
+            #expect(capi["payload"]?["partner_agent"] == .string("tagwire-\(TagwireVersion.current)"))
+            #expect(!JSONWriter().string(capi).contains("accessToken"))
+            names.append(pixelName)
+        }
+        #expect(names == ["PageView", "ViewContent", "AddToCart", "PageView", "Purchase", "Lead"])
+    }
+
+    @Test
+    func theMainJobCommandRunsFromTheCLI() throws {
+        let tagwire = Fixtures.repo.appendingPathComponent(".build/debug/tagwire").path
+        try #require(FileManager.default.isExecutableFile(atPath: tagwire))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tagwire)
+        p.arguments = ["run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge", "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson"]
+        p.currentDirectoryURL = Fixtures.repo
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 6)
+        #expect(lines.allSatisfy { $0.contains("\"destination\":\"meta-capi\"") })
+    }
+}
+
+struct TraceTests {
+    @Test
+    func traceShowsOperandsAndValuesButMasksSecrets() throws {
+        let graph = try Fixtures.graph(Fixtures.edge)
+        let secret = "EAAB-trace-secret-value"
+        let engine = Engine(graph: graph, secrets: SecretResolver { _ in secret }, options: EngineOptions(trace: true, resolveCredentials: true))
+        var session = Session(seed: 1)
+        let event = try JSONReader.parse(#"{"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#)
+        let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
+        let text = JSONWriter().string(evaluation.json(index: 0))
+        #expect(!text.contains(secret))
+        let lead = try #require(evaluation.rules.first { $0.name == "MetaCAPI_Lead" })
+        #expect(lead.status == .fired)
+        let condition = try #require(lead.trace?["conditions"]?.arrayValue?.first)
+        #expect(condition["left"] == "Lead")
+        #expect(condition["right"] == "Lead")
+        #expect(condition["result"] == true)
+        #expect(lead.trace?["dataElements"]?["Event Name"] == "Lead")
+        let capi = try #require(evaluation.dispatches.first)
+        #expect(capi.credentials.accessToken == secret)
+        #expect(!JSONWriter().string(capi.json).contains(secret))
+        let purchase = try #require(evaluation.rules.first { $0.name == "MetaCAPI_Purchase" })
+        #expect(purchase.status == .conditionNotMet)
+        #expect(purchase.trace?["conditions"]?.arrayValue?.first?["result"] == false)
+    }
+
+    @Test
+    func secretValuesInConditionsAreMaskedInTraces() throws {
+        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
+        let source = PropertySource(root: "p", files: [
+            file("property.json", #"{"name": "p", "platform": "edge"}"#),
+            file("extensions/http.json", #"{"name": "http"}"#),
+            file("environments/dev.json", #"{"name": "dev", "stage": "development", "secrets": {"k": {"env": "K"}}}"#),
+            file("data-elements/k.json", #"{"name": "Key", "type": "core.secret", "settings": {"secret": "k"}}"#),
+            file("rules/r.json", #"{"name": "R", "conditions": [{"type": "core.value-comparison", "settings": {"leftOperand": "{{Key}}", "comparison": {"operator": "startsWith"}, "rightOperand": "sk_"}}], "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/"}}]}"#),
+        ])
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
+        let engine = Engine(graph: graph, secrets: SecretResolver { _ in "sk_live_123" }, options: EngineOptions(trace: true))
+        var session = Session(seed: 1)
+        let evaluation = engine.evaluate(.object(JSONObject()), receivedAt: 0, session: &session)
+        let text = JSONWriter().string(evaluation.json(index: 0))
+        #expect(!text.contains("sk_live_123"))
+        #expect(text.contains("*****"))
+        #expect(evaluation.rules.first?.status == .fired)
+    }
+}
+
+struct FuzzTests {
+    /// At least 10,000 random and mutated inputs through the runner: every line gives exactly one result line,
+    /// and nothing crashes.
+    @Test
+    func randomAndMutatedInputsNeverCrashTheRunner() throws {
+        let web = Engine(graph: try Fixtures.graph(Fixtures.web))
+        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        var rng = SystemRandomNumberGenerator()
+        let seeds = try String(contentsOfFile: Fixtures.pageEvents, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        let alphabet = Array("{}[]\":,0123456789.eE+-tfnul \\/abcxyz\u{7F}".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF, 0xED, 0xA0, 0x80]
+        var inputs: [[UInt8]] = []
+        for i in 0..<10_500 {
+            var bytes: [UInt8]
+            if i % 3 == 0 {
+                bytes = (0..<Int.random(in: 0...64, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? 0x20 }
+            } else {
+                bytes = seeds.randomElement(using: &rng) ?? []
+                for _ in 0..<Int.random(in: 1...8, using: &rng) where !bytes.isEmpty {
+                    let at = Int.random(in: 0..<bytes.count, using: &rng)
+                    switch Int.random(in: 0..<4, using: &rng) {
+                    case 0: bytes[at] = alphabet.randomElement(using: &rng) ?? 0
+                    case 1: bytes.remove(at: at)
+                    case 2: bytes.insert(alphabet.randomElement(using: &rng) ?? 0, at: at)
+                    default: bytes = Array(bytes[..<at])
+                    }
+                }
+            }
+            bytes.removeAll { $0 == 0x0A }
+            inputs.append(bytes)
+        }
+        var results = 0
+        var errors = 0
+        var webRunner = EventRunner(engine: web, forward: edge, seed: 1)
+        var edgeRunner = EventRunner(engine: edge, seed: 1)
+        for (i, input) in inputs.enumerated() {
+            input.withUnsafeBufferPointer { buf in
+                let out = i % 2 == 0
+                    ? webRunner.evaluateLine(buf, index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
+                    : edgeRunner.evaluateLine(buf, index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
+                results += 1
+                if out["error"] != nil { errors += 1 }
+                // Every result is writable JSON.
+                _ = JSONWriter().bytes(out)
+            }
+        }
+        #expect(results == inputs.count)
+        #expect(inputs.count >= 10_000)
+        #expect(errors > 0 && errors < inputs.count)
+    }
+
+    @Test
+    func randomJSONRoundTripsThroughReaderAndWriter() throws {
+        var rng = SystemRandomNumberGenerator()
+        func random(_ depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 4 ? 4 : 6), using: &rng) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &rng))
+            case 2: return .number(Double(Int.random(in: -1_000_000...1_000_000, using: &rng)) / 8)
+            case 3: return .string(String((0..<Int.random(in: 0...8, using: &rng)).map { _ in "aé\"\\\n😀 x".randomElement(using: &rng) ?? "a" }))
+            case 4: return .array((0..<Int.random(in: 0...4, using: &rng)).map { _ in random(depth + 1) })
+            default:
+                var o = JSONObject()
+                for i in 0..<Int.random(in: 0...4, using: &rng) { o["k\(i)"] = random(depth + 1) }
+                return .object(o)
+            }
+        }
+        for _ in 0..<2_000 {
+            let v = random(0)
+            #expect(try JSONReader.parse(JSONWriter().bytes(v)) == v)
+        }
+    }
+}
+
+struct SelectorTests {
+    @Test(arguments: ["button", "#id", ".a.b", "[x]", "[x=y]", "[x='y z']", "div > a.b", "main section [data-x=\"1\"]"])
+    func supportedSelectorsParse(_ s: String) {
+        #expect((try? Selector.parse(s).get()) != nil)
+    }
+
+    @Test(arguments: ["a:hover", "a, b", "*", "a + b", "a ~ b", "[x^=y]", "", "> a", "a >", "#", "."])
+    func unsupportedSelectorsAreRejected(_ s: String) {
+        #expect((try? Selector.parse(s).get()) == nil)
+    }
+}
