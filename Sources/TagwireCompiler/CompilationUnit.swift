@@ -102,7 +102,7 @@ struct CompilationUnit {
             checkSettings(e.settings, specs: contract.configuration, additional: nil, at: settingsAt, what: "extension '\(e.name)'")
             let template = buildTemplate(.object(e.settings), at: settingsAt)
             extensionSettings[e.name] = ResolvedComponent(contract: nil, settings: template.template, references: template.references)
-            if e.name == "meta-capi", case .string(let token)? = e.settings["accessToken"], !token.contains("{{") {
+            if e.name == "meta-capi", case .string(let token)? = e.settings["accessToken"], !TokenScanner.mayContainToken(token) {
                 warning(
                     "compile.secret-in-clear",
                     "'accessToken' is written in clear in a property file",
@@ -254,11 +254,11 @@ struct CompilationUnit {
 
     /// Whether a string is exactly one `{{token}}` (its type is known only at run time).
     func isSingleToken(_ v: JSONValue) -> Bool {
-        guard case .string(let s) = v, case .success(let pieces) = TokenScanner.scan(s), pieces.count == 1, case .token = pieces[0] else { return false }
+        guard case .string(let s) = v, TokenScanner.mayContainToken(s), case .success(let pieces) = TokenScanner.scan(s), pieces.count == 1, case .token = pieces[0] else { return false }
         return true
     }
 
-    func hasToken(_ s: String) -> Bool { s.contains("{{") }
+    func hasToken(_ s: String) -> Bool { TokenScanner.mayContainToken(s) }
 
     func conforms(_ v: JSONValue, _ t: SettingType) -> Bool {
         if isSingleToken(v) { return true }
@@ -396,7 +396,7 @@ struct CompilationUnit {
     private mutating func template(_ value: JSONValue, at: FilePointer, refs: inout [(Int, FilePointer)]) -> Template {
         switch value {
         case .string(let s):
-            guard s.contains("{{") else { return .literal(value) }
+            guard TokenScanner.mayContainToken(s) else { return .literal(value) }
             switch TokenScanner.scan(s) {
             case .failure(let m):
                 error("compile.malformed-token", m.message, at: at, help: "tokens look like {{Data Element Name}}")
@@ -520,7 +520,7 @@ struct CompilationUnit {
     mutating func checkSecrets(environment: EnvironmentDefinition?) {
         let environments = environment.map { [$0] } ?? set.environments.sorted { $0.name < $1.name }
         for (i, d) in set.dataElements.enumerated() where d.type == "core.secret" {
-            guard case .string(let secret)? = d.settings["secret"], !secret.contains("{{") else { continue }
+            guard case .string(let secret)? = d.settings["secret"], !TokenScanner.mayContainToken(secret) else { continue }
             _ = i
             let at = d.origin.appending("settings").appending("secret")
             if environments.isEmpty {

@@ -150,7 +150,9 @@ public struct SHA256: Sendable {
 
     /// The lowercase hex digest of some bytes.
     public static func hexDigest(_ bytes: [UInt8]) -> String {
-        hex(hash(bytes))
+        var h = SHA256()
+        bytes.withUnsafeBufferPointer { h.update($0) }
+        return hex(h.finalize())
     }
 
     /// HMAC-SHA256 of `message` under `key` (RFC 2104), lowercase hex.

@@ -163,3 +163,20 @@ extension String {
         return String(s)
     }
 }
+
+extension TokenScanner {
+    /// Whether `s` contains `{{` (a byte scan; Foundation's `contains` on strings is far slower).
+    @inlinable
+    public static func mayContainToken(_ s: String) -> Bool {
+        var previousBrace = false
+        for b in s.utf8 {
+            if b == 0x7B {
+                if previousBrace { return true }
+                previousBrace = true
+            } else {
+                previousBrace = false
+            }
+        }
+        return false
+    }
+}

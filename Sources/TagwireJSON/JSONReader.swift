@@ -70,8 +70,10 @@ public struct SourceMap: Sendable {
         lineStarts = starts
     }
 
-    mutating func recordValue(_ pointer: String, _ offset: Int) { valueOffsets[pointer] = offset }
-    mutating func recordKey(_ pointer: String, _ offset: Int) { keyOffsets[pointer] = offset }
+    mutating func setOffsets(values: [String: Int], keys: [String: Int]) {
+        valueOffsets = values
+        keyOffsets = keys
+    }
 
     /// 1-based line and column (in Unicode scalars) of a byte offset.
     public func lineColumn(ofOffset offset: Int) -> (line: Int, column: Int) {
@@ -179,20 +181,19 @@ public enum JSONReader {
 
 /// Positions recorded during a parse, kept apart from the map so the hot path does not copy the text.
 private struct PositionLog {
-    var values: [(String, Int)] = []
-    var keys: [(String, Int)] = []
+    var values: [String: Int] = [:]
+    var keys: [String: Int] = [:]
 
     func merged(into map: SourceMap) -> SourceMap {
         var m = map
-        for (p, o) in values { m.recordValue(p, o) }
-        for (p, o) in keys { m.recordKey(p, o) }
+        m.setOffsets(values: values, keys: keys)
         return m
     }
 }
 
 /// Escapes one reference token for a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
 public func escapePointerToken(_ token: String) -> String {
-    if !token.utf8.contains(0x7E) && !token.utf8.contains(0x2F) { return token }
+    if !token.utf8.contains(where: { $0 == 0x7E || $0 == 0x2F }) { return token }
     return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
 }
 
@@ -289,7 +290,7 @@ private struct Parser {
         guard pos < buf.count else {
             throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected a JSON value", offset: pos)
         }
-        if positions != nil { positions?.values.append((pointer(), pos)) }
+        if positions != nil { positions?.values[pointer()] = pos }
         let b = buf[pos]
         switch b {
         case 0x7B: return try parseObject(pointer: positions != nil ? pointer() : "")
@@ -444,7 +445,7 @@ private struct Parser {
                 _ = try parseValue(pointer: memberPointer)
                 positions = savedPositions
             } else {
-                if positions != nil { positions?.keys.append((memberPointer, keyAt)) }
+                if positions != nil { positions?.keys[memberPointer] = keyAt }
                 let v = try parseValue(pointer: memberPointer)
                 keys.append(key)
                 values.append(v)

@@ -48,10 +48,12 @@ public struct JSONWriter: Sendable {
                 return
             }
             out.append(0x5B)
-            for (i, element) in a.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                newline(&out, depth + 1)
-                write(element, into: &out, depth: depth + 1)
+            a.withUnsafeBufferPointer { elements in
+                for i in elements.indices {
+                    if i > 0 { out.append(0x2C) }
+                    newline(&out, depth + 1)
+                    write(elements[i], into: &out, depth: depth + 1)
+                }
             }
             newline(&out, depth)
             out.append(0x5D)
@@ -61,24 +63,37 @@ public struct JSONWriter: Sendable {
                 return
             }
             out.append(0x7B)
-            var order = Array(o.keys.indices)
             if sortKeys {
                 let keys = o.keys
-                order.sort { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
-            }
-            for (n, i) in order.enumerated() {
-                if n > 0 { out.append(0x2C) }
-                newline(&out, depth + 1)
-                JSONWriter.writeString(o.keys[i], into: &out)
-                out.append(0x3A)
-                if pretty { out.append(0x20) }
-                write(o.values[i], into: &out, depth: depth + 1)
+                let order = keys.indices.sorted { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+                for (n, i) in order.enumerated() {
+                    if n > 0 { out.append(0x2C) }
+                    member(o.keys[i], o.values[i], into: &out, depth: depth)
+                }
+            } else {
+                o.keys.withUnsafeBufferPointer { keys in
+                    o.values.withUnsafeBufferPointer { values in
+                        for i in keys.indices {
+                            if i > 0 { out.append(0x2C) }
+                            member(keys[i], values[i], into: &out, depth: depth)
+                        }
+                    }
+                }
             }
             newline(&out, depth)
             out.append(0x7D)
         }
     }
 
+    private func member(_ key: String, _ value: JSONValue, into out: inout [UInt8], depth: Int) {
+        newline(&out, depth + 1)
+        JSONWriter.writeString(key, into: &out)
+        out.append(0x3A)
+        if pretty { out.append(0x20) }
+        write(value, into: &out, depth: depth + 1)
+    }
+
+    @inline(__always)
     private func newline(_ out: inout [UInt8], _ depth: Int) {
         guard pretty else { return }
         out.append(0x0A)
@@ -116,6 +131,17 @@ public struct JSONWriter: Sendable {
     /// Writes a quoted, escaped JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
+        // Fast path: nothing to escape.
+        var str = s
+        let clean: Bool = str.withUTF8 { buf in
+            for b in buf where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: buf)
+            return true
+        }
+        if clean {
+            out.append(0x22)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

@@ -56,7 +56,7 @@ public struct ConversionEventBuilder: Sendable {
     static func present(_ v: JSONValue?) -> JSONValue? {
         switch v {
         case nil, .null?: return nil
-        case .string(let s)? where s.trimmingCharacters(in: .whitespaces).isEmpty: return nil
+        case .string(let s)? where TextTools.trimmed(s).isEmpty: return nil
         default: return v
         }
     }
@@ -94,7 +94,7 @@ public struct ConversionEventBuilder: Sendable {
             var n: Double?
             switch raw {
             case .number(let x): n = x
-            case .string(let s): n = Double(s.trimmingCharacters(in: .whitespaces))
+            case .string(let s): n = Double(TextTools.trimmed(s))
             default: n = nil
             }
             guard var t = n, t.isFinite, t > 0 else {
@@ -154,7 +154,7 @@ public struct ConversionEventBuilder: Sendable {
                 }
                 if !hashes.isEmpty { userData.append((key, .array(hashes))) }
             } else {
-                guard let s = Self.text(raw)?.trimmingCharacters(in: .whitespaces), !s.isEmpty else {
+                guard let s = Self.text(raw).map(TextTools.trimmed), !s.isEmpty else {
                     warnings.append("user_data.\(key): expected text, got \(raw.typeName)")
                     continue
                 }

@@ -39,7 +39,7 @@ public enum Normalization {
 
     /// NFC, trimmed, lowercased.
     static func base(_ s: String) -> String {
-        s.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        TextTools.trimmed(TextTools.nfc(s)).lowercased()
     }
 
     /// Email: trimmed and lowercased; `nil` unless it looks like `local@domain.tld`.
@@ -63,7 +63,7 @@ public enum Normalization {
     /// `0` (such as UK `07700 900123`) loses it and gets the code; a number that does not already start with the
     /// code gets it. Without a default code, a national number is sent as its digits (reported by `tagwire emq`).
     public static func phone(_ raw: String, options: Options = Options()) -> String? {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = TextTools.trimmed(raw)
         let international = trimmed.hasPrefix("+") || trimmed.hasPrefix("00")
         var digits = String(trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init))
         let hadTrunkZero = digits.hasPrefix("0")
@@ -78,26 +78,21 @@ public enum Normalization {
 
     /// Whether a phone input names its country (written with `+` or `00`).
     public static func phoneHasCountryCode(_ raw: String) -> Bool {
-        let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = TextTools.trimmed(raw)
         return t.hasPrefix("+") || t.hasPrefix("00")
     }
 
     /// First or last name: lowercased, without whitespace and punctuation; letters of any script are kept.
     public static func name(_ raw: String) -> String? {
         let s = base(raw)
-        let kept = s.unicodeScalars.filter { c in
-            !CharacterSet.whitespacesAndNewlines.contains(c) && !CharacterSet.punctuationCharacters.contains(c)
-                && !CharacterSet.symbols.contains(c)
-        }
-        let out = String(String.UnicodeScalarView(kept))
+        let out = TextTools.filter(s) { !TextTools.isSeparatorOrPunctuation($0) }
         return out.isEmpty ? nil : out
     }
 
     /// City: lowercased, letters and digits only (accents kept).
     public static func city(_ raw: String) -> String? {
         let s = base(raw)
-        let kept = s.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
-        let out = String(String.UnicodeScalarView(kept))
+        let out = TextTools.filter(s, TextTools.isAlphanumeric)
         return out.isEmpty ? nil : out
     }
 
@@ -110,11 +105,11 @@ public enum Normalization {
 
     /// Zip: lowercased, without spaces; cut at `-`; a US ZIP+4 keeps its first five digits.
     public static func zip(_ raw: String, country: String? = nil) -> String? {
-        var s = base(raw).replacingOccurrences(of: " ", with: "")
+        var s = TextTools.filter(base(raw)) { !$0.properties.isWhitespace }
         if let dash = s.firstIndex(of: "-") { s = String(s[..<dash]) }
         let isUS = country == nil || country == "us"
         if isUS, s.count == 9, s.allSatisfy(\.isNumber) { s = String(s.prefix(5)) }
-        s = String(s.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+        s = TextTools.filter(s, TextTools.isAlphanumeric)
         return s.isEmpty ? nil : s
     }
 
@@ -129,7 +124,7 @@ public enum Normalization {
 
     /// A table key: diacritics folded, ASCII letters (and digits) only.
     static func lookupKey(_ s: String, digits: Bool) -> String {
-        let folded = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        let folded = TextTools.isASCII(s) ? s.lowercased() : s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
         return String(folded.unicodeScalars.filter { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }.map(Character.init))
     }
 
@@ -188,18 +183,22 @@ public enum Normalization {
             }
         }
         guard (1900...currentYear).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        return String(format: "%04d%02d%02d", y, m, d)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let t = String(n)
+            return String(repeating: "0", count: max(0, width - t.count)) + t
+        }
+        return pad(y, 4) + pad(m, 2) + pad(d, 2)
     }
 
     /// External id: trimmed (case kept, so it matches the browser side).
     public static func externalID(_ raw: String) -> String? {
-        let s = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = TextTools.trimmed(TextTools.nfc(raw))
         return s.isEmpty ? nil : s
     }
 
     /// Normalises one value of a hashed key; digests pass through lowercased, PBL values as they are.
     public static func normalize(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = TextTools.trimmed(raw)
         if isSHA256(trimmed) { return trimmed.lowercased() }
         if isPBLHashed(trimmed) { return trimmed }
         switch key {

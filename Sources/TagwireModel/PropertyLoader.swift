@@ -210,7 +210,7 @@ public enum PropertyLoader {
         )
         d.checkVersion(o, at: at)
         var name = d.name(o, at: at, what: "data element")
-        if let n = name, n.contains("{") || n.contains("}") {
+        if let n = name, n.utf8.contains(0x7B) || n.utf8.contains(0x7D) {
             d.error(
                 "model.invalid-name",
                 "data element name '\(n)' must not contain '{' or '}'",

@@ -150,7 +150,7 @@ public struct Engine: Sendable {
                 if type == "core.click", let sel = selectors[r][e], sel.matchesTargetOrAncestor(Self.elementChain(event)) { return true }
             case "core.direct-call":
                 if type == "core.direct-call", let id = event["identifier"]?.stringValue, let want = settings["identifier"]?.stringValue,
-                    id.trimmingCharacters(in: .whitespaces) == want.trimmingCharacters(in: .whitespaces)
+                    TextTools.trimmed(id) == TextTools.trimmed(want)
                 {
                     return true
                 }
@@ -405,7 +405,7 @@ struct RuleRun {
         guard let cookie = window["document"]?["cookie"]?.stringValue else { return nil }
         for part in cookie.split(separator: ";") {
             let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == name {
+            if kv.count == 2, TextTools.trimmed(String(kv[0])) == name {
                 return .string(String(kv[1]).removingPercentEncoding ?? String(kv[1]))
             }
         }

@@ -1,0 +1,285 @@
+import Foundation
+import TagwireCompiler
+import TagwireDiagnostics
+import TagwireHashing
+import TagwireIR
+import TagwireJSON
+import TagwireMeta
+import TagwireModel
+import TagwireRuntime
+
+// Release-mode benchmarks. Each prints its figures and a ratio against a baseline measured in the same run.
+//
+//   TAGWIRE_BENCHMARKS=1 swift run -c release tagwire-benchmarks [compile|engine|all] [--events N]
+//
+// `compile`: validate + build a generated property of 10,000 rules and 5,000 data elements (issue: under 2 s,
+//            under 300 MB), against Foundation's JSONSerialization merely parsing the same files.
+// `engine`:  the quickstart edge property over a generated corpus (~2.5 KB per event): parse-only throughput of the
+//            engine's reader, full engine throughput, and a naive Foundation pipeline (JSONSerialization +
+//            dictionary walking + JSONSerialization output).
+
+func peakMemoryMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func format(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+// MARK: compile
+
+func generatedProperty(rules: Int, dataElements: Int) -> [PropertySource.File] {
+    func file(_ path: String, _ value: JSONValue) -> PropertySource.File {
+        PropertySource.File(path: path, bytes: JSONWriter(pretty: true).bytes(value))
+    }
+    var files: [PropertySource.File] = [
+        file("property.json", ["name": "bench", "platform": "edge"]),
+        file("extensions/meta-capi.json", ["name": "meta-capi", "settings": ["pixelId": "{{DE 0}}", "accessToken": "{{Token}}"]]),
+        file("extensions/http.json", ["name": "http"]),
+        file("environments/production.json", ["name": "production", "stage": "production", "secrets": ["token": ["env": "TOKEN"]]]),
+        file("data-elements/token.json", ["name": "Token", "type": "core.secret", "settings": ["secret": "token"]]),
+    ]
+    for i in 0..<dataElements {
+        let value: JSONValue = i % 5 == 0
+            ? ["name": .string("DE \(i)"), "type": "core.constant", "settings": ["value": .string("v\(i)")]]
+            : ["name": .string("DE \(i)"), "type": "core.path", "settings": ["path": .string("arc.event.data.field\(i % 97).sub\(i % 13)")], "default": "", "cleanText": true]
+        files.append(file("data-elements/de-\(i).json", value))
+    }
+    for r in 0..<rules {
+        let a = r % dataElements
+        let b = (r * 7 + 3) % dataElements
+        let c = (r * 13 + 5) % dataElements
+        let action: JSONValue = r % 2 == 0
+            ? ["type": "meta-capi.send-event", "settings": [
+                "eventName": "Purchase", "eventId": .string("{{DE \(a)}}"), "email": .string("{{DE \(b)}}"),
+                "phone": .string("{{DE \(c)}}"), "eventSourceUrl": "https://shop.example.com/", "clientUserAgent": .string("{{DE \(a)}}"),
+                "customData": ["value": 10, "currency": "USD", "note": .string("rule \(r) {{DE \(b)}}")],
+            ]]
+            : ["type": "http.send-request", "settings": ["method": "POST", "url": .string("https://hooks.example.com/\(r)/{{DE \(c)}}"), "body": ["a": .string("{{DE \(a)}}")]]]
+        files.append(file("rules/rule-\(r).json", [
+            "name": .string("Rule \(r)"), "order": .number(Double(r % 100)),
+            "conditions": [[
+                "type": "core.value-comparison",
+                "settings": ["leftOperand": .string("{{DE \(b)}}"), "comparison": ["operator": "equals"], "rightOperand": .string("x\(r)")],
+            ]],
+            "actions": [action],
+        ]))
+    }
+    return files
+}
+
+func benchCompile() {
+    print("== compile: validate + build a generated property (10,000 rules, 5,000 data elements)")
+    let files = generatedProperty(rules: 10_000, dataElements: 5_000)
+    let bytes = files.reduce(0) { $0 + $1.bytes.count }
+    print("files: \(files.count), \(format(Double(bytes) / 1_048_576)) MiB")
+
+    // Baseline: Foundation merely parsing every file (no positions, no checks).
+    var parsed = 0
+    let baseline = seconds {
+        for f in files {
+            if (try? JSONSerialization.jsonObject(with: Data(f.bytes))) != nil { parsed += 1 }
+        }
+    }
+    var diagnostics = 0
+    var artifactBytes = 0
+    var phases: [(String, Double)] = []
+    let ours = seconds {
+        var load: LoadResult?
+        phases.append(("load", seconds { load = PropertyLoader.load(PropertySource(root: "bench", files: files)) }))
+        guard let load else { return }
+        phases.append(("validate", seconds { diagnostics = Compiler.validate(load).diagnostics.count }))
+        var result: CompilationResult?
+        phases.append(("compile", seconds { result = Compiler.compile(load, options: CompileOptions(environment: "production")) }))
+        phases.append(("publish", seconds {
+            if let graph = result?.graph { artifactBytes = PublishedLibrary(graph: graph, sourceRevision: nil).libraryBytes.count }
+        }))
+    }
+    print("baseline (JSONSerialization parse only): \(format(baseline, 3)) s for \(parsed) files")
+    print("tagwire validate + build:                \(format(ours, 3)) s (\(diagnostics) diagnostics, artifact \(format(Double(artifactBytes) / 1_048_576)) MiB)")
+    if let load = Optional(PropertyLoader.load(PropertySource(root: "bench", files: files))), let g = Compiler.compile(load).graph {
+        var json: JSONValue = .null
+        var bytes: [UInt8] = []
+        let t1 = seconds { json = g.json }
+        let t2 = seconds { bytes = JSONWriter().bytes(json) }
+        let t3 = seconds { _ = SHA256.hexDigest(bytes) }
+        print("publish detail: graph→JSON \(format(t1, 3)) s, write \(format(t2, 3)) s, sha256 \(format(t3, 3)) s")
+    }
+    print("phases: " + phases.map { "\($0.0) \(format($0.1, 3)) s" }.joined(separator: ", "))
+    print("ratio (tagwire time / baseline time):    \(format(ours / baseline))x")
+    print("peak memory (max RSS of the process):    \(format(peakMemoryMB(), 1)) MB")
+}
+
+// MARK: engine
+
+func generatedEvents(_ count: Int) -> [UInt8] {
+    let names = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead", "CompleteRegistration", "Subscribe"]
+    var out: [UInt8] = []
+    out.reserveCapacity(count * 2600)
+    let writer = JSONWriter()
+    var rng = SystemRandomNumberGenerator()
+    for i in 0..<count {
+        let name = names[i % names.count]
+        let contents: [JSONValue] = (0..<4).map { k in
+            ["id": .string("SKU-\(i % 1000)-\(k)"), "quantity": .number(Double(k + 1)), "item_price": .number(Double(10 + k) + 0.99), "title": .string("Product number \(k) with a longer descriptive title")]
+        }
+        let event: JSONValue = [
+            "xdm": [
+                "eventType": .string(name), "timestamp": "2026-11-29T00:00:00Z", "_id": .string("evt-\(i)-\(UInt32.random(in: 0...UInt32.max, using: &rng))"),
+                "web": ["webPageDetails": ["URL": .string("https://shop.example.com/products/item-\(i % 500)?utm_source=newsletter&utm_medium=email"), "name": "Product page"],
+                        "webReferrer": ["URL": "https://www.google.com/search?q=trail+shoes"]],
+                "device": ["screenHeight": 1080, "screenWidth": 1920, "type": "desktop"],
+                "environment": ["browserDetails": ["userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"]],
+            ],
+            "data": [
+                "eventName": .string(name),
+                "cookies": ["fbp": "fb.1.1596403881668.1116446470", "fbc": "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz"],
+                "meta": [
+                    "userData": ["email": .string("Customer.\(i % 10000)@Example.com"), "phone": "(650) 555-1212", "firstName": "Jane", "lastName": "Doe",
+                                 "dateOfBirth": "1990-02-16", "gender": "female", "city": "Menlo Park", "state": "CA", "zip": "94025", "country": "US",
+                                 "externalId": .string("cust-\(i % 10000)")],
+                    "conversionData": ["eventId": .string("id-\(i)"),
+                                       "customData": ["value": 129.5, "currency": "USD", "content_type": "product", "num_items": 4, "contents": .array(contents),
+                                                      "content_ids": .array(contents.map { $0["id"] ?? .null })]],
+                ],
+            ],
+            "request": ["ip": "203.0.113.7", "headers": [
+                "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+                "accept": "application/json", "accept-language": "en-US,en;q=0.9", "origin": "https://shop.example.com",
+                "referer": "https://shop.example.com/products/item", "x-forwarded-for": "203.0.113.7, 10.0.0.1", "content-type": "application/json",
+            ]],
+        ]
+        writer.write(event, into: &out)
+        out.append(0x0A)
+    }
+    return out
+}
+
+/// A naive pipeline a developer might write with Foundation: parse into dictionaries, walk them for the event name
+/// and fields, normalise and hash the same fields, and serialise the payload with JSONSerialization.
+func naive(_ line: Data) -> Int {
+    guard let event = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
+        let data = event["data"] as? [String: Any], let name = data["eventName"] as? String,
+        let meta = data["meta"] as? [String: Any], let user = meta["userData"] as? [String: Any],
+        let conversion = meta["conversionData"] as? [String: Any]
+    else { return 0 }
+    let xdm = event["xdm"] as? [String: Any]
+    let url = ((xdm?["web"] as? [String: Any])?["webPageDetails"] as? [String: Any])?["URL"] as? String
+    let request = event["request"] as? [String: Any]
+    let ua = (request?["headers"] as? [String: Any])?["user-agent"] as? String
+    func h(_ s: String?) -> [String]? {
+        guard let s else { return nil }
+        return [SHA256.hexDigest(s.trimmingCharacters(in: .whitespaces).lowercased())]
+    }
+    var userData: [String: Any] = [:]
+    userData["em"] = h(user["email"] as? String)
+    userData["ph"] = h((user["phone"] as? String).map { $0.filter(\.isNumber) })
+    userData["fn"] = h(user["firstName"] as? String)
+    userData["ln"] = h(user["lastName"] as? String)
+    userData["db"] = h((user["dateOfBirth"] as? String)?.replacingOccurrences(of: "-", with: ""))
+    userData["ge"] = h((user["gender"] as? String).map { String($0.prefix(1)) })
+    userData["ct"] = h((user["city"] as? String)?.replacingOccurrences(of: " ", with: ""))
+    userData["st"] = h(user["state"] as? String)
+    userData["zp"] = h(user["zip"] as? String)
+    userData["country"] = h(user["country"] as? String)
+    userData["external_id"] = h(user["externalId"] as? String)
+    userData["client_ip_address"] = request?["ip"]
+    userData["client_user_agent"] = ua
+    let payload: [String: Any] = [
+        "data": [[
+            "event_name": name, "event_time": 1_764_374_400, "event_id": conversion["eventId"] ?? "",
+            "event_source_url": url ?? "", "action_source": "website", "user_data": userData,
+            "custom_data": conversion["customData"] ?? [:],
+        ] as [String: Any]],
+        "partner_agent": "naive",
+    ]
+    return (try? JSONSerialization.data(withJSONObject: payload))?.count ?? 0
+}
+
+func benchEngine(events count: Int, propertyDir: String) throws {
+    print("== engine: quickstart edge property over \(count) generated events")
+    let corpus = generatedEvents(count)
+    let mb = Double(corpus.count) / 1_048_576
+    print("corpus: \(format(mb)) MiB, \(format(Double(corpus.count) / Double(count), 0) ) bytes per event")
+    let load = PropertyLoader.load(try PropertySource.directory(propertyDir))
+    guard let graph = Compiler.compile(load).graph else {
+        print("the property does not compile")
+        return
+    }
+    // Split lines once; every measurement walks the same slices.
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in corpus.enumerated() where b == 0x0A {
+        lines.append(start..<i)
+        start = i + 1
+    }
+
+    // 1. Parse only, the engine's reader.
+    var parsedValues = 0
+    let parse = seconds {
+        corpus.withUnsafeBufferPointer { buf in
+            for r in lines {
+                if (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { parsedValues += 1 }
+            }
+        }
+    }
+    // 2. Full engine: parse, evaluate every rule, build and serialise the dispatches.
+    let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" })
+    var runner = EventRunner(engine: engine, seed: 1)
+    var outputBytes = 0
+    var dispatches = 0
+    let writer = JSONWriter()
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 20)
+    let full = seconds {
+        corpus.withUnsafeBufferPointer { buf in
+            for (i, r) in lines.enumerated() {
+                let result = runner.evaluateLine(UnsafeBufferPointer(rebasing: buf[r]), index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
+                dispatches += result["dispatches"]?.arrayValue?.count ?? 0
+                writer.write(result, into: &out)
+                out.append(0x0A)
+                outputBytes += out.count
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+    // 3. Naive Foundation baseline, on a sample when the corpus is large (it is slow); rates are per event.
+    let sample = min(lines.count, 20_000)
+    var naiveBytes = 0
+    let naiveTime = seconds {
+        for r in lines.prefix(sample) { naiveBytes += naive(Data(corpus[r])) }
+    }
+    let parseRate = mb / parse
+    let engineRate = mb / full
+    let naiveEventsPerSecond = Double(sample) / naiveTime
+    let engineEventsPerSecond = Double(count) / full
+    print("parse only (engine reader):  \(format(parseRate, 1)) MB/s, \(format(Double(count) / parse, 0)) events/s (\(parsedValues) parsed)")
+    print("full engine:                 \(format(engineRate, 1)) MB/s, \(format(engineEventsPerSecond, 0)) events/s (\(dispatches) dispatches, \(format(Double(outputBytes) / 1_048_576)) MiB out)")
+    print("naive Foundation baseline:   \(format(naiveEventsPerSecond * Double(corpus.count) / Double(count) / 1_048_576, 1)) MB/s, \(format(naiveEventsPerSecond, 0)) events/s (sample of \(sample))")
+    print("ratio engine / parse-only:   \(format(engineRate / parseRate))")
+    print("ratio engine / naive:        \(format(engineEventsPerSecond / naiveEventsPerSecond))x")
+    print("peak memory:                 \(format(peakMemoryMB(), 1)) MB")
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var eventCount = 100_000
+if let i = arguments.firstIndex(of: "--events"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+    eventCount = n
+    arguments.removeSubrange(i...(i + 1))
+}
+let which = arguments.first ?? "all"
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+if which == "compile" || which == "all" { benchCompile() }
+if which == "engine" || which == "all" {
+    do {
+        try benchEngine(events: eventCount, propertyDir: root.appendingPathComponent("Properties/meta-quickstart-edge").path)
+    } catch {
+        print("engine benchmark failed: \(error)")
+    }
+}
