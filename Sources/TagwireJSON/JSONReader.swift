@@ -238,6 +238,9 @@ private struct Parser {
     var depth = 0
     var issues: [JSONIssue] = []
     var positions: PositionLog?
+    var scratchMembers: [JSONObject.Member] = []
+    var scratchKeyOffsets: [Int] = []
+    var scratchValues: [JSONValue] = []
 
     init(buf: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions, failFast: Bool = false) {
         self.buf = buf
@@ -337,16 +340,18 @@ private struct Parser {
         try enter()
         defer { depth -= 1 }
         pos += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if pos < buf.count, buf[pos] == 0x5D {
             pos += 1
-            return .array(elements)
+            return .array([])
         }
+        let base = scratchValues.count
+        defer { scratchValues.removeSubrange(base...) }
         while true {
             skipWhitespace()
-            let index = elements.count
-            elements.append(try parseValue(pointer: pointer + "/" + String(index)))
+            let index = scratchValues.count - base
+            let v = try parseValue(pointer: pointer + "/" + String(index))
+            scratchValues.append(v)
             skipWhitespace()
             guard pos < buf.count else {
                 throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an array; expected ',' or ']'", offset: pos)
@@ -365,13 +370,13 @@ private struct Parser {
                         fatal: false
                     ))
                     pos += 1
-                    return .array(elements)
+                    return .array(Array(scratchValues[base...]))
                 }
                 continue
             }
             if c == 0x5D {
                 pos += 1
-                return .array(elements)
+                return .array(Array(scratchValues[base...]))
             }
             throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an array; expected ',' or ']'", offset: pos)
         }
@@ -381,15 +386,20 @@ private struct Parser {
         try enter()
         defer { depth -= 1 }
         pos += 1
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        var keyOffsets: [Int] = []
-        var seen: [String: Int]? = nil
         skipWhitespace()
         if pos < buf.count, buf[pos] == 0x7D {
             pos += 1
-            return .object(JSONObject(uniqueKeys: [], values: []))
+            return .object(JSONObject(uniqueMembers: []))
         }
+        // Members gather on a scratch stack shared by every object of the document, then move into an array of
+        // exactly the right size: one allocation per object.
+        let base = scratchMembers.count
+        let keyBase = scratchKeyOffsets.count
+        defer {
+            scratchMembers.removeSubrange(base...)
+            scratchKeyOffsets.removeSubrange(keyBase...)
+        }
+        var seen: [String: Int]? = nil
         while true {
             skipWhitespace()
             guard pos < buf.count else {
@@ -415,18 +425,19 @@ private struct Parser {
             pos += 1
             skipWhitespace()
             let memberPointer = positions != nil ? pointer + "/" + escapePointerToken(key) : ""
-            // Duplicate detection: linear for small objects, a dictionary past eight members.
+            // Duplicate detection: a scan for small objects, a dictionary past eight members.
             var duplicateOf: Int? = nil
+            let count = scratchMembers.count - base
             if let s = seen {
                 duplicateOf = s[key]
             } else {
-                for i in keys.indices where keys[i] == key {
-                    duplicateOf = i
+                for i in base..<scratchMembers.count where scratchMembers[i].key == key {
+                    duplicateOf = i - base
                     break
                 }
-                if keys.count >= 8 {
+                if count >= 8 {
                     var s: [String: Int] = [:]
-                    for (i, k) in keys.enumerated() where s[k] == nil { s[k] = i }
+                    for i in base..<scratchMembers.count where s[scratchMembers[i].key] == nil { s[scratchMembers[i].key] = i - base }
                     seen = s
                 }
             }
@@ -437,7 +448,7 @@ private struct Parser {
                     offset: keyAt,
                     help: "JSON readers disagree about which value wins; keep one",
                     noteMessage: "first defined here",
-                    noteOffset: keyOffsets[first],
+                    noteOffset: scratchKeyOffsets[keyBase + first],
                     fatal: false
                 ))
                 // Keep the first value and position; parse the duplicate's value for its own errors, then drop it.
@@ -447,10 +458,9 @@ private struct Parser {
             } else {
                 if positions != nil { positions?.keys[memberPointer] = keyAt }
                 let v = try parseValue(pointer: memberPointer)
-                keys.append(key)
-                values.append(v)
-                keyOffsets.append(keyAt)
-                seen?[key] = keys.count - 1
+                scratchMembers.append(JSONObject.Member(key: key, value: v))
+                scratchKeyOffsets.append(keyAt)
+                seen?[key] = count
             }
             skipWhitespace()
             guard pos < buf.count else {
@@ -470,13 +480,13 @@ private struct Parser {
                         fatal: false
                     ))
                     pos += 1
-                    return .object(JSONObject(uniqueKeys: keys, values: values))
+                    return .object(JSONObject(uniqueMembers: Array(scratchMembers[base...])))
                 }
                 continue
             }
             if c == 0x7D {
                 pos += 1
-                return .object(JSONObject(uniqueKeys: keys, values: values))
+                return .object(JSONObject(uniqueMembers: Array(scratchMembers[base...])))
             }
             throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an object; expected ',' or '}'", offset: pos)
         }

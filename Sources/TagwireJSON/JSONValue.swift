@@ -93,77 +93,93 @@ public enum JSONValue: Sendable, Hashable {
 
 /// A JSON object whose members keep their document order.
 ///
-/// Lookups scan the keys for small objects and use a hash index for larger ones.
+/// Members live in one array (one allocation per object); lookups scan it for small objects and use a hash
+/// index for larger ones.
 public struct JSONObject: Sendable, Hashable, Sequence {
-    public private(set) var keys: [String]
-    public private(set) var values: [JSONValue]
+    /// One member: a key and its value.
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
+
+        /// A member.
+        @inlinable
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public private(set) var members: [Member]
     private var index: [String: Int]?
 
-    private static let indexThreshold = 12
+    private static let indexThreshold = 16
 
     /// An empty object.
     public init() {
-        keys = []
-        values = []
+        members = []
         index = nil
     }
 
     /// An object from members in order; a later duplicate key replaces the earlier value in place.
-    public init(_ members: [(String, JSONValue)]) {
+    public init(_ pairs: [(String, JSONValue)]) {
         self.init()
-        keys.reserveCapacity(members.count)
-        values.reserveCapacity(members.count)
-        for (k, v) in members { self[k] = v }
+        members.reserveCapacity(pairs.count)
+        for (k, v) in pairs { self[k] = v }
     }
 
-    /// Builds an object from parallel arrays whose keys are known to be unique (used by the reader).
-    init(uniqueKeys: [String], values: [JSONValue]) {
-        self.keys = uniqueKeys
-        self.values = values
-        self.index = nil
-        if uniqueKeys.count > JSONObject.indexThreshold { rebuildIndex() }
+    /// Builds an object from members whose keys are known to be unique (used by the reader).
+    init(uniqueMembers: [Member]) {
+        members = uniqueMembers
+        index = nil
+        if uniqueMembers.count > JSONObject.indexThreshold { rebuildIndex() }
     }
 
     private mutating func rebuildIndex() {
         var idx: [String: Int] = [:]
-        idx.reserveCapacity(keys.count)
-        for (i, k) in keys.enumerated() { idx[k] = i }
+        idx.reserveCapacity(members.count)
+        for (i, m) in members.enumerated() { idx[m.key] = i }
         index = idx
     }
 
+    /// The keys in document order.
+    public var keys: [String] { members.map(\.key) }
+
+    /// The values in document order.
+    public var values: [JSONValue] { members.map(\.value) }
+
     /// The number of members.
-    public var count: Int { keys.count }
+    public var count: Int { members.count }
 
     /// Whether the object has no members.
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { members.isEmpty }
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        for i in keys.indices where keys[i] == key { return i }
-        return nil
+        return members.withUnsafeBufferPointer { buf in
+            for i in buf.indices where buf[i].key == key { return i }
+            return nil
+        }
     }
 
     /// The value for `key`; setting `nil` removes the member.
     public subscript(key: String) -> JSONValue? {
         get {
             guard let i = position(of: key) else { return nil }
-            return values[i]
+            return members[i].value
         }
         set {
             if let i = position(of: key) {
                 if let newValue {
-                    values[i] = newValue
+                    members[i].value = newValue
                 } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
+                    members.remove(at: i)
                     if index != nil { rebuildIndex() }
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
+                members.append(Member(key: key, value: newValue))
                 if index != nil {
-                    index?[key] = keys.count - 1
-                } else if keys.count > JSONObject.indexThreshold {
+                    index?[key] = members.count - 1
+                } else if members.count > JSONObject.indexThreshold {
                     rebuildIndex()
                 }
             }
@@ -171,24 +187,16 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Iterates members in document order.
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-        var i = 0
-        let keys = keys
-        let values = values
-        return AnyIterator<(key: String, value: JSONValue)> {
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            return (keys[i], values[i])
-        }
+    public func makeIterator() -> IndexingIterator<[Member]> {
+        members.makeIterator()
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.keys == rhs.keys && lhs.values == rhs.values
+        lhs.members == rhs.members
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(keys)
-        hasher.combine(values)
+        hasher.combine(members)
     }
 }
 

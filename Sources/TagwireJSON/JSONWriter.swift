@@ -64,19 +64,16 @@ public struct JSONWriter: Sendable {
             }
             out.append(0x7B)
             if sortKeys {
-                let keys = o.keys
-                let order = keys.indices.sorted { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+                let order = o.members.indices.sorted { o.members[$0].key.utf8.lexicographicallyPrecedes(o.members[$1].key.utf8) }
                 for (n, i) in order.enumerated() {
                     if n > 0 { out.append(0x2C) }
-                    member(o.keys[i], o.values[i], into: &out, depth: depth)
+                    member(o.members[i].key, o.members[i].value, into: &out, depth: depth)
                 }
             } else {
-                o.keys.withUnsafeBufferPointer { keys in
-                    o.values.withUnsafeBufferPointer { values in
-                        for i in keys.indices {
-                            if i > 0 { out.append(0x2C) }
-                            member(keys[i], values[i], into: &out, depth: depth)
-                        }
+                o.members.withUnsafeBufferPointer { members in
+                    for i in members.indices {
+                        if i > 0 { out.append(0x2C) }
+                        member(members[i].key, members[i].value, into: &out, depth: depth)
                     }
                 }
             }

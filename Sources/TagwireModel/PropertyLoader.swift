@@ -369,7 +369,9 @@ public enum PropertyLoader {
         let stage: Stage? = d.enumeration(o, "stage", at: at, required: true, what: "an environment")
         var secrets: [SecretDefinition] = []
         if let v = o["secrets"], let so = d.object(v, at: at.appending("secrets"), what: "'secrets'") {
-            for (secretName, spec) in so {
+            for member in so {
+                let secretName = member.key
+                let spec = member.value
                 let sAt = at.appending("secrets").appending(secretName)
                 guard let s = d.object(spec, at: sAt, what: "secret '\(secretName)'") else { continue }
                 d.checkKeys(s, at: sAt, allowed: ["env", "file"], what: "a secret")

@@ -27,7 +27,7 @@ struct ConformanceTests {
         if let data = FileManager.default.contents(atPath: dir.appendingPathComponent("secrets.json").path),
             case .object(let o) = try JSONReader.parse([UInt8](data))
         {
-            for (k, v) in o { secrets[k] = v.stringValue }
+            for m in o { secrets[m.key] = m.value.stringValue }
         }
         let fixed = secrets
         let engine = Engine(graph: graph, secrets: SecretResolver { node in node.environmentVariable.flatMap { fixed[$0] } })
