@@ -134,7 +134,13 @@ func generatedEvents(_ count: Int) -> [UInt8] {
                 "eventType": .string(name), "timestamp": "2026-11-29T00:00:00Z", "_id": .string("evt-\(i)-\(UInt32.random(in: 0...UInt32.max, using: &rng))"),
                 "web": ["webPageDetails": ["URL": .string("https://shop.example.com/products/item-\(i % 500)?utm_source=newsletter&utm_medium=email"), "name": "Product page"],
                         "webReferrer": ["URL": "https://www.google.com/search?q=trail+shoes"]],
-                "device": ["screenHeight": 1080, "screenWidth": 1920, "type": "desktop"],
+                "device": ["screenHeight": 1080, "screenWidth": 1920, "type": "desktop", "manufacturer": "Framework", "model": "Laptop 13"],
+                "commerce": ["order": ["purchaseID": .string("order-\(i)"), "currencyCode": "USD", "priceTotal": 129.5,
+                                       "payments": [["paymentType": "credit_card", "paymentAmount": 129.5, "transactionID": .string("tx-\(i)")]]],
+                             "productListAdds": ["value": 1]],
+                "placeContext": ["localTime": "2026-11-29T01:00:00+01:00", "localTimezoneOffset": -60,
+                                 "geo": ["countryCode": "US", "stateProvince": "CA", "city": "Menlo Park", "postalCode": "94025"]],
+                "marketing": ["trackingCode": "newsletter-2026-11", "campaignGroup": "winter-sale", "campaignName": "Trail shoes winter sale"],
                 "environment": ["browserDetails": ["userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"]],
             ],
             "data": [
@@ -229,9 +235,11 @@ func benchEngine(events count: Int, propertyDir: String) throws {
             }
         }
     }
-    // 2. Full engine: parse, evaluate every rule, build and serialise the dispatches.
+    // 2. Full engine: parse, evaluate every rule, build the dispatches and serialise what would be delivered
+    //    (each dispatch's JSON). The `tagwire run` report line (every rule's outcome) is timed separately.
     let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" })
     var runner = EventRunner(engine: engine, seed: 1)
+    var session = Session(seed: 1)
     var outputBytes = 0
     var dispatches = 0
     let writer = JSONWriter()
@@ -239,18 +247,32 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     out.reserveCapacity(1 << 20)
     let full = seconds {
         corpus.withUnsafeBufferPointer { buf in
-            for (i, r) in lines.enumerated() {
-                let result = runner.evaluateLine(UnsafeBufferPointer(rebasing: buf[r]), index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
-                dispatches += result["dispatches"]?.arrayValue?.count ?? 0
-                writer.write(result, into: &out)
-                out.append(0x0A)
+            for r in lines {
+                guard let event = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event) else { continue }
+                let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
+                for d in evaluation.dispatches {
+                    writer.write(d.json, into: &out)
+                    dispatches += 1
+                }
                 outputBytes += out.count
                 out.removeAll(keepingCapacity: true)
             }
         }
     }
+    var reportBytes = 0
+    let report = seconds {
+        corpus.withUnsafeBufferPointer { buf in
+            for (i, r) in lines.enumerated() {
+                let result = runner.evaluateLine(UnsafeBufferPointer(rebasing: buf[r]), index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
+                writer.write(result, into: &out)
+                out.append(0x0A)
+                reportBytes += out.count
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+    }
     // 3. Naive Foundation baseline, on a sample when the corpus is large (it is slow); rates are per event.
-    let sample = min(lines.count, 20_000)
+    let sample = CommandLine.arguments.contains("--no-baseline") ? 1 : min(lines.count, 20_000)
     var naiveBytes = 0
     let naiveTime = seconds {
         for r in lines.prefix(sample) { naiveBytes += naive(Data(corpus[r])) }
@@ -262,6 +284,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     print("parse only (engine reader):  \(format(parseRate, 1)) MB/s, \(format(Double(count) / parse, 0)) events/s (\(parsedValues) parsed)")
     print("full engine:                 \(format(engineRate, 1)) MB/s, \(format(engineEventsPerSecond, 0)) events/s (\(dispatches) dispatches, \(format(Double(outputBytes) / 1_048_576)) MiB out)")
     print("naive Foundation baseline:   \(format(naiveEventsPerSecond * Double(corpus.count) / Double(count) / 1_048_576, 1)) MB/s, \(format(naiveEventsPerSecond, 0)) events/s (sample of \(sample))")
+    print("tagwire run report lines:    \(format(mb / report, 1)) MB/s, \(format(Double(count) / report, 0)) events/s (\(format(Double(reportBytes) / 1_048_576)) MiB of report)")
     print("ratio engine / parse-only:   \(format(engineRate / parseRate))")
     print("ratio engine / naive:        \(format(engineEventsPerSecond / naiveEventsPerSecond))x")
     print("peak memory:                 \(format(peakMemoryMB(), 1)) MB")

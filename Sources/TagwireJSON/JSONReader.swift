@@ -496,17 +496,20 @@ private struct Parser {
         let open = pos
         pos += 1
         let start = pos
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII-only text (the common case) skips full UTF-8 validation.
+        var highBits: UInt8 = 0
         while pos < buf.count {
             let b = buf[pos]
             if b == 0x22 {
                 let slice = UnsafeBufferPointer(rebasing: buf[start..<pos])
                 pos += 1
+                if highBits & 0x80 == 0 { return String(decoding: slice, as: UTF8.self) }
                 if let s = String(validating: slice, as: UTF8.self) { return s }
                 throw invalidUTF8(in: slice, base: start)
             }
             if b == 0x5C { break }
             if b < 0x20 { throw controlCharacter(at: pos) }
+            highBits |= b
             pos += 1
         }
         guard pos < buf.count else {

@@ -122,9 +122,32 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     /// An object from members in order; a later duplicate key replaces the earlier value in place.
     public init(_ pairs: [(String, JSONValue)]) {
-        self.init()
-        members.reserveCapacity(pairs.count)
-        for (k, v) in pairs { self[k] = v }
+        index = nil
+        var list: [Member] = []
+        list.reserveCapacity(pairs.count)
+        if pairs.count <= JSONObject.indexThreshold {
+            outer: for (k, v) in pairs {
+                for i in list.indices where list[i].key == k {
+                    list[i].value = v
+                    continue outer
+                }
+                list.append(Member(key: k, value: v))
+            }
+            members = list
+        } else {
+            var positions: [String: Int] = [:]
+            positions.reserveCapacity(pairs.count)
+            for (k, v) in pairs {
+                if let i = positions[k] {
+                    list[i].value = v
+                } else {
+                    positions[k] = list.count
+                    list.append(Member(key: k, value: v))
+                }
+            }
+            members = list
+            index = positions
+        }
     }
 
     /// Builds an object from members whose keys are known to be unique (used by the reader).

@@ -45,12 +45,13 @@ public struct ConversionEventBuilder: Sendable {
     }
 
     /// Settings keys of the action mapped to `user_data` keys, in the order they are written.
-    public static let userDataKeys: [(setting: String, key: String)] = [
-        ("email", "em"), ("phone", "ph"), ("firstName", "fn"), ("lastName", "ln"), ("dob", "db"), ("gender", "ge"),
-        ("city", "ct"), ("state", "st"), ("zip", "zp"), ("country", "country"), ("externalId", "external_id"),
-        ("clientIpAddress", "client_ip_address"), ("clientUserAgent", "client_user_agent"), ("fbc", "fbc"), ("fbp", "fbp"),
-        ("subscriptionId", "subscription_id"), ("fbLoginId", "fb_login_id"), ("leadId", "lead_id"),
-        ("partnerName", "partner_name"), ("partnerId", "partner_id"),
+    public static let userDataKeys: [(setting: String, key: String, hashed: Bool)] = [
+        ("email", "em", true), ("phone", "ph", true), ("firstName", "fn", true), ("lastName", "ln", true), ("dob", "db", true),
+        ("gender", "ge", true), ("city", "ct", true), ("state", "st", true), ("zip", "zp", true), ("country", "country", true),
+        ("externalId", "external_id", true), ("clientIpAddress", "client_ip_address", false),
+        ("clientUserAgent", "client_user_agent", false), ("fbc", "fbc", false), ("fbp", "fbp", false),
+        ("subscriptionId", "subscription_id", false), ("fbLoginId", "fb_login_id", false), ("leadId", "lead_id", false),
+        ("partnerName", "partner_name", false), ("partnerId", "partner_id", false),
     ]
 
     static func present(_ v: JSONValue?) -> JSONValue? {
@@ -138,16 +139,15 @@ public struct ConversionEventBuilder: Sendable {
         // user_data
         var userData: [(String, JSONValue)] = []
         let countryHint = Self.present(settings["country"]).flatMap(Self.text).flatMap(Normalization.country)
-        for (setting, key) in Self.userDataKeys {
+        for (setting, key, hashed) in Self.userDataKeys {
             guard let raw = Self.present(settings[setting]) else { continue }
-            if Normalization.hashedKeys.contains(key) {
+            if hashed {
                 let inputs: [JSONValue] = raw.arrayValue ?? [raw]
-                var seen = Set<String>()
                 var hashes: [JSONValue] = []
                 for input in inputs {
                     guard let s = Self.present(input).flatMap(Self.text) else { continue }
                     if let h = Normalization.hashed(key: key, s, options: options, country: countryHint) {
-                        if seen.insert(h).inserted { hashes.append(.string(h)) }
+                        if !hashes.contains(.string(h)) { hashes.append(.string(h)) }
                     } else {
                         warnings.append("user_data.\(key): a value could not be normalised and was left out")
                     }
@@ -165,16 +165,15 @@ public struct ConversionEventBuilder: Sendable {
                 }
             }
         }
-        let udKeys = Set(userData.map(\.0))
         if actionSource == "website" {
             guard sourceURL != nil else {
                 return .failure(Rejection(field: "event_source_url", reason: "is required when action_source is website"))
             }
-            guard udKeys.contains("client_user_agent") else {
+            guard userData.contains(where: { $0.0 == "client_user_agent" }) else {
                 return .failure(Rejection(field: "user_data.client_user_agent", reason: "is required when action_source is website"))
             }
         }
-        if udKeys.isEmpty {
+        if userData.isEmpty {
             return .failure(Rejection(field: "user_data", reason: "has no customer information parameters"))
         }
         event.append(("user_data", .object(JSONObject(userData))))

@@ -29,12 +29,20 @@ public enum Normalization {
 
     /// Whether `s` is a Parameter Builder Library value: a lowercase digest with a `.suffix` of 2 to 8 characters.
     public static func isPBLHashed(_ s: String) -> Bool {
-        guard let dot = s.firstIndex(of: ".") else { return false }
-        let digest = s[..<dot]
-        let suffix = s[s.index(after: dot)...]
-        guard digest.utf8.count == 64, digest.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return false }
-        return (2...8).contains(suffix.utf8.count)
-            && suffix.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-" }
+        let u = s.utf8
+        guard u.count >= 67, u.count <= 73 else { return false }
+        var i = 0
+        for b in u {
+            if i < 64 {
+                guard (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) else { return false }
+            } else if i == 64 {
+                guard b == 0x2E else { return false }
+            } else {
+                guard (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2D else { return false }
+            }
+            i += 1
+        }
+        return true
     }
 
     /// NFC, trimmed, lowercased.
@@ -51,10 +59,29 @@ public enum Normalization {
 
     /// Whether a normalised string has the shape of an email address.
     public static func isEmail(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !s.contains(" ") else { return false }
-        let domain = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
+        // local@label.label…: one '@', a non-empty local part, at least two non-empty domain labels, no spaces.
+        var ats = 0
+        var localLength = 0
+        var labels = 0
+        var labelLength = 0
+        for b in s.utf8 {
+            if b == 0x20 || b == 0x09 { return false }
+            if b == 0x40 {
+                ats += 1
+                if ats > 1 { return false }
+                continue
+            }
+            if ats == 0 {
+                localLength += 1
+            } else if b == 0x2E {
+                if labelLength == 0 { return false }
+                labels += 1
+                labelLength = 0
+            } else {
+                labelLength += 1
+            }
+        }
+        return ats == 1 && localLength > 0 && labelLength > 0 && labels >= 1
     }
 
     /// Phone: digits only, without leading zeros or `+`; national numbers get the default country calling code.

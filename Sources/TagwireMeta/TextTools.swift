@@ -11,12 +11,19 @@ public enum TextTools {
 
     /// `s` without leading and trailing Unicode white space.
     public static func trimmed(_ s: String) -> String {
+        // Fast path: the first and last bytes are ASCII and not white space.
+        let utf8 = s.utf8
+        if let f = utf8.first, let l = utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
+        if utf8.isEmpty { return s }
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         guard let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return s }
         return String(scalars[first...last])
     }
+
+    @inline(__always)
+    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Unicode NFC (canonical composition); ASCII is returned as it is.
     public static func nfc(_ s: String) -> String {

@@ -40,6 +40,8 @@ public struct Engine: Sendable {
     let regexes: [[NSRegularExpression?]]
     /// Path segments of `core.path` data elements with a literal path.
     let paths: [[String]?]
+    /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
+    let conditionPlans: [[ConditionPlan]]
 
     /// An engine for a graph.
     public init(graph: RuleGraph, secrets: SecretResolver = .system, options: EngineOptions = EngineOptions()) {
@@ -73,6 +75,20 @@ public struct Engine: Sendable {
                 let ci = c.settings.member("comparison")?.member("caseInsensitive")?.literalValue?.boolValue ?? false
                 if case .success(let re) = ValueComparison.compile(pattern, caseInsensitive: ci) { return re }
                 return nil
+            }
+        }
+        conditionPlans = graph.rules.map { rule in
+            rule.conditions.enumerated().map { k, c in
+                let comparison = c.settings.member("comparison")?.literalValue
+                return ConditionPlan(
+                    left: c.settings.member("leftOperand"),
+                    right: c.settings.member("rightOperand"),
+                    op: comparison?["operator"]?.stringValue,
+                    caseInsensitive: comparison?["caseInsensitive"]?.boolValue ?? false,
+                    notMet: "condition \(k + 1) (\(c.displayName)) was not met",
+                    failedPrefix: "condition \(k + 1) (\(c.displayName)) failed: ",
+                    readsSecret: c.settings.references.contains { tainted.contains($0.element) }
+                )
             }
         }
         paths = graph.dataElements.map { d in
@@ -177,6 +193,18 @@ public struct Engine: Sendable {
     }
 }
 
+/// A condition prepared when the engine is built.
+struct ConditionPlan: Sendable {
+    var left: Template?
+    var right: Template?
+    /// The operator when it is literal (nil: rendered per event).
+    var op: String?
+    var caseInsensitive: Bool
+    var notMet: String
+    var failedPrefix: String
+    var readsSecret: Bool
+}
+
 /// A failure while resolving a value or running a component; ends the rule as failed.
 struct RuntimeFailure: Error {
     var message: String
@@ -192,7 +220,8 @@ struct RuleRun {
     let visitor: String
     let sessionKey: String
     var stash = JSONObject()
-    var memo: [Int: JSONValue?] = [:]
+    /// Data elements resolved in this rule run, as (index, value); a rule reads few, so a scan beats hashing.
+    var memo: [(index: Int, value: JSONValue?)] = []
     var resolving: [Int] = []
     var dispatches: [Dispatch] = []
     var traceElements: [(String, JSONValue)] = []
@@ -228,9 +257,9 @@ struct RuleRun {
             switch evaluateCondition(k, condition, window: &window, session: &session) {
             case .success(true): continue
             case .success(false):
-                return outcome(.conditionNotMet, "condition \(k + 1) (\(condition.displayName)) was not met")
+                return outcome(.conditionNotMet, engine.conditionPlans[rule][k].notMet)
             case .failure(let f):
-                return outcome(.failed, "condition \(k + 1) (\(condition.displayName)) failed: \(f.message)")
+                return outcome(.failed, engine.conditionPlans[rule][k].failedPrefix + f.message)
             }
         }
         let clock = ContinuousClock()
@@ -265,7 +294,7 @@ struct RuleRun {
 
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
         if engine.secretElements.contains(index) { usedSecret = true }
-        if let cached = memo[index] { return .success(cached) }
+        for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
         if resolving.contains(index) {
             return .failure(RuntimeFailure(message: "data element '\(node.name)' depends on itself"))
@@ -303,7 +332,7 @@ struct RuleRun {
             if node.forceLowerCase { s = s.lowercased() }
             value = .string(s)
         }
-        memo[index] = value
+        memo.append((index, value))
         if engine.options.trace {
             let shown: JSONValue = engine.secretElements.contains(index) ? .string(maskedSecret) : (value ?? .null)
             if let i = traceElements.firstIndex(where: { $0.0 == node.name }) { traceElements[i].1 = shown } else { traceElements.append((node.name, shown)) }
@@ -520,15 +549,31 @@ struct RuleRun {
         guard c.type == "core.value-comparison" else {
             return .failure(RuntimeFailure(message: "condition type '\(c.type)' is not available in this runner"))
         }
-        let settings: JSONObject
-        switch renderSettings(c.settings, window: &window, session: &session) {
-        case .failure(let f): return .failure(f)
-        case .success(let s): settings = s
+        let plan = engine.conditionPlans[rule][k]
+        var op = plan.op ?? "equals"
+        var ci = plan.caseInsensitive
+        if plan.op == nil, let t = c.settings.member("comparison") {
+            switch render(t, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting 'comparison': \(f.message)"))
+            case .success(let v):
+                op = v?["operator"]?.stringValue ?? "equals"
+                ci = v?["caseInsensitive"]?.boolValue ?? false
+            }
         }
-        let op = settings["comparison"]?["operator"]?.stringValue ?? "equals"
-        let ci = settings["comparison"]?["caseInsensitive"]?.boolValue ?? false
-        let left = settings["leftOperand"]
-        let right = settings["rightOperand"]
+        var left: JSONValue?
+        var right: JSONValue?
+        if let t = plan.left {
+            switch render(t, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting 'leftOperand': \(f.message)"))
+            case .success(let v): left = v
+            }
+        }
+        if let t = plan.right {
+            switch render(t, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting 'rightOperand': \(f.message)"))
+            case .success(let v): right = v
+            }
+        }
         let outcome = ValueComparison.evaluate(op, left: left, right: right, caseInsensitive: ci, regex: engine.regexes[rule][k])
         switch outcome {
         case .failure(let m):
@@ -536,7 +581,7 @@ struct RuleRun {
         case .result(let r):
             let met = c.negate ? !r : r
             if engine.options.trace {
-                let secret = c.settings.references.contains { engine.secretElements.contains($0.element) }
+                let secret = plan.readsSecret
                 var entry: [(String, JSONValue)] = [("index", .number(Double(k + 1))), ("type", .string(c.type)), ("operator", .string(op))]
                 entry.append(("left", secret ? .string(maskedSecret) : (left ?? .null)))
                 if ValueComparison.needsRightOperand(op) { entry.append(("right", secret ? .string(maskedSecret) : (right ?? .null))) }
