@@ -298,6 +298,25 @@ if let i = arguments.firstIndex(of: "--events"), i + 1 < arguments.count, let n 
 }
 let which = arguments.first ?? "all"
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+if which == "parse" {
+    // Profiling aid: parse the corpus ten times, nothing else.
+    let corpus = generatedEvents(eventCount)
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in corpus.enumerated() where b == 0x0A {
+        lines.append(start..<i)
+        start = i + 1
+    }
+    var n = 0
+    let t = seconds {
+        corpus.withUnsafeBufferPointer { buf in
+            for _ in 0..<10 {
+                for r in lines where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { n += 1 }
+            }
+        }
+    }
+    print("parse: \(format(Double(corpus.count) * 10 / 1_048_576 / t, 1)) MB/s (\(n) values)")
+}
 if which == "compile" || which == "all" { benchCompile() }
 if which == "engine" || which == "all" {
     do {

@@ -230,7 +230,7 @@ private let pow10: [Double] = [
     1e20, 1e21, 1e22,
 ]
 
-private struct Parser {
+private struct Parser: ~Copyable {
     let buf: UnsafeBufferPointer<UInt8>
     let options: JSONReaderOptions
     let failFast: Bool
@@ -238,9 +238,9 @@ private struct Parser {
     var depth = 0
     var issues: [JSONIssue] = []
     var positions: PositionLog?
-    var scratchMembers: [JSONObject.Member] = []
+    var scratchMembers = ScratchStack<JSONObject.Member>()
     var scratchKeyOffsets: [Int] = []
-    var scratchValues: [JSONValue] = []
+    var scratchValues = ScratchStack<JSONValue>()
 
     init(buf: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions, failFast: Bool = false) {
         self.buf = buf
@@ -346,12 +346,12 @@ private struct Parser {
             return .array([])
         }
         let base = scratchValues.count
-        defer { scratchValues.removeSubrange(base...) }
+        defer { scratchValues.truncate(to: base) }
         while true {
             skipWhitespace()
             let index = scratchValues.count - base
             let v = try parseValue(pointer: pointer + "/" + String(index))
-            scratchValues.append(v)
+            scratchValues.push(v)
             skipWhitespace()
             guard pos < buf.count else {
                 throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an array; expected ',' or ']'", offset: pos)
@@ -370,13 +370,13 @@ private struct Parser {
                         fatal: false
                     ))
                     pos += 1
-                    return .array(Array(scratchValues[base...]))
+                    return .array(scratchValues.popArray(from: base))
                 }
                 continue
             }
             if c == 0x5D {
                 pos += 1
-                return .array(Array(scratchValues[base...]))
+                return .array(scratchValues.popArray(from: base))
             }
             throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an array; expected ',' or ']'", offset: pos)
         }
@@ -396,7 +396,7 @@ private struct Parser {
         let base = scratchMembers.count
         let keyBase = scratchKeyOffsets.count
         defer {
-            scratchMembers.removeSubrange(base...)
+            scratchMembers.truncate(to: base)
             scratchKeyOffsets.removeSubrange(keyBase...)
         }
         var seen: [String: Int]? = nil
@@ -425,17 +425,21 @@ private struct Parser {
             pos += 1
             skipWhitespace()
             let memberPointer = positions != nil ? pointer + "/" + escapePointerToken(key) : ""
-            // Duplicate detection: a scan for small objects, a dictionary past eight members.
+            // Duplicate detection: a scan for small objects, a dictionary past 32 members.
             var duplicateOf: Int? = nil
             let count = scratchMembers.count - base
             if let s = seen {
                 duplicateOf = s[key]
             } else {
-                for i in base..<scratchMembers.count where scratchMembers[i].key == key {
-                    duplicateOf = i - base
-                    break
+                let keyLength = key.utf8.count
+                for i in base..<scratchMembers.count {
+                    let other = scratchMembers[i].key
+                    if other.utf8.count == keyLength, other == key {
+                        duplicateOf = i - base
+                        break
+                    }
                 }
-                if count >= 8 {
+                if count >= 32 {
                     var s: [String: Int] = [:]
                     for i in base..<scratchMembers.count where s[scratchMembers[i].key] == nil { s[scratchMembers[i].key] = i - base }
                     seen = s
@@ -458,7 +462,7 @@ private struct Parser {
             } else {
                 if positions != nil { positions?.keys[memberPointer] = keyAt }
                 let v = try parseValue(pointer: memberPointer)
-                scratchMembers.append(JSONObject.Member(key: key, value: v))
+                scratchMembers.push(JSONObject.Member(key: key, value: v))
                 scratchKeyOffsets.append(keyAt)
                 seen?[key] = count
             }
@@ -480,13 +484,13 @@ private struct Parser {
                         fatal: false
                     ))
                     pos += 1
-                    return .object(JSONObject(uniqueMembers: Array(scratchMembers[base...])))
+                    return .object(JSONObject(uniqueMembers: scratchMembers.popArray(from: base)))
                 }
                 continue
             }
             if c == 0x7D {
                 pos += 1
-                return .object(JSONObject(uniqueMembers: Array(scratchMembers[base...])))
+                return .object(JSONObject(uniqueMembers: scratchMembers.popArray(from: base)))
             }
             throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an object; expected ',' or '}'", offset: pos)
         }
