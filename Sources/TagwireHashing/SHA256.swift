@@ -97,7 +97,7 @@ public struct SHA256: Sendable {
     @inline(__always)
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
+    fileprivate mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
                 let b = i * 4
@@ -143,9 +143,47 @@ public struct SHA256: Sendable {
 
     /// The lowercase hex digest of a string's UTF-8 bytes.
     public static func hexDigest(_ string: String) -> String {
-        var h = SHA256()
-        h.update(string)
-        return hex(h.finalize())
+        var s = string
+        return s.withUTF8 { bytes in
+            // Inputs that fit two blocks after padding (the usual customer-information value) take a path with
+            // no heap allocation but the result.
+            if bytes.count <= 119 { return shortHexDigest(bytes) }
+            var h = SHA256()
+            h.update(bytes)
+            return hex(h.finalize())
+        }
+    }
+
+    private static func shortHexDigest(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { block in
+            let n = bytes.count
+            let blocks = n + 9 <= 64 ? 1 : 2
+            let total = blocks * 64
+            for i in 0..<n { block[i] = bytes[i] }
+            block[n] = 0x80
+            for i in (n + 1)..<total { block[i] = 0 }
+            let bitLength = UInt64(n) &* 8
+            for k in 0..<8 { block[total - 1 - k] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(k) * 8)) }
+            var h = SHA256()
+            let buffer = UnsafeBufferPointer(block)
+            for b in 0..<blocks { h.compress(UnsafeBufferPointer(rebasing: buffer[(b * 64)..<(b * 64 + 64)])) }
+            return h.hexState()
+        }
+    }
+
+    /// The state words as lowercase hex, written straight into the string's storage.
+    private func hexState() -> String {
+        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+        return String(unsafeUninitializedCapacity: 64) { out in
+            var i = 0
+            for word in words {
+                for shift in stride(from: 28, through: 0, by: -4) {
+                    out[i] = SHA256.hexDigits[Int((word >> UInt32(shift)) & 0xF)]
+                    i += 1
+                }
+            }
+            return 64
+        }
     }
 
     /// The lowercase hex digest of some bytes.

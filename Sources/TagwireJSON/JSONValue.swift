@@ -112,7 +112,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public private(set) var members: [Member]
     private var index: [String: Int]?
 
-    private static let indexThreshold = 16
+    private static let indexThreshold = 32
 
     /// An empty object.
     public init() {

@@ -125,6 +125,14 @@ struct SHA256Tests {
         #expect(SHA256.hex(incremental.finalize()) == SHA256.hexDigest(million))
     }
 
+    @Test(arguments: [0, 1, 55, 56, 63, 64, 65, 118, 119, 120, 200])
+    func shortAndStreamingPathsAgree(_ length: Int) {
+        let text = String(repeating: "é", count: length / 2) + String(repeating: "x", count: length % 2)
+        var streaming = SHA256()
+        streaming.update(Array(text.utf8))
+        #expect(SHA256.hexDigest(text) == SHA256.hex(streaming.finalize()))
+    }
+
     @Test
     func hmacMatchesMetaAppSecretProofVector() {
         #expect(SHA256.hmacHex(key: "sec", message: "tok") == "b13512356d1403d2449aa2e7369214f0459f0d3c08cb742b0aff4fe57aae36f5")
