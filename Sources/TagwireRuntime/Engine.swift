@@ -29,25 +29,49 @@ public struct EngineOptions: Sendable {
 /// whose events match the incoming page event, in rule order, against page state that carries over in the
 /// ``Session``; edge graphs run every rule against every event, each rule with its own rule stash.
 public struct Engine: Sendable {
-    public let graph: RuleGraph
-    public let options: EngineOptions
-    let secrets: SecretResolver
-    /// Data elements whose value comes from a secret, directly or through other data elements.
-    let secretElements: Set<Int>
-    /// Parsed selectors of click and custom events, by rule and event index.
-    let selectors: [[Selector?]]
-    /// Regular expressions of conditions with a literal pattern, by rule and condition index.
-    let regexes: [[NSRegularExpression?]]
-    /// Path segments of `core.path` data elements with a literal path.
-    let paths: [[String]?]
-    /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
-    let conditionPlans: [[ConditionPlan]]
+    /// Everything prepared for a graph, shared by every copy of the engine (one reference to retain per rule run).
+    final class Prepared: Sendable {
+        let graph: RuleGraph
+        let options: EngineOptions
+        let secrets: SecretResolver
+        /// Data elements whose value comes from a secret, directly or through other data elements.
+        let secretElements: Set<Int>
+        /// Parsed selectors of click and custom events, by rule and event index.
+        let selectors: [[Selector?]]
+        /// Regular expressions of conditions with a literal pattern, by rule and condition index.
+        let regexes: [[NSRegularExpression?]]
+        /// Path segments of `core.path` data elements with a literal path.
+        let paths: [[String]?]
+        /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
+        let conditionPlans: [[ConditionPlan]]
+
+        init(
+            graph: RuleGraph, options: EngineOptions, secrets: SecretResolver, secretElements: Set<Int>, selectors: [[Selector?]],
+            regexes: [[NSRegularExpression?]], paths: [[String]?], conditionPlans: [[ConditionPlan]]
+        ) {
+            self.graph = graph
+            self.options = options
+            self.secrets = secrets
+            self.secretElements = secretElements
+            self.selectors = selectors
+            self.regexes = regexes
+            self.paths = paths
+            self.conditionPlans = conditionPlans
+        }
+    }
+
+    let prepared: Prepared
+    public var graph: RuleGraph { prepared.graph }
+    public var options: EngineOptions { prepared.options }
+    var secrets: SecretResolver { prepared.secrets }
+    var secretElements: Set<Int> { prepared.secretElements }
+    var selectors: [[Selector?]] { prepared.selectors }
+    var regexes: [[NSRegularExpression?]] { prepared.regexes }
+    var paths: [[String]?] { prepared.paths }
+    var conditionPlans: [[ConditionPlan]] { prepared.conditionPlans }
 
     /// An engine for a graph.
     public init(graph: RuleGraph, secrets: SecretResolver = .system, options: EngineOptions = EngineOptions()) {
-        self.graph = graph
-        self.secrets = secrets
-        self.options = options
         var tainted = Set<Int>()
         var changed = true
         while changed {
@@ -59,15 +83,14 @@ public struct Engine: Sendable {
                 }
             }
         }
-        secretElements = tainted
-        selectors = graph.rules.map { rule in
+        let selectors: [[Selector?]] = graph.rules.map { rule in
             rule.events.map { e in
                 guard let s = e.settings.member("elementSelector")?.literalValue?.stringValue else { return nil }
                 if case .success(let sel) = Selector.parse(s) { return sel }
                 return nil
             }
         }
-        regexes = graph.rules.map { rule in
+        let regexes: [[NSRegularExpression?]] = graph.rules.map { rule in
             rule.conditions.map { c in
                 guard let op = c.settings.member("comparison")?.member("operator")?.literalValue?.stringValue, ValueComparison.isRegex(op),
                     let pattern = c.settings.member("rightOperand")?.literalValue?.stringValue
@@ -77,7 +100,7 @@ public struct Engine: Sendable {
                 return nil
             }
         }
-        conditionPlans = graph.rules.map { rule in
+        let conditionPlans: [[ConditionPlan]] = graph.rules.map { rule in
             rule.conditions.enumerated().map { k, c in
                 let comparison = c.settings.member("comparison")?.literalValue
                 return ConditionPlan(
@@ -91,10 +114,14 @@ public struct Engine: Sendable {
                 )
             }
         }
-        paths = graph.dataElements.map { d in
+        let paths: [[String]?] = graph.dataElements.map { d in
             guard d.type == "core.path", let p = d.settings.member("path")?.literalValue?.stringValue else { return nil }
             return p.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         }
+        prepared = Prepared(
+            graph: graph, options: options, secrets: secrets, secretElements: tainted, selectors: selectors, regexes: regexes,
+            paths: paths, conditionPlans: conditionPlans
+        )
     }
 
     /// Evaluates one event received at `receivedAt` (Unix seconds).
@@ -296,17 +323,22 @@ struct RuleRun {
         if engine.secretElements.contains(index) { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
-        if resolving.contains(index) {
-            return .failure(RuntimeFailure(message: "data element '\(node.name)' depends on itself"))
-        }
-        resolving.append(index)
-        defer { resolving.removeLast() }
         var value: JSONValue?
-        switch runDataElement(index, node, window: &window, session: &session) {
-        case .failure(let f):
-            return .failure(RuntimeFailure(message: "data element '\(node.name)': \(f.message)"))
-        case .success(let v):
-            value = v
+        if node.type == "core.path", let segments = engine.paths[index] {
+            // A literal path reads no other data element: no cycle bookkeeping needed.
+            value = readPath(segments, window: window)
+        } else {
+            if resolving.contains(index) {
+                return .failure(RuntimeFailure(message: "data element '\(node.name)' depends on itself"))
+            }
+            resolving.append(index)
+            defer { resolving.removeLast() }
+            switch runDataElement(index, node, window: &window, session: &session) {
+            case .failure(let f):
+                return .failure(RuntimeFailure(message: "data element '\(node.name)': \(f.message)"))
+            case .success(let v):
+                value = v
+            }
         }
         if let duration = node.storageDuration, graph.isWeb {
             let key = node.name
@@ -341,9 +373,6 @@ struct RuleRun {
     }
 
     mutating func runDataElement(_ index: Int, _ node: DataElementNode, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
-        if node.type == "core.path", let segments = engine.paths[index] {
-            return .success(readPath(segments, window: window))
-        }
         let settings: JSONValue
         switch render(node.settings, window: &window, session: &session) {
         case .failure(let f): return .failure(f)
