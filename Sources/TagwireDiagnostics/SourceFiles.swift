@@ -20,7 +20,7 @@ public struct SourceFiles: Sendable {
     public func locate(_ file: String, _ pointer: String, key: Bool = false) -> SourceLocation {
         var loc = SourceLocation(file: file, pointer: pointer)
         guard let map = maps[file] else { return loc }
-        let offset = key ? (map.keyOffsets[pointer] ?? map.nearestValueOffset(pointer)) : map.nearestValueOffset(pointer)
+        let offset = key ? (map.keyOffset(pointer) ?? map.nearestValueOffset(pointer)) : map.nearestValueOffset(pointer)
         if let offset {
             let (line, column) = map.lineColumn(ofOffset: offset)
             loc.line = line

@@ -38,7 +38,7 @@ public struct JSONReaderOptions: Sendable {
     public var maxDepth: Int
     /// The largest input accepted, in bytes (documented limit: 4 MiB for property files).
     public var maxBytes: Int
-    /// Record the offset of every value and key under its JSON pointer (property files); off for events.
+    /// Keep the text so positions can be located for diagnostics (property files); off for events.
     public var recordPositions: Bool
 
     /// Options with the documented defaults.
@@ -52,68 +52,6 @@ public struct JSONReaderOptions: Sendable {
     public static let propertyFile = JSONReaderOptions(recordPositions: true)
     /// The limits for incoming events: 1 MiB per event, no positions.
     public static let event = JSONReaderOptions(maxDepth: 64, maxBytes: 1024 * 1024, recordPositions: false)
-}
-
-/// Where each value and key of a document starts, by JSON pointer, with line and column lookup.
-public struct SourceMap: Sendable {
-    /// Byte offset of each value, keyed by its RFC 6901 pointer ("" is the root).
-    public private(set) var valueOffsets: [String: Int] = [:]
-    /// Byte offset of each object member's key, keyed by the member's pointer.
-    public private(set) var keyOffsets: [String: Int] = [:]
-    private var lineStarts: [Int] = [0]
-    private let text: [UInt8]
-
-    init(text: [UInt8]) {
-        self.text = text
-        var starts = [0]
-        for (i, b) in text.enumerated() where b == 0x0A { starts.append(i + 1) }
-        lineStarts = starts
-    }
-
-    mutating func setOffsets(values: [String: Int], keys: [String: Int]) {
-        valueOffsets = values
-        keyOffsets = keys
-    }
-
-    /// 1-based line and column (in Unicode scalars) of a byte offset.
-    public func lineColumn(ofOffset offset: Int) -> (line: Int, column: Int) {
-        let clamped = max(0, min(offset, text.count))
-        var lo = 0
-        var hi = lineStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
-        }
-        let start = lineStarts[lo]
-        var column = 1
-        var i = start
-        while i < clamped {
-            if text[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
-        }
-        // A continuation byte at the offset itself counts with its scalar.
-        return (lo + 1, column)
-    }
-
-    /// The text of a 1-based line, without its line break.
-    public func lineText(_ line: Int) -> String? {
-        guard line >= 1, line <= lineStarts.count else { return nil }
-        let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : text.count
-        if end > start, end <= text.count, end - 1 >= start, text[end - 1] == 0x0D { end -= 1 }
-        guard end >= start else { return "" }
-        return String(decoding: text[start..<end], as: UTF8.self)
-    }
-
-    /// The offset of the value at `pointer`, or of its nearest recorded ancestor.
-    public func nearestValueOffset(_ pointer: String) -> Int? {
-        var p = pointer
-        while true {
-            if let o = valueOffsets[p] { return o }
-            guard let slash = p.lastIndex(of: "/") else { return nil }
-            p = String(p[..<slash])
-        }
-    }
 }
 
 /// A parsed document: its value (when the parse got that far), its source map and the issues found.
@@ -131,7 +69,7 @@ public struct JSONDocument: Sendable {
 public enum JSONReader {
     /// Parses a whole document, collecting recoverable issues and recording positions when asked.
     public static func read(_ bytes: [UInt8], options: JSONReaderOptions = .propertyFile) -> JSONDocument {
-        var map = SourceMap(text: options.recordPositions ? bytes : [])
+        let map = SourceMap(text: options.recordPositions ? bytes : [])
         if bytes.count > options.maxBytes {
             let issue = JSONIssue(
                 id: "json.file-too-large",
@@ -145,10 +83,8 @@ public enum JSONReader {
             var parser = Parser(buf: buf, options: options)
             do throws(JSONIssue) {
                 let v = try parser.parseDocument()
-                if let positions = parser.positions { map = positions.merged(into: map) }
                 return JSONDocument(value: v, sourceMap: map, issues: parser.issues)
             } catch {
-                if let positions = parser.positions { map = positions.merged(into: map) }
                 return JSONDocument(value: nil, sourceMap: map, issues: parser.issues + [error])
             }
         }
@@ -176,18 +112,6 @@ public enum JSONReader {
     /// Parses a string into a value without positions; the first issue of any kind is thrown.
     public static func parse(_ text: String, options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
         try parse(Array(text.utf8), options: options)
-    }
-}
-
-/// Positions recorded during a parse, kept apart from the map so the hot path does not copy the text.
-private struct PositionLog {
-    var values: [String: Int] = [:]
-    var keys: [String: Int] = [:]
-
-    func merged(into map: SourceMap) -> SourceMap {
-        var m = map
-        m.setOffsets(values: values, keys: keys)
-        return m
     }
 }
 
@@ -237,7 +161,6 @@ private struct Parser: ~Copyable {
     var pos = 0
     var depth = 0
     var issues: [JSONIssue] = []
-    var positions: PositionLog?
     var scratchMembers = ScratchStack<JSONObject.Member>()
     var scratchKeyOffsets: [Int] = []
     var scratchValues = ScratchStack<JSONValue>()
@@ -246,7 +169,6 @@ private struct Parser: ~Copyable {
         self.buf = buf
         self.options = options
         self.failFast = failFast
-        self.positions = options.recordPositions ? PositionLog() : nil
     }
 
     mutating func parseDocument() throws(JSONIssue) -> JSONValue {
@@ -255,7 +177,7 @@ private struct Parser: ~Copyable {
         if pos >= buf.count {
             throw JSONIssue(id: "json.unexpected-end", message: "the input is empty; expected a JSON value", offset: pos)
         }
-        let v = try parseValue(pointer: "")
+        let v = try parseValue()
         skipWhitespace()
         if pos < buf.count {
             throw JSONIssue(
@@ -289,15 +211,14 @@ private struct Parser: ~Copyable {
         return "byte 0x\(String(b, radix: 16, uppercase: true))"
     }
 
-    mutating func parseValue(pointer: @autoclosure () -> String) throws(JSONIssue) -> JSONValue {
+    mutating func parseValue() throws(JSONIssue) -> JSONValue {
         guard pos < buf.count else {
             throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected a JSON value", offset: pos)
         }
-        if positions != nil { positions?.values[pointer()] = pos }
         let b = buf[pos]
         switch b {
-        case 0x7B: return try parseObject(pointer: positions != nil ? pointer() : "")
-        case 0x5B: return try parseArray(pointer: positions != nil ? pointer() : "")
+        case 0x7B: return try parseObject()
+        case 0x5B: return try parseArray()
         case 0x22: return .string(try parseString())
         case 0x74: try literal("true"); return .bool(true)
         case 0x66: try literal("false"); return .bool(false)
@@ -336,7 +257,7 @@ private struct Parser: ~Copyable {
         }
     }
 
-    mutating func parseArray(pointer: String) throws(JSONIssue) -> JSONValue {
+    mutating func parseArray() throws(JSONIssue) -> JSONValue {
         try enter()
         defer { depth -= 1 }
         pos += 1
@@ -349,8 +270,7 @@ private struct Parser: ~Copyable {
         defer { scratchValues.truncate(to: base) }
         while true {
             skipWhitespace()
-            let index = scratchValues.count - base
-            let v = try parseValue(pointer: pointer + "/" + String(index))
+            let v = try parseValue()
             scratchValues.push(v)
             skipWhitespace()
             guard pos < buf.count else {
@@ -382,7 +302,7 @@ private struct Parser: ~Copyable {
         }
     }
 
-    mutating func parseObject(pointer: String) throws(JSONIssue) -> JSONValue {
+    mutating func parseObject() throws(JSONIssue) -> JSONValue {
         try enter()
         defer { depth -= 1 }
         pos += 1
@@ -424,7 +344,6 @@ private struct Parser: ~Copyable {
             }
             pos += 1
             skipWhitespace()
-            let memberPointer = positions != nil ? pointer + "/" + escapePointerToken(key) : ""
             // Duplicate detection: a scan for small objects, a dictionary past 32 members.
             var duplicateOf: Int? = nil
             let count = scratchMembers.count - base
@@ -455,13 +374,10 @@ private struct Parser: ~Copyable {
                     noteOffset: scratchKeyOffsets[keyBase + first],
                     fatal: false
                 ))
-                // Keep the first value and position; parse the duplicate's value for its own errors, then drop it.
-                let savedPositions = positions
-                _ = try parseValue(pointer: memberPointer)
-                positions = savedPositions
+                // Keep the first value; parse the duplicate's value for its own errors, then drop it.
+                _ = try parseValue()
             } else {
-                if positions != nil { positions?.keys[memberPointer] = keyAt }
-                let v = try parseValue(pointer: memberPointer)
+                let v = try parseValue()
                 scratchMembers.push(JSONObject.Member(key: key, value: v))
                 scratchKeyOffsets.append(keyAt)
                 seen?[key] = count

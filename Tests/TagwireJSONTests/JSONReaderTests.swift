@@ -66,9 +66,9 @@ struct JSONReaderTests {
         let text = "{\n  \"é\": {\"x\": [10, \"😀\", true]}\n}"
         let doc = JSONReader.read(Array(text.utf8))
         let map = doc.sourceMap
-        let offset = try #require(map.valueOffsets["/é/x/2"])
+        let offset = try #require(map.valueOffset("/é/x/2"))
         #expect(map.lineColumn(ofOffset: offset) == (2, 24))
-        let keyOffset = try #require(map.keyOffsets["/é"])
+        let keyOffset = try #require(map.keyOffset("/é"))
         #expect(map.lineColumn(ofOffset: keyOffset) == (2, 3))
         #expect(map.lineText(2) == "  \"é\": {\"x\": [10, \"😀\", true]}")
     }
@@ -76,7 +76,9 @@ struct JSONReaderTests {
     @Test
     func escapesPointerTokens() {
         let doc = JSONReader.read(Array("{\"a/b\": {\"m~n\": 1}}".utf8))
-        #expect(doc.sourceMap.valueOffsets["/a~1b/m~0n"] != nil)
+        #expect(doc.sourceMap.valueOffset("/a~1b/m~0n") == 16)
+        #expect(doc.sourceMap.valueOffset("/a~1b/nope") == nil)
+        #expect(doc.sourceMap.nearestValueOffset("/a~1b/nope") == 8)
     }
 
     @Test
