@@ -98,8 +98,11 @@ func benchCompile() {
     var diagnostics = 0
     var artifactBytes = 0
     var phases: [(String, Double)] = []
-    let ours = best {
+    var bestPhases: [(String, Double)] = []
+    var ours = Double.infinity
+    for _ in 0..<3 {
         phases = []
+        let total = seconds {
         var load: LoadResult?
         phases.append(("load", seconds { load = PropertyLoader.load(PropertySource(root: "bench", files: files)) }))
         guard let load else { return }
@@ -109,6 +112,11 @@ func benchCompile() {
         phases.append(("publish", seconds {
             if let graph = result?.graph { artifactBytes = PublishedLibrary(graph: graph, sourceRevision: nil).libraryBytes.count }
         }))
+        }
+        if total < ours {
+            ours = total
+            bestPhases = phases
+        }
     }
     print("baseline (JSONSerialization parse only): \(format(baseline, 3)) s for \(parsed) files")
     print("tagwire validate + build:                \(format(ours, 3)) s (\(diagnostics) diagnostics, artifact \(format(Double(artifactBytes) / 1_048_576)) MiB)")
@@ -120,7 +128,7 @@ func benchCompile() {
         let t3 = seconds { _ = SHA256.hexDigest(bytes) }
         print("publish detail: graph→JSON \(format(t1, 3)) s, write \(format(t2, 3)) s, sha256 \(format(t3, 3)) s")
     }
-    print("phases: " + phases.map { "\($0.0) \(format($0.1, 3)) s" }.joined(separator: ", "))
+    print("phases of that run: " + bestPhases.map { "\($0.0) \(format($0.1, 3)) s" }.joined(separator: ", "))
     print("ratio (tagwire time / baseline time):    \(format(ours / baseline))x")
     print("peak memory (max RSS of the process):    \(format(peakMemoryMB(), 1)) MB")
 }
