@@ -245,7 +245,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
 
     // 1. Parse only, the engine's reader.
     var parsedValues = 0
-    let parse = best {
+    let parse = CommandLine.arguments.contains("--full-only") ? 1 : best {
         parsedValues = 0
         corpus.withUnsafeBufferPointer { buf in
             for r in lines {
@@ -278,6 +278,10 @@ func benchEngine(events count: Int, propertyDir: String) throws {
                 out.removeAll(keepingCapacity: true)
             }
         }
+    }
+    if CommandLine.arguments.contains("--full-only") {
+        print("full engine: \(format(mb / full, 1)) MB/s")
+        return
     }
     var reportBytes = 0
     let report = best {
