@@ -22,6 +22,9 @@ var products: [Product] = [
     .library(name: "TagwireMeta", targets: ["TagwireMeta"]),
     .library(name: "TagwireRuntime", targets: ["TagwireRuntime"]),
     .library(name: "TagwireCommands", targets: ["TagwireCommands"]),
+    .library(name: "TagwireGraphSandbox", targets: ["TagwireGraphSandbox"]),
+    .library(name: "TagwireMetaSender", targets: ["TagwireMetaSender"]),
+    .executable(name: "tagwire-graph-sandbox", targets: ["tagwire-graph-sandbox"]),
 ]
 
 var targets: [Target] = [
@@ -38,10 +41,34 @@ var targets: [Target] = [
     .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
     .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta"], swiftSettings: swiftSettings),
     .target(
+        name: "TagwireGraphSandbox",
+        dependencies: [
+            "TagwireJSON", "TagwireMeta", "TagwireHashing", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "tagwire-graph-sandbox",
+        dependencies: [
+            "TagwireGraphSandbox", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TagwireMetaSender",
+        dependencies: [
+            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime",
+            "TagwireRuntime", "TagwireMetaSender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -56,6 +83,16 @@ var targets: [Target] = [
         name: "TagwireCompilerTests",
         dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireCommands", "TagwireRuntime"],
         exclude: ["Fixtures"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireDeliveryTests",
+        dependencies: [
+            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
+            "TagwireCompiler", "TagwireModel", "TagwireIR",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -86,6 +123,12 @@ let package = Package(
     dependencies: [
         // Command-line parsing for the `tagwire` executable (validate, build, run); used only by TagwireCommands.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // HTTP server for the Graph API sandbox (and later `tagwire serve`); only in TagwireGraphSandbox, never in the core.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // HTTP field types used by the sandbox's responses (already a dependency of Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // HTTP client that delivers Conversions API requests; only in TagwireMetaSender.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: targets
 )

@@ -4,6 +4,7 @@ import TagwireCompiler
 import TagwireDiagnostics
 import TagwireIR
 import TagwireJSON
+import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
 
@@ -42,10 +43,13 @@ public struct Run: AsyncParsableCommand {
     @Option(help: "Seed for generated ids and random values, for reproducible output.")
     var seed: UInt64?
 
+    @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
+    var send = false
+
     public init() {}
 
     public func run() async throws {
-        let options = EngineOptions(trace: trace)
+        let options = EngineOptions(trace: trace, resolveCredentials: send)
         guard let engine = try loadEngine(target, options: options) else { throw ExitCode(1) }
         var forward: Engine?
         if let then {
@@ -68,15 +72,53 @@ public struct Run: AsyncParsableCommand {
         let writer = JSONWriter()
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
-        runner.run([UInt8](input), receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
-            writer.write(line, into: &out)
-            out.append(0x0A)
-            if out.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out))
-                out.removeAll(keepingCapacity: true)
+        let bytes = [UInt8](input)
+        guard send else {
+            runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
+                writer.write(line, into: &out)
+                out.append(0x0A)
+                if out.count > 1 << 16 {
+                    FileHandle.standardOutput.write(Data(out))
+                    out.removeAll(keepingCapacity: true)
+                }
             }
+            FileHandle.standardOutput.write(Data(out))
+            return
         }
-        FileHandle.standardOutput.write(Data(out))
+        // With --send, each line's Conversions API dispatches are delivered before the line is written.
+        let sender = ConversionsAPISender()
+        var index = 0
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            let range = start..<end
+            start = end + 1
+            if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let receivedAt = now ?? Date().timeIntervalSince1970
+            var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
+                runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[range]), index: index, lineNumber: lineNumber, receivedAt: receivedAt)
+            }
+            index += 1
+            var deliveries: [JSONValue] = []
+            for d in dispatches where d.destination == "meta-capi" {
+                let outcome = await sender.send(d)
+                var entry = JSONObject([("rule", .string(d.rule)), ("pixelId", d.json["pixelId"] ?? .null)])
+                for m in outcome.json.objectValue ?? JSONObject() { entry[m.key] = m.value }
+                deliveries.append(.object(entry))
+            }
+            dispatches.removeAll()
+            if case .object(var o) = result {
+                o["deliveries"] = .array(deliveries)
+                result = .object(o)
+            }
+            writer.write(result, into: &out)
+            out.append(0x0A)
+            FileHandle.standardOutput.write(Data(out))
+            out.removeAll(keepingCapacity: true)
+        }
     }
 
     func loadEngine(_ path: String, options: EngineOptions) throws -> Engine? {

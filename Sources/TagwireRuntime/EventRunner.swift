@@ -39,36 +39,48 @@ public struct EventRunner: Sendable {
 
     /// The result of one line: an evaluation, or an error record.
     public mutating func evaluateLine(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> JSONValue {
+        evaluateLineWithDispatches(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt).result
+    }
+
+    /// The result of one line and every dispatch it produced (with credentials, for delivery), including those of
+    /// the forward engine.
+    public mutating func evaluateLineWithDispatches(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> (result: JSONValue, dispatches: [Dispatch]) {
         let event: JSONValue
         do {
             event = try JSONReader.parse(line, options: .event)
         } catch {
-            return errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)")
+            return (errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)"), [])
         }
         guard case .object = event else {
-            return errorRecord(index: index, line: lineNumber, message: "an event must be a JSON object, not \(event.typeName)")
+            return (errorRecord(index: index, line: lineNumber, message: "an event must be a JSON object, not \(event.typeName)"), [])
         }
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
-            return errorRecord(index: index, line: lineNumber, message: Self.missingType)
+            return (errorRecord(index: index, line: lineNumber, message: Self.missingType), [])
         }
-        return evaluate(event, index: index, receivedAt: receivedAt)
+        return evaluateWithDispatches(event, index: index, receivedAt: receivedAt)
     }
 
     static let missingType = "a page event needs a string 'type', such as \"core.page-bottom\""
 
     /// Evaluates a parsed event (and forwards its edge dispatches when a forward engine is set).
     public mutating func evaluate(_ event: JSONValue, index: Int, receivedAt: Double) -> JSONValue {
+        evaluateWithDispatches(event, index: index, receivedAt: receivedAt).result
+    }
+
+    mutating func evaluateWithDispatches(_ event: JSONValue, index: Int, receivedAt: Double) -> (result: JSONValue, dispatches: [Dispatch]) {
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
-            return errorRecord(index: index, line: nil, message: Self.missingType)
+            return (errorRecord(index: index, line: nil, message: Self.missingType), [])
         }
         let evaluation = engine.evaluate(event, receivedAt: receivedAt, session: &session)
         var result = evaluation.json(index: index)
-        guard let forward else { return result }
+        var all = evaluation.dispatches
+        guard let forward else { return (result, all) }
         var forwarded: [JSONValue] = []
         for d in evaluation.dispatches where d.destination == "edge" {
             var members: [(String, JSONValue)] = [("xdm", d.json["xdm"] ?? .null), ("data", d.json["data"] ?? .null)]
             if let request = d.json["request"] { members.append(("request", request)) }
             let edgeEvaluation = forward.evaluate(.object(JSONObject(members)), receivedAt: receivedAt, session: &forwardSession)
+            all += edgeEvaluation.dispatches
             forwarded.append(.object(JSONObject([
                 ("rule", .string(d.rule)),
                 ("rules", .array(edgeEvaluation.rules.map(\.json))),
@@ -79,7 +91,7 @@ public struct EventRunner: Sendable {
             o["forwarded"] = .array(forwarded)
             result = .object(o)
         }
-        return result
+        return (result, all)
     }
 
     func errorRecord(index: Int, line: Int?, message: String) -> JSONValue {

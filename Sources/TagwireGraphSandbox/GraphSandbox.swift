@@ -1,0 +1,273 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TagwireHashing
+import TagwireJSON
+
+/// A local stand-in for Meta's Graph API Conversions endpoint (reference §9), for development and tests.
+///
+/// Routes:
+/// - `POST /v{N}.{M}/{pixel}/events` and `POST /{pixel}/events`: JSON or form bodies, token from the
+///   `Authorization: Bearer|OAuth` header, the `access_token` query parameter or body field; every §9.4 validation
+///   with Meta's error envelope and codes; success `{"events_received", "messages", "fbtrace_id"}`.
+/// - `GET|POST /tr?id={pixel}&ev={event}&eid={event id}`: a Pixel beacon, recorded as a browser copy.
+/// - `GET /__sandbox/events[?pixel=]`: what was received; `GET /__sandbox/dedup[?pixel=]`: the dedup model's
+///   counts; `POST /__sandbox/faults`: inject faults; `POST /__sandbox/reset`.
+public enum GraphSandbox {
+    /// The router over a state.
+    public static func router(state: SandboxState) -> Router<BasicRequestContext> {
+        let router = Router()
+        let validator = GraphValidator(strictHashes: state.configuration.strictHashes)
+        // Hummingbird requires one parameter name per path position: `first` is the version in
+        // `/v26.0/{pixel}/events` and the pixel in the unversioned `/{pixel}/events`.
+        router.post("/{first}/{pixel}/events") { request, context in
+            let version = context.parameters.get("first") ?? ""
+            guard isVersion(version) else {
+                return await errorResponse(GraphError(message: "Unknown path components: /\(version)", code: 2500), state)
+            }
+            return await events(request, context, pixel: context.parameters.get("pixel") ?? "", version: version, state: state, validator: validator)
+        }
+        router.post("/{first}/events") { request, context in
+            await events(request, context, pixel: context.parameters.get("first") ?? "", version: "v26.0", state: state, validator: validator)
+        }
+        for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
+            router.on("/{first}/{pixel}/events", method: method) { _, _ in
+                await errorResponse(
+                    GraphError(message: "Unsupported \(method.rawValue.lowercased()) request.", type: "GraphMethodException", code: 100, subcode: 33), state)
+            }
+        }
+        router.get("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
+        router.post("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
+        router.get("/__sandbox/events") { request, _ in
+            let pixel = request.uri.queryParameters["pixel"].map(String.init)
+            let list = await state.received(pixel: pixel)
+            let requests = await state.requests
+            let items: [JSONValue] = list.map { e in
+                var m: [(String, JSONValue)] = [
+                    ("pixel", .string(e.pixel)), ("event_name", .string(e.eventName)), ("source", .string(e.source)),
+                    ("received_at", .number(e.receivedAt)),
+                ]
+                if let id = e.eventID { m.append(("event_id", .string(id))) }
+                if let t = e.eventTime { m.append(("event_time", .number(t))) }
+                if let c = e.testEventCode { m.append(("test_event_code", .string(c))) }
+                if let p = e.partnerAgent { m.append(("partner_agent", .string(p))) }
+                m.append(("event", e.event))
+                return .object(JSONObject(m))
+            }
+            return json(200, .object(JSONObject([("requests", .number(Double(requests))), ("events", .array(items))])))
+        }
+        router.get("/__sandbox/dedup") { request, _ in
+            let pixel = request.uri.queryParameters["pixel"].map(String.init)
+            let s = await state.dedupSummary(pixel: pixel)
+            return json(200, [
+                "unique": .number(Double(s.unique)), "copies": .number(Double(s.copies)),
+                "duplicates": .number(Double(s.duplicates)), "browserWins": .number(Double(s.browserWins)),
+            ])
+        }
+        router.post("/__sandbox/reset") { _, _ in
+            await state.reset()
+            return json(200, ["reset": true])
+        }
+        router.post("/__sandbox/faults") { request, context in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            guard let spec = try? JSONReader.parse(Array(buffer: body)), let fault = fault(from: spec) else {
+                return json(400, ["error": "expected {\"fault\": \"http500|html502|drop|slow|throttle|transient|code\", \"count\": n, ...}"])
+            }
+            await state.inject(fault, count: Int(spec["count"]?.numberValue ?? 1))
+            return json(200, ["injected": true])
+        }
+        return router
+    }
+
+    /// An application on `host:port` (port 0 picks a free one; `onRunning` receives the bound port).
+    public static func application(
+        state: SandboxState,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(state: state),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tagwire-graph-sandbox"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }
+        )
+    }
+
+    static func isVersion(_ s: String) -> Bool {
+        guard s.hasPrefix("v") else { return false }
+        let parts = s.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+
+    static func fault(from spec: JSONValue) -> SandboxFault? {
+        switch spec["fault"]?.stringValue {
+        case "http500":
+            return .graphError(GraphError(status: 500, message: "An unexpected error has occurred. Please retry your request later.", code: 2, isTransient: true))
+        case "unknown":
+            return .graphError(GraphError(status: 500, message: "An unknown error occurred", code: 1, isTransient: true))
+        case "html502": return .htmlBadGateway
+        case "drop": return .dropConnection
+        case "slow": return .delay(Int(spec["delayMs"]?.numberValue ?? 2000))
+        case "throttle":
+            let code = Int(spec["code"]?.numberValue ?? 17)
+            let subcode: Int? = code == 17 ? 2_446_079 : (code == 613 ? 1_487_742 : nil)
+            return .graphError(GraphError(message: "(#\(code)) User request limit reached", code: code, subcode: subcode, isTransient: true))
+        case "transient":
+            return .graphError(GraphError(message: "Temporary error", code: 100, isTransient: true, userTitle: "Temporary Error", userMessage: "Please retry"))
+        case "code":
+            guard let code = spec["code"]?.numberValue else { return nil }
+            return .graphError(GraphError(
+                status: Int(spec["status"]?.numberValue ?? 400), message: spec["message"]?.stringValue ?? "Injected error",
+                code: Int(code), subcode: spec["subcode"]?.numberValue.map { Int($0) }, isTransient: spec["is_transient"]?.boolValue))
+        default:
+            return nil
+        }
+    }
+
+    static func json(_ status: Int, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=UTF-8"
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value))))
+    }
+
+    static func errorResponse(_ error: GraphError, _ state: SandboxState) async -> Response {
+        let trace = await state.traceID()
+        var headers: HTTPFields = [:]
+        if let name = HTTPField.Name("x-fb-trace-id") { headers[name] = trace }
+        if [4, 17, 32, 613].contains(error.code) || (80000...80014).contains(error.code),
+            let usage = HTTPField.Name("x-business-use-case-usage")
+        {
+            headers[usage] = #"{"call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":1}"#
+        }
+        return json(error.status, error.envelope(traceID: trace), headers: headers)
+    }
+
+    static func beacon(_ query: Parameters, _ state: SandboxState) async -> Response {
+        guard let pixel = query["id"].map(String.init), let name = query["ev"].map(String.init) else {
+            return json(400, ["error": "a beacon needs id and ev"])
+        }
+        let now = await state.now()
+        await state.accept([ReceivedEvent(
+            pixel: pixel, eventName: name, eventID: query["eid"].map(String.init), eventTime: now, source: "browser",
+            testEventCode: nil, partnerAgent: nil, receivedAt: now, event: .object(JSONObject()))])
+        return Response(status: .ok, headers: [.contentType: "image/gif"], body: .init(byteBuffer: ByteBuffer(bytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61])))
+    }
+
+    /// Decodes `application/x-www-form-urlencoded` text.
+    static func form(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+            guard let key = kv.first?.removingPercentEncoding else { continue }
+            out[key] = kv.count > 1 ? (kv[1].removingPercentEncoding ?? kv[1]) : ""
+        }
+        return out
+    }
+
+    static func events(_ request: Request, _ context: BasicRequestContext, pixel: String, version: String, state: SandboxState, validator: GraphValidator) async -> Response {
+        switch await state.nextFault() {
+        case .graphError(let e)?: return await errorResponse(e, state)
+        case .htmlBadGateway?:
+            return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+        case .dropConnection?:
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "{\"events_rec"))
+                throw CancellationError()
+            })
+        case .delay(let ms)?:
+            try? await Task.sleep(for: .milliseconds(ms))
+        case nil:
+            break
+        }
+        // Body: JSON or form.
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 16 * 1024 * 1024)
+        } catch {
+            return await errorResponse(GraphError(status: 413, message: "Request body is too large", code: 1), state)
+        }
+        let bytes = Array(buffer: buffer)
+        let contentType = request.headers[.contentType] ?? ""
+        var fields: [String: JSONValue] = [:]
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            for (k, v) in form(String(decoding: bytes, as: UTF8.self)) { fields[k] = .string(v) }
+        } else if !bytes.isEmpty {
+            guard case .object(let o)? = try? JSONReader.parse(bytes, options: JSONReaderOptions(maxDepth: 64, maxBytes: 16 * 1024 * 1024)) else {
+                return await errorResponse(.invalid("Invalid JSON", "The request body is not a JSON object", subcode: nil), state)
+            }
+            for m in o { fields[m.key] = m.value }
+        }
+        // Token: header, query, body.
+        var token: String?
+        if let auth = request.headers[.authorization] {
+            for scheme in ["Bearer ", "OAuth "] where auth.hasPrefix(scheme) { token = String(auth.dropFirst(scheme.count)) }
+        }
+        if token == nil { token = request.uri.queryParameters["access_token"].map(String.init) }
+        if token == nil { token = fields["access_token"]?.stringValue }
+        guard let token, !token.isEmpty else {
+            return await errorResponse(GraphError(message: "An access token is required to request this resource.", code: 104), state)
+        }
+        let config = state.configuration
+        if config.expiredTokens.contains(token) {
+            return await errorResponse(GraphError(message: "Error validating access token: Session has expired.", code: 190, subcode: 463), state)
+        }
+        guard let pixels = config.tokens[token] else {
+            return await errorResponse(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190), state)
+        }
+        let proof = request.uri.queryParameters["appsecret_proof"].map(String.init) ?? fields["appsecret_proof"]?.stringValue
+        if let secret = config.appSecret {
+            if let proof, proof != SHA256.hmacHex(key: secret, message: token) {
+                return await errorResponse(GraphError(message: "Invalid appsecret_proof provided in the API argument", type: "GraphMethodException", code: 100), state)
+            }
+            if proof == nil, config.requireProof {
+                return await errorResponse(GraphError(message: "API calls from the server require an appsecret_proof argument", type: "GraphMethodException", code: 100), state)
+            }
+        }
+        guard pixels.contains(pixel) else {
+            return await errorResponse(GraphError(
+                message: "Unsupported post request. Object with ID '\(pixel)' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                type: "GraphMethodException", code: 100, subcode: 33), state)
+        }
+        // data: an array of objects, or JSON text of one; each element may itself be JSON text.
+        var data = fields["data"]
+        if case .string(let text)? = data { data = try? JSONReader.parse(text) }
+        guard case .array(var list)? = data else {
+            return await errorResponse(.invalid("Missing data parameter", "The data parameter must be an array of events", subcode: nil), state)
+        }
+        if list.count > 1000 {
+            return await errorResponse(.invalid("Too Many Events", "At most 1,000 events per request", subcode: 2_804_999), state)
+        }
+        for (i, element) in list.enumerated() {
+            if case .string(let text) = element {
+                guard let parsed = try? JSONReader.parse(text), parsed.objectValue != nil else {
+                    return await errorResponse(.invalid("Invalid Event", "data[\(i)] is not an object"), state)
+                }
+                list[i] = parsed
+            }
+        }
+        let now = await state.now()
+        var messages: [String] = []
+        for (i, event) in list.enumerated() {
+            do {
+                messages += try validator.validate(event, index: i, now: now)
+            } catch {
+                return await errorResponse(error, state)
+            }
+        }
+        let testCode = fields["test_event_code"]?.stringValue
+        let agent = fields["partner_agent"]?.stringValue
+        await state.accept(list.map { e in
+            ReceivedEvent(
+                pixel: pixel, eventName: e["event_name"]?.stringValue ?? "", eventID: e["event_id"]?.stringValue,
+                eventTime: e["event_time"]?.numberValue, source: "server", testEventCode: testCode, partnerAgent: agent,
+                receivedAt: now, event: e)
+        })
+        let trace = await state.traceID()
+        var headers: HTTPFields = [:]
+        if let name = HTTPField.Name("x-fb-trace-id") { headers[name] = trace }
+        if let name = HTTPField.Name("facebook-api-version") { headers[name] = version }
+        return json(200, [
+            "events_received": .number(Double(list.count)), "messages": .array(messages.map(JSONValue.string)), "fbtrace_id": .string(trace),
+        ], headers: headers)
+    }
+}

@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TagwireHashing
+import TagwireJSON
+import TagwireRuntime
+
+/// What became of a delivery: Meta has it, it may be retried, or Meta refused it for good.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case delivered(eventsReceived: Int, traceID: String?, messages: [String])
+    /// Try again later; `after` is a hint (throttling asks for longer waits).
+    case retryable(after: Duration?, reason: String, traceID: String?)
+    /// Do not retry: the request or the setup is wrong (`code`/`subcode` from Meta when it said).
+    case rejected(reason: String, code: Int?, subcode: Int?, traceID: String?)
+
+    /// A JSON summary (no secrets).
+    public var json: JSONValue {
+        switch self {
+        case .delivered(let n, let trace, let messages):
+            var m: [(String, JSONValue)] = [("outcome", "delivered"), ("eventsReceived", .number(Double(n)))]
+            if let trace { m.append(("fbtraceId", .string(trace))) }
+            if !messages.isEmpty { m.append(("messages", .array(messages.map(JSONValue.string)))) }
+            return .object(JSONObject(m))
+        case .retryable(let after, let reason, let trace):
+            var m: [(String, JSONValue)] = [("outcome", "retryable"), ("reason", .string(reason))]
+            if let after { m.append(("retryAfterSeconds", .number(Double(after.components.seconds)))) }
+            if let trace { m.append(("fbtraceId", .string(trace))) }
+            return .object(JSONObject(m))
+        case .rejected(let reason, let code, let subcode, let trace):
+            var m: [(String, JSONValue)] = [("outcome", "rejected"), ("reason", .string(reason))]
+            if let code { m.append(("code", .number(Double(code)))) }
+            if let subcode { m.append(("subcode", .number(Double(subcode)))) }
+            if let trace { m.append(("fbtraceId", .string(trace))) }
+            return .object(JSONObject(m))
+        }
+    }
+}
+
+/// Where and how Conversions API requests are sent.
+public struct ConversionsAPIConfiguration: Sendable {
+    /// The Graph API base URL: `TAGWIRE_META_GRAPH_URL`, else `https://graph.facebook.com`.
+    public var baseURL: String
+    /// The Graph API version used when a dispatch names none.
+    public var defaultVersion: String
+    /// Meta recommends 1.5 s.
+    public var timeout: Duration
+
+    /// A configuration; the base URL comes from the environment unless given.
+    public init(baseURL: String? = nil, defaultVersion: String = "v26.0", timeout: Duration = .milliseconds(1500)) {
+        self.baseURL = baseURL ?? ProcessInfo.processInfo.environment["TAGWIRE_META_GRAPH_URL"] ?? "https://graph.facebook.com"
+        self.defaultVersion = defaultVersion
+        self.timeout = timeout
+    }
+}
+
+/// Sends Conversions API requests and classifies Meta's answers (reference §1.8).
+public struct ConversionsAPISender: Sendable {
+    public let configuration: ConversionsAPIConfiguration
+    let client: HTTPClient
+
+    /// A sender over an HTTP client (the shared one by default).
+    public init(configuration: ConversionsAPIConfiguration = ConversionsAPIConfiguration(), client: HTTPClient = .shared) {
+        self.configuration = configuration
+        self.client = client
+    }
+
+    /// `{base}/{version}/{pixel}/events`, with `appsecret_proof` when an app secret is set.
+    public func url(pixelID: String, version: String?, accessToken: String, appSecret: String?) -> String {
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        let pixel = pixelID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? pixelID
+        var url = "\(base)/\(version ?? configuration.defaultVersion)/\(pixel)/events"
+        if let appSecret, !appSecret.isEmpty {
+            url += "?appsecret_proof=" + SHA256.hmacHex(key: appSecret, message: accessToken)
+        }
+        return url
+    }
+
+    /// Sends one request body (`data`, `partner_agent`, `test_event_code`) for a pixel.
+    public func send(pixelID: String, payload: JSONValue, accessToken: String, appSecret: String? = nil, version: String? = nil) async -> DeliveryOutcome {
+        var request = HTTPClientRequest(url: url(pixelID: pixelID, version: version, accessToken: accessToken, appSecret: appSecret))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        request.headers.add(name: "User-Agent", value: "tagwire")
+        request.body = .bytes(JSONWriter().bytes(payload))
+        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components.attoseconds / 1_000_000_000)
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 1024 * 1024)
+            return Self.classify(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Array(buffer: body))
+        } catch {
+            return .retryable(after: nil, reason: "network: \(Self.describe(error))", traceID: nil)
+        }
+    }
+
+    /// A description of a transport error that names no URL (URLs can carry the app secret proof).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError {
+            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout { return "timed out" }
+            if e == .remoteConnectionClosed { return "connection closed by the server" }
+            return e.shortDescription
+        }
+        return String(describing: type(of: error))
+    }
+
+    /// Codes Meta documents as temporary (reference §1.8).
+    static let retryableCodes: Set<Int> = [1, 2, 4, 17, 32, 341, 613, 21009, 5000]
+    static let throttleCodes: Set<Int> = [4, 17, 32, 613]
+
+    /// Classifies an answer: 2xx with JSON is delivered; HTML, 5xx, throttling and `is_transient` are retryable;
+    /// other Graph errors (bad parameters, tokens, permissions) are rejected.
+    public static func classify(status: Int, contentType: String?, body: [UInt8]) -> DeliveryOutcome {
+        let parsed = try? JSONReader.parse(body, options: JSONReaderOptions(maxDepth: 32, maxBytes: 1024 * 1024))
+        if (200..<300).contains(status) {
+            guard let json = parsed, json.objectValue != nil else {
+                return .retryable(after: nil, reason: "HTTP \(status) without a JSON body", traceID: nil)
+            }
+            return .delivered(
+                eventsReceived: Int(json["events_received"]?.numberValue ?? 0),
+                traceID: json["fbtrace_id"]?.stringValue,
+                messages: json["messages"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            )
+        }
+        guard let error = parsed?["error"], error.objectValue != nil else {
+            return .retryable(after: nil, reason: "HTTP \(status) with a \(contentType?.split(separator: ";").first.map(String.init) ?? "non-JSON") body", traceID: nil)
+        }
+        let code = error["code"]?.numberValue.map { Int($0) }
+        let subcode = error["error_subcode"]?.numberValue.map { Int($0) }
+        let trace = error["fbtrace_id"]?.stringValue
+        var reason = "HTTP \(status), code \(code.map(String.init) ?? "?")"
+        if let subcode { reason += "/\(subcode)" }
+        if let title = error["error_user_title"]?.stringValue { reason += ": \(title)" } else if let m = error["message"]?.stringValue { reason += ": \(m)" }
+        if let code, throttleCodes.contains(code) || (80000...80014).contains(code) {
+            return .retryable(after: .seconds(60), reason: reason, traceID: trace)
+        }
+        if error["is_transient"]?.boolValue == true || code.map(retryableCodes.contains) == true || status >= 500 {
+            return .retryable(after: nil, reason: reason, traceID: trace)
+        }
+        return .rejected(reason: reason, code: code, subcode: subcode, traceID: trace)
+    }
+
+    /// Sends a `meta-capi` dispatch produced by the engine (with credentials resolved).
+    public func send(_ dispatch: Dispatch) async -> DeliveryOutcome {
+        guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else {
+            return .rejected(reason: "not a Conversions API dispatch", code: nil, subcode: nil, traceID: nil)
+        }
+        guard let token = dispatch.credentials.accessToken, !token.isEmpty else {
+            return .rejected(reason: "no access token", code: nil, subcode: nil, traceID: nil)
+        }
+        return await send(pixelID: pixel, payload: payload, accessToken: token, appSecret: dispatch.credentials.appSecret, version: dispatch.json["graphApiVersion"]?.stringValue)
+    }
+}
