@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import TagwireHashing
 import TagwireJSON
+import TagwireMeta
 
 /// A local stand-in for Meta's Graph API Conversions endpoint (reference §9), for development and tests.
 ///
@@ -36,6 +37,7 @@ public enum GraphSandbox {
                     GraphError(message: "Unsupported \(method.rawValue.lowercased()) request.", type: "GraphMethodException", code: 100, subcode: 33), state)
             }
         }
+        router.get("/{first}/dataset_quality") { request, _ in await datasetQuality(request, state) }
         router.get("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
         router.post("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
         router.get("/__sandbox/events") { request, _ in
@@ -140,6 +142,51 @@ public enum GraphSandbox {
             headers[usage] = #"{"call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":1}"#
         }
         return json(error.status, error.envelope(traceID: trace), headers: headers)
+    }
+
+    /// A Dataset Quality API answer (`web`: one entry per event name) computed from what the sandbox received;
+    /// its `composite_score` is Tagwire's heuristic, as the real formula is not public.
+    static func datasetQuality(_ request: Request, _ state: SandboxState) async -> Response {
+        let query = request.uri.queryParameters
+        var token = query["access_token"].map(String.init)
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
+        guard let token else {
+            return await errorResponse(GraphError(message: "An access token is required to request this resource.", code: 104), state)
+        }
+        guard let pixels = state.configuration.tokens[token] else {
+            return await errorResponse(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190), state)
+        }
+        guard let dataset = query["dataset_id"].map(String.init), pixels.contains(dataset) else {
+            return await errorResponse(GraphError(message: "Unsupported get request.", type: "GraphMethodException", code: 100, subcode: 33), state)
+        }
+        let received = await state.received(pixel: dataset)
+        var report = EventMatchQuality()
+        var browserIDs: [String: Int] = [:]
+        var serverIDs: [String: Int] = [:]
+        for e in received {
+            if e.source == "server" {
+                report.add(event: e.event)
+                if e.eventID != nil { serverIDs[e.eventName, default: 0] += 1 }
+            } else if e.eventID != nil {
+                browserIDs[e.eventName, default: 0] += 1
+            }
+        }
+        let web: [JSONValue] = report.rows.keys.sorted().compactMap { report.rows[$0] }.map { row in
+            let feedback: [JSONValue] = EventMatchQuality.weights.compactMap { w in
+                guard let id = EventMatchQuality.identifiers[w.key], row.share(w.key) > 0 else { return nil }
+                return ["identifier": .string(id), "coverage": ["percentage": .number((row.share(w.key) * 1000).rounded() / 10)]]
+            }
+            return [
+                "event_name": .string(row.eventName),
+                "event_match_quality": ["composite_score": .number((row.score * 10).rounded() / 10), "match_key_feedback": .array(feedback)],
+                "dedupe_key_feedback": .array([[
+                    "dedupe_key": "event_id",
+                    "browser_events_with_dedupe_key": .number(Double(browserIDs[row.eventName] ?? 0)),
+                    "server_events_with_dedupe_key": .number(Double(serverIDs[row.eventName] ?? 0)),
+                ]]),
+            ]
+        }
+        return json(200, ["web": .array(web)])
     }
 
     static func beacon(_ query: Parameters, _ state: SandboxState) async -> Response {

@@ -146,6 +146,9 @@ public struct ConversionEventBuilder: Sendable {
                 var hashes: [JSONValue] = []
                 for input in inputs {
                     guard let s = Self.present(input).flatMap(Self.text) else { continue }
+                    if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
+                        warnings.append("user_data.ph: a national number without a country code")
+                    }
                     if let h = Normalization.hashed(key: key, s, options: options, country: countryHint) {
                         if !hashes.contains(.string(h)) { hashes.append(.string(h)) }
                     } else {

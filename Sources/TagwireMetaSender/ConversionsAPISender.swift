@@ -37,6 +37,13 @@ public enum DeliveryOutcome: Sendable, Equatable {
     }
 }
 
+/// Meta refused a Dataset Quality API request.
+public struct DatasetQualityError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var code: Int?
+    public var description: String { "Dataset Quality API: \(message)\(code.map { " (code \($0))" } ?? "")" }
+}
+
 /// Where and how Conversions API requests are sent.
 public struct ConversionsAPIConfiguration: Sendable {
     /// The Graph API base URL: `TAGWIRE_META_GRAPH_URL`, else `https://graph.facebook.com`.
@@ -139,6 +146,23 @@ public struct ConversionsAPISender: Sendable {
             return .retryable(after: nil, reason: reason, traceID: trace)
         }
         return .rejected(reason: reason, code: code, subcode: subcode, traceID: trace)
+    }
+
+    /// Reads Meta's Dataset Quality API for a dataset (pixel): `GET {base}/{version}/dataset_quality`.
+    public func datasetQuality(pixelID: String, accessToken: String, version: String? = nil) async throws -> JSONValue {
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        let fields = "web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}},dedupe_key_feedback{dedupe_key,browser_events_with_dedupe_key,server_events_with_dedupe_key}}"
+        let query = "dataset_id=\(pixelID)&agent_name=tagwire&fields=" + (fields.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        var request = HTTPClientRequest(url: "\(base)/\(version ?? configuration.defaultVersion)/dataset_quality?\(query)")
+        request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
+        let json = try JSONReader.parse(Array(buffer: body), options: JSONReaderOptions(maxDepth: 32, maxBytes: 4 * 1024 * 1024))
+        if let error = json["error"] {
+            throw DatasetQualityError(message: error["message"]?.stringValue ?? "HTTP \(response.status.code)", code: error["code"]?.numberValue.map { Int($0) })
+        }
+        return json
     }
 
     /// Sends a `meta-capi` dispatch produced by the engine (with credentials resolved).

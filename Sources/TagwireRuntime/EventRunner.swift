@@ -18,6 +18,11 @@ public struct EventRunner: Sendable {
 
     /// Evaluates each non-blank line of `input`, calling `emit` with its result, in order.
     public mutating func run(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue) -> Void) {
+        runWithDispatches(input, receivedAt: receivedAt) { result, _ in emit(result) }
+    }
+
+    /// Like ``run(_:receivedAt:emit:)``, also handing over each line's dispatches (with credentials).
+    public mutating func runWithDispatches(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue, [Dispatch]) -> Void) {
         var index = 0
         var lineNumber = 0
         var start = 0
@@ -31,7 +36,8 @@ public struct EventRunner: Sendable {
                 let line = UnsafeBufferPointer(rebasing: buf[start..<lineEnd])
                 start = end + 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                emit(evaluateLine(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt()))
+                let (result, dispatches) = evaluateLineWithDispatches(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt())
+                emit(result, dispatches)
                 index += 1
             }
         }

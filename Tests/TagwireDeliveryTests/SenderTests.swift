@@ -168,6 +168,30 @@ struct LiveDeliveryTests {
             #expect(dedup["unique"]?.numberValue == Double(Set(eventIDs).count))
             #expect(dedup["copies"] == 12)
             #expect(dedup["duplicates"] == 6)
+
+            // `tagwire emq --live` reads the Dataset Quality API, here the sandbox's.
+            let emq = Process()
+            emq.executableURL = URL(fileURLWithPath: tagwire)
+            emq.arguments = [
+                "emq", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge",
+                "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson", "--live", "--format", "json",
+            ]
+            emq.currentDirectoryURL = Self.repo
+            emq.environment = env
+            let emqOut = Pipe()
+            emq.standardOutput = emqOut
+            try emq.run()
+            let report = try JSONReader.parse(Array(emqOut.fileHandleForReading.readDataToEndOfFile()))
+            emq.waitUntilExit()
+            #expect(emq.terminationStatus == 0)
+            let offline = try #require(report["events"]?.arrayValue)
+            #expect(offline.map { $0["eventName"]?.stringValue ?? "" } == ["AddToCart", "Lead", "PageView", "Purchase", "ViewContent"])
+            #expect(offline.allSatisfy { $0["dedupReadiness"] == 1 })
+            let live = try #require(report["live"]?["web"]?.arrayValue)
+            #expect(live.count == 5)
+            let purchase = try #require(live.first { $0["event_name"] == "Purchase" })
+            #expect(purchase["dedupe_key_feedback"]?.arrayValue?.first?["browser_events_with_dedupe_key"] == 1)
+            #expect(purchase["event_match_quality"]?["composite_score"] == offline.first { $0["eventName"] == "Purchase" }?["score"])
         }
         let received = await state.received(pixel: Self.pixel).filter { $0.source == "server" }
         #expect(received.count == 6)
