@@ -200,6 +200,23 @@ public enum GraphSandbox {
         return Response(status: .ok, headers: [.contentType: "image/gif"], body: .init(byteBuffer: ByteBuffer(bytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61])))
     }
 
+    /// Decodes the text fields of a `multipart/form-data` body (curl -F).
+    static func multipart(_ text: String, boundary: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in text.components(separatedBy: "--" + boundary) {
+            guard let split = part.range(of: "\r\n\r\n") ?? part.range(of: "\n\n") else { continue }
+            let head = part[..<split.lowerBound]
+            var value = String(part[split.upperBound...])
+            // "\r\n" is a single Character in Swift.
+            if value.hasSuffix("\r\n") || value.hasSuffix("\n") { value.removeLast() }
+            guard let nameRange = head.range(of: "name=\"") else { continue }
+            let rest = head[nameRange.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { continue }
+            out[String(rest[..<end])] = value
+        }
+        return out
+    }
+
     /// Decodes `application/x-www-form-urlencoded` text.
     static func form(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
@@ -238,6 +255,11 @@ public enum GraphSandbox {
         var fields: [String: JSONValue] = [:]
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
             for (k, v) in form(String(decoding: bytes, as: UTF8.self)) { fields[k] = .string(v) }
+        } else if contentType.hasPrefix("multipart/form-data") {
+            guard let boundary = contentType.components(separatedBy: "boundary=").dropFirst().first?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) else {
+                return await errorResponse(.invalid("Invalid Body", "multipart/form-data needs a boundary", subcode: nil), state)
+            }
+            for (k, v) in multipart(String(decoding: bytes, as: UTF8.self), boundary: boundary) { fields[k] = .string(v) }
         } else if !bytes.isEmpty {
             guard case .object(let o)? = try? JSONReader.parse(bytes, options: JSONReaderOptions(maxDepth: 64, maxBytes: 16 * 1024 * 1024)) else {
                 return await errorResponse(.invalid("Invalid JSON", "The request body is not a JSON object", subcode: nil), state)

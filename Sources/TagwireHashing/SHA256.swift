@@ -173,16 +173,23 @@ public struct SHA256: Sendable {
 
     /// The state words as lowercase hex, written straight into the string's storage.
     private func hexState() -> String {
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return String(unsafeUninitializedCapacity: 64) { out in
-            var i = 0
-            for word in words {
-                for shift in stride(from: 28, through: 0, by: -4) {
-                    out[i] = SHA256.hexDigits[Int((word >> UInt32(shift)) & 0xF)]
-                    i += 1
+        var words = state
+        return withUnsafeBytes(of: &words) { raw in
+            String(unsafeUninitializedCapacity: 64) { out in
+                var i = 0
+                for w in 0..<8 {
+                    let word = raw.load(fromByteOffset: w * 4, as: UInt32.self)
+                    var shift: UInt32 = 28
+                    while true {
+                        let nibble = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
+                        out[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                        i += 1
+                        if shift == 0 { break }
+                        shift -= 4
+                    }
                 }
+                return 64
             }
-            return 64
         }
     }
 

@@ -145,6 +145,22 @@ struct GraphSandboxTests {
     }
 
     @Test
+    func acceptsMultipartBodiesAsCurlSendsThem() async throws {
+        let state = Self.state()
+        try await Self.app(state).test(.router) { client in
+            let boundary = "------------------------abc123"
+            let data = JSONWriter().string(.array([Self.event()]))
+            let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n\(data)\r\n--\(boundary)\r\n"
+                + "Content-Disposition: form-data; name=\"access_token\"\r\n\r\nsandbox-token\r\n--\(boundary)--\r\n"
+            let status = try await client.execute(
+                uri: "/v26.0/\(Self.pixel)/events", method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)
+            ) { (Int($0.status.code), String(buffer: $0.body)) }
+            #expect(status.0 == 200, "\(status.1)")
+        }
+        #expect(await state.received().count == 1)
+    }
+
+    @Test
     func checksAppSecretProof() async throws {
         let state = Self.state(SandboxConfiguration(appSecret: "sec", requireProof: true))
         try await Self.app(state).test(.router) { client in

@@ -196,8 +196,14 @@ struct LiveDeliveryTests {
         let received = await state.received(pixel: Self.pixel).filter { $0.source == "server" }
         #expect(received.count == 6)
         // Hashes as Meta documents them: the sample's email, normalised and hashed.
-        let em = received.first?.event["user_data"]?["em"]?.arrayValue?.first?.stringValue
-        #expect(em == SHA256.hexDigest("jane.doe@example.com"))
+        let ud = received.first?.event["user_data"]
+        #expect(ud?["em"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("jane.doe@example.com"))
+        #expect(ud?["ph"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("16505551212"))
+        #expect(ud?["db"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("19900216"))
+        #expect(ud?["st"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("ca"))
+        #expect(ud?["country"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("us"))
+        #expect(ud?["zp"]?.arrayValue?.first?.stringValue == SHA256.hexDigest("94025"))
+        #expect(ud?["client_ip_address"] == "203.0.113.7")
         #expect(received.allSatisfy { $0.partnerAgent == "tagwire-\(TagwireVersion.current)" })
     }
 }
