@@ -87,21 +87,11 @@ public struct Run: AsyncParsableCommand {
         }
         // With --send, each line's Conversions API dispatches are delivered before the line is written.
         let sender = ConversionsAPISender()
-        var index = 0
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-            lineNumber += 1
-            let range = start..<end
-            start = end + 1
-            if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+        for (index, line) in EventRunner.lines(bytes).enumerated() {
             let receivedAt = now ?? Date().timeIntervalSince1970
             var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
-                runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[range]), index: index, lineNumber: lineNumber, receivedAt: receivedAt)
+                runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt)
             }
-            index += 1
             var deliveries: [JSONValue] = []
             for d in dispatches where d.destination == "meta-capi" {
                 let outcome = await sender.send(d)

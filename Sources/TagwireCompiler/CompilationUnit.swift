@@ -117,27 +117,32 @@ struct CompilationUnit {
 
     mutating func resolveComponents() {
         dataElements = set.dataElements.map { d in
-            let contract = resolveType(d.type, at: d.origin.appending("type"), expected: .dataElement)
-            let settingsAt = d.origin.appending("settings")
-            if let contract {
-                checkSettings(d.settings, specs: contract.settings, additional: contract.additionalSettings ? .any : nil, at: settingsAt, what: "data element '\(d.name)'")
-                checkSpecifics(contract.type, settings: d.settings, at: settingsAt)
-            }
-            let t = buildTemplate(.object(d.settings), at: settingsAt)
-            return ResolvedComponent(contract: contract, settings: t.template, references: t.references)
+            resolve(type: d.type, settings: d.settings, origin: d.origin, expected: .dataElement, what: { _ in "data element '\(d.name)'" })
         }
         rules = set.rules.map { rule in
             (rule.events + rule.conditions + rule.actions).map { c in
-                let contract = resolveType(c.type, at: c.origin.appending("type"), expected: kind(of: c.role))
-                let settingsAt = c.origin.appending("settings")
-                if let contract {
-                    checkSettings(c.settings, specs: contract.settings, additional: contract.additionalSettings ? .any : nil, at: settingsAt, what: "'\(contract.type)'")
-                    checkSpecifics(contract.type, settings: c.settings, at: settingsAt)
-                }
-                let t = buildTemplate(.object(c.settings), at: settingsAt)
-                return ResolvedComponent(contract: contract, settings: t.template, references: t.references)
+                resolve(type: c.type, settings: c.settings, origin: c.origin, expected: kind(of: c.role), what: { "'\($0.type)'" })
             }
         }
+    }
+
+    /// Resolves one data element or rule component: its type against the registry, its settings against the
+    /// contract, and its settings strings into a template.
+    mutating func resolve(
+        type: String,
+        settings: JSONObject,
+        origin: FilePointer,
+        expected: ComponentKind,
+        what: (ComponentContract) -> String
+    ) -> ResolvedComponent {
+        let contract = resolveType(type, at: origin.appending("type"), expected: expected)
+        let settingsAt = origin.appending("settings")
+        if let contract {
+            checkSettings(settings, specs: contract.settings, additional: contract.additionalSettings ? .any : nil, at: settingsAt, what: what(contract))
+            checkSpecifics(contract.type, settings: settings, at: settingsAt)
+        }
+        let t = buildTemplate(.object(settings), at: settingsAt)
+        return ResolvedComponent(contract: contract, settings: t.template, references: t.references)
     }
 
     func kind(of role: ComponentRole) -> ComponentKind {

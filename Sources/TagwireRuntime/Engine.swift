@@ -696,18 +696,32 @@ struct RuleRun {
         }
     }
 
-    func origin(_ a: ComponentNode) -> Origin { a.origin }
+    /// The rendered settings of an extension and of one of its actions.
+    mutating func extensionAndActionSettings(
+        _ name: String,
+        _ a: ComponentNode,
+        excludingFromExtension: Set<String> = [],
+        excludingFromAction: Set<String> = [],
+        window: inout JSONValue,
+        session: inout Session
+    ) -> Result<(JSONObject, JSONObject), RuntimeFailure> {
+        let ext: JSONObject
+        switch extensionSettings(name, excluding: excludingFromExtension, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): ext = s
+        }
+        switch renderSettings(a.settings, excluding: excludingFromAction, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): return .success((ext, s))
+        }
+    }
 
     mutating func pixelEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         let ext: JSONObject
         let settings: JSONObject
-        switch extensionSettings("meta-pixel", window: &window, session: &session) {
+        switch extensionAndActionSettings("meta-pixel", a, window: &window, session: &session) {
         case .failure(let f): return .failure(f)
-        case .success(let s): ext = s
-        }
-        switch renderSettings(a.settings, window: &window, session: &session) {
-        case .failure(let f): return .failure(f)
-        case .success(let s): settings = s
+        case .success(let both): (ext, settings) = both
         }
         guard let name = settings["eventName"].flatMap(Engine.idText), !name.isEmpty else {
             return .failure(RuntimeFailure(message: "'eventName' resolved to nothing"))
@@ -733,13 +747,9 @@ struct RuleRun {
     mutating func edgeEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         let ext: JSONObject
         let settings: JSONObject
-        switch extensionSettings("edge", window: &window, session: &session) {
+        switch extensionAndActionSettings("edge", a, window: &window, session: &session) {
         case .failure(let f): return .failure(f)
-        case .success(let s): ext = s
-        }
-        switch renderSettings(a.settings, window: &window, session: &session) {
-        case .failure(let f): return .failure(f)
-        case .success(let s): settings = s
+        case .success(let both): (ext, settings) = both
         }
         var m: [(String, JSONValue)] = [
             ("destination", "edge"), ("rule", .string(graph.rules[rule].name)), ("endpoint", ext["endpoint"] ?? .null),
@@ -757,13 +767,11 @@ struct RuleRun {
     mutating func conversionsAPIEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         let ext: JSONObject
         let settings: JSONObject
-        switch extensionSettings("meta-capi", excluding: ["accessToken", "appSecret"], window: &window, session: &session) {
+        switch extensionAndActionSettings(
+            "meta-capi", a, excludingFromExtension: ["accessToken", "appSecret"], excludingFromAction: ["accessToken"], window: &window, session: &session
+        ) {
         case .failure(let f): return .failure(f)
-        case .success(let s): ext = s
-        }
-        switch renderSettings(a.settings, excluding: ["accessToken"], window: &window, session: &session) {
-        case .failure(let f): return .failure(f)
-        case .success(let s): settings = s
+        case .success(let both): (ext, settings) = both
         }
         guard let pixelID = (settings["pixelId"] ?? ext["pixelId"]).flatMap(Engine.idText), !pixelID.isEmpty else {
             return .failure(RuntimeFailure(message: "no pixel id: set 'pixelId' on the meta-capi extension or the action"))

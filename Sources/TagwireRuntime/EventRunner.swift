@@ -21,24 +21,31 @@ public struct EventRunner: Sendable {
         runWithDispatches(input, receivedAt: receivedAt) { result, _ in emit(result) }
     }
 
-    /// Like ``run(_:receivedAt:emit:)``, also handing over each line's dispatches (with credentials).
-    public mutating func runWithDispatches(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue, [Dispatch]) -> Void) {
-        var index = 0
+    /// The non-blank lines of NDJSON input: byte range (without the line break) and 1-based line number.
+    public static func lines(_ input: [UInt8]) -> [(range: Range<Int>, number: Int)] {
+        var out: [(Range<Int>, Int)] = []
         var lineNumber = 0
         var start = 0
+        while start < input.count {
+            var end = start
+            while end < input.count, input[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            var lineEnd = end
+            if lineEnd > start, input[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            if !input[start..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { out.append((start..<lineEnd, lineNumber)) }
+            start = end + 1
+        }
+        return out
+    }
+
+    /// Like ``run(_:receivedAt:emit:)``, also handing over each line's dispatches (with credentials).
+    public mutating func runWithDispatches(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue, [Dispatch]) -> Void) {
+        let lines = Self.lines(input)
         input.withUnsafeBufferPointer { buf in
-            while start < buf.count {
-                var end = start
-                while end < buf.count, buf[end] != 0x0A { end += 1 }
-                lineNumber += 1
-                var lineEnd = end
-                if lineEnd > start, buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeBufferPointer(rebasing: buf[start..<lineEnd])
-                start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                let (result, dispatches) = evaluateLineWithDispatches(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt())
+            for (index, line) in lines.enumerated() {
+                let (result, dispatches) = evaluateLineWithDispatches(
+                    UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt())
                 emit(result, dispatches)
-                index += 1
             }
         }
     }
