@@ -23,6 +23,8 @@ var products: [Product] = [
     .library(name: "TagwireRuntime", targets: ["TagwireRuntime"]),
     .library(name: "TagwireCommands", targets: ["TagwireCommands"]),
     .library(name: "TagwireGraphSandbox", targets: ["TagwireGraphSandbox"]),
+    .library(name: "TagwireDelivery", targets: ["TagwireDelivery"]),
+    .library(name: "TagwireOutboxSQLite", targets: ["TagwireOutboxSQLite"]),
     .library(name: "TagwireMetaSender", targets: ["TagwireMetaSender"]),
     .executable(name: "tagwire-graph-sandbox", targets: ["tagwire-graph-sandbox"]),
 ]
@@ -40,6 +42,15 @@ var targets: [Target] = [
     ),
     .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
     .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta"], swiftSettings: swiftSettings),
+    // SQLite from the system (Debian's libsqlite3-dev): a C library, no Swift package to build.
+    .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+    .target(name: "TagwireDelivery", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
+    .target(name: "TagwireOutboxSQLite", dependencies: ["TagwireDelivery", "CSQLite"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "TagwireOutboxTests",
+        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireJSON"],
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "TagwireGraphSandbox",
         dependencies: [

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import TagwireDelivery
+import TagwireOutboxSQLite
+
+/// One conformance suite, run against every outbox implementation.
+struct OutboxConformanceTests {
+    enum Kind: String, CaseIterable, Sendable {
+        case memory, sqlite
+    }
+
+    static func make(_ kind: Kind) throws -> (any Outbox, cleanup: () -> Void) {
+        switch kind {
+        case .memory:
+            return (InMemoryOutbox(), {})
+        case .sqlite:
+            let path = NSTemporaryDirectory() + "tagwire-outbox-\(UUID().uuidString).sqlite"
+            let outbox = try SQLiteOutbox(path: path)
+            return (outbox, {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            })
+        }
+    }
+
+    static func item(_ n: Int, key: String = "pixel-1|token-a|", time: Double = 1_000) -> OutboxItem {
+        OutboxItem(destination: "meta-capi", batchKey: key, payload: Array("{\"event_id\":\"\(n)\"}".utf8), eventTime: time)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func enqueueClaimCompleteRoundTrip(_ kind: Kind) async throws {
+        let (outbox, cleanup) = try Self.make(kind)
+        defer { cleanup() }
+        let ids = try await outbox.enqueue((0..<5).map { Self.item($0) })
+        #expect(ids.count == 5)
+        #expect(Set(ids).count == 5)
+        let first = try await outbox.claim(limit: 3, lease: 30, now: 100)
+        #expect(first.map(\.id) == Array(ids.prefix(3)))
+        #expect(first.first?.item == Self.item(0))
+        // Leased records are invisible to other claimers until the lease ends.
+        let second = try await outbox.claim(limit: 10, lease: 30, now: 101)
+        #expect(second.map(\.id) == Array(ids.suffix(2)))
+        #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).isEmpty)
+        try await outbox.complete(first.map(\.id))
+        let stats = try await outbox.stats(now: 102)
+        #expect(stats["meta-capi"] == OutboxStats(queued: 0, inFlight: 2, retrying: 0, deadLettered: 0))
+    }
+
+    @Test(arguments: Kind.allCases)
+    func expiredLeasesAreClaimedAgain(_ kind: Kind) async throws {
+        let (outbox, cleanup) = try Self.make(kind)
+        defer { cleanup() }
+        let ids = try await outbox.enqueue([Self.item(1)])
+        #expect(try await outbox.claim(limit: 1, lease: 30, now: 100).map(\.id) == ids)
+        #expect(try await outbox.claim(limit: 1, lease: 30, now: 129).isEmpty)
+        // The runner that held it died: after the lease another claims it.
+        #expect(try await outbox.claim(limit: 1, lease: 30, now: 131).map(\.id) == ids)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func rescheduleCountsAttemptsAndWaits(_ kind: Kind) async throws {
+        let (outbox, cleanup) = try Self.make(kind)
+        defer { cleanup() }
+        let ids = try await outbox.enqueue([Self.item(1)])
+        _ = try await outbox.claim(limit: 1, lease: 30, now: 100)
+        try await outbox.reschedule(ids, availableAt: 200, error: "HTTP 500")
+        #expect(try await outbox.claim(limit: 1, lease: 30, now: 150).isEmpty)
+        #expect(try await outbox.stats(now: 150)["meta-capi"] == OutboxStats(queued: 1, inFlight: 0, retrying: 1, deadLettered: 0))
+        let again = try await outbox.claim(limit: 1, lease: 30, now: 200)
+        #expect(again.first?.attempts == 1)
+        #expect(again.first?.lastError == "HTTP 500")
+    }
+
+    @Test(arguments: Kind.allCases)
+    func deadLettersKeepTheReasonAndCanBeRequeuedOrPurged(_ kind: Kind) async throws {
+        let (outbox, cleanup) = try Self.make(kind)
+        defer { cleanup() }
+        let ids = try await outbox.enqueue([Self.item(1), Self.item(2), Self.item(3)])
+        _ = try await outbox.claim(limit: 3, lease: 30, now: 100)
+        try await outbox.deadLetter([ids[0], ids[1]], reason: "code 100/2804003: Event Timestamp Too Old")
+        try await outbox.reschedule([ids[2]], availableAt: 100, error: "x")
+        let dead = try await outbox.deadLetters(limit: 10)
+        #expect(dead.map(\.id) == [ids[0], ids[1]])
+        #expect(dead.first?.reason == "code 100/2804003: Event Timestamp Too Old")
+        #expect(try await outbox.claim(limit: 10, lease: 30, now: 101).map(\.id) == [ids[2]])
+        try await outbox.requeue([ids[0]], now: 102)
+        #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).map(\.id) == [ids[0]])
+        #expect(try await outbox.purgeDeadLetters() == 1)
+        #expect(try await outbox.deadLetters(limit: 10).isEmpty)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func concurrentClaimersNeverShareARecord(_ kind: Kind) async throws {
+        let (outbox, cleanup) = try Self.make(kind)
+        defer { cleanup() }
+        _ = try await outbox.enqueue((0..<200).map { Self.item($0) })
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let batch = try await outbox.claim(limit: 7, lease: 60, now: 100)
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.id)
+                    }
+                }
+            }
+            var all: [Int64] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        #expect(claimed.count == 200)
+        #expect(Set(claimed).count == 200)
+    }
+}
+
+struct SQLiteDurabilityTests {
+    @Test
+    func enqueuedItemsSurviveReopening() async throws {
+        let path = NSTemporaryDirectory() + "tagwire-outbox-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        do {
+            let outbox = try SQLiteOutbox(path: path)
+            _ = try await outbox.enqueue([OutboxConformanceTests.item(1), OutboxConformanceTests.item(2)])
+            _ = try await outbox.claim(limit: 1, lease: 30, now: 100)
+        }
+        let reopened = try SQLiteOutbox(path: path)
+        let stats = try await reopened.stats(now: 200)
+        #expect(stats["meta-capi"]?.queued == 2, "the lease of the first ended; both wait")
+        #expect(try await reopened.claim(limit: 10, lease: 30, now: 200).count == 2)
+    }
+
+    @Test
+    func unusablePathsFailWithAClearError() {
+        #expect(throws: SQLiteOutboxError.self) { try SQLiteOutbox(path: "/nonexistent-dir/outbox.sqlite") }
+    }
+}
+
+struct DeliveryPlanningTests {
+    @Test
+    func batchesGroupByKeyAndRespectTheLimit() {
+        let records = (0..<7).map { n in
+            OutboxRecord(id: Int64(n), item: OutboxConformanceTests.item(n, key: n % 2 == 0 ? "a" : "b"), attempts: 0, availableAt: 0, lastError: nil)
+        }
+        let batches = BatchPlanner.batches(records, limit: 3)
+        #expect(batches.map { $0.map(\.id) } == [[0, 2, 4], [6], [1, 3, 5]])
+        #expect(BatchPlanner.batches(records).count == 2)
+    }
+
+    @Test
+    func bisectionIsolatesOneBadEvent() {
+        // Meta rejects a whole batch if one event is bad; halving finds it in log2(n) rounds.
+        var pending = [(0..<16).map { OutboxRecord(id: Int64($0), item: OutboxConformanceTests.item($0), attempts: 0, availableAt: 0, lastError: nil) }]
+        let bad: Int64 = 11
+        var delivered: [Int64] = []
+        var isolated: [Int64] = []
+        var requests = 0
+        while let batch = pending.popLast() {
+            requests += 1
+            if !batch.contains(where: { $0.id == bad }) {
+                delivered += batch.map(\.id)
+            } else if let halves = BatchPlanner.bisect(batch) {
+                pending += halves
+            } else {
+                isolated += batch.map(\.id)
+            }
+        }
+        #expect(isolated == [bad])
+        #expect(delivered.sorted() == (0..<16).map(Int64.init).filter { $0 != bad })
+        #expect(requests <= 2 * 4 + 1)
+    }
+
+    @Test
+    func retriesBackOffWithFullJitterAndStopAtTheEventsWindow() {
+        let strategy = RetryStrategy.exponentialJitter
+        #expect((1...10).map { strategy.maximumBackoff(attempt: $0) } == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300])
+        var rng = SystemRandomNumberGenerator()
+        for attempt in 1...12 {
+            let next = strategy.nextAttempt(attempt: attempt, now: 1_000, eventTime: 1_000, using: &rng)
+            let wait = (next ?? 0) - 1_000
+            #expect(next != nil)
+            #expect(wait >= 0 && wait <= strategy.maximumBackoff(attempt: attempt))
+        }
+        // A throttling hint is a floor.
+        #expect((strategy.nextAttempt(attempt: 1, now: 0, eventTime: 0, hint: 60, using: &rng) ?? 0) >= 60)
+        // Six days and 23 hours 59 minutes after the event, a 5-minute wait would miss the window.
+        let late = strategy.nextAttempt(attempt: 10, now: 7 * 86_400 - 60, eventTime: 0, hint: 120, using: &rng)
+        #expect(late == nil)
+    }
+}
