@@ -70,7 +70,7 @@ var targets: [Target] = [
     .target(
         name: "TagwireMetaSender",
         dependencies: [
-            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime",
+            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireDelivery", "TagwireIR",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ],
         swiftSettings: swiftSettings
@@ -100,7 +100,7 @@ var targets: [Target] = [
         name: "TagwireDeliveryTests",
         dependencies: [
             "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
-            "TagwireCompiler", "TagwireModel", "TagwireIR",
+            "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],

@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+import TagwireDelivery
+import TagwireGraphSandbox
+import TagwireHashing
+import TagwireJSON
+import TagwireMetaSender
+
+/// A token the test can change while the deliverer runs (a fixed setup).
+final class TokenBox: Sendable {
+    let value: Mutex<String>
+    init(_ token: String) { value = Mutex(token) }
+    var current: String { value.withLock { $0 } }
+    func set(_ token: String) { value.withLock { $0 = token } }
+}
+
+/// Durable delivery from the outbox to the Graph API sandbox on loopback.
+struct OutboxDelivererTests {
+    static let pixel = "1234567890123456"
+
+    static func event(_ n: Int, now: Double, hashed: Bool = true) -> JSONValue {
+        [
+            "event_name": "Lead", "event_time": .number(now - 10), "event_id": .string("e-\(n)"),
+            "event_source_url": "https://shop.example.com/", "action_source": "website",
+            "user_data": ["em": [.string(hashed ? SHA256.hexDigest("u\(n)@example.com") : "u\(n)@example.com")], "client_user_agent": "UA"],
+        ]
+    }
+
+    static func items(_ range: Range<Int>, now: Double, badAt: Int? = nil, key: String = "k") -> [OutboxItem] {
+        range.map { n in
+            let e = event(n, now: now, hashed: n != badAt)
+            return OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(e), eventTime: e["event_time"]?.numberValue ?? now)
+        }
+    }
+
+    static func sandbox(_ state: SandboxState) -> some ApplicationProtocol {
+        Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    static func deliverer(_ outbox: any Outbox, port: Int, token: TokenBox) -> OutboxDeliverer {
+        let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)"))
+        return OutboxDeliverer(outbox: outbox, sender: sender) { _ in
+            BatchCredentials(pixelID: pixel, accessToken: token.current)
+        }
+    }
+
+    @Test
+    func deliversInBatchesAndIsolatesABadEventByBisection() async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        _ = try await outbox.enqueue(Self.items(0..<16, now: now, badAt: 11))
+        try await Self.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(now: now)
+            #expect(report.claimed == 16)
+            let reasons = try await outbox.deadLetters(limit: 2).map(\.reason)
+            #expect(report.delivered == 15, "\(reasons)")
+            #expect(report.deadLettered == 1)
+            #expect(report.requests <= 9, "bisection takes about 2·log2(16)+1 requests, not 16")
+        }
+        let dead = try await outbox.deadLetters(limit: 10)
+        #expect(dead.count == 1)
+        let payload = String(decoding: try #require(dead.first?.item.payload), as: UTF8.self)
+        #expect(payload.contains("e-11"))
+        let reason = try #require(dead.first?.reason)
+        #expect(reason.contains("2804011"), "Meta's error is kept: \(reason)")
+        let received = await state.received(pixel: Self.pixel)
+        #expect(Set(received.compactMap(\.eventID)).count == 15)
+        #expect(!received.contains { $0.eventID == "e-11" })
+    }
+
+    @Test
+    func retryableFailuresAreRescheduledThenDelivered() async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        _ = try await outbox.enqueue(Self.items(0..<5, now: now))
+        await state.inject(.graphError(GraphError(status: 500, message: "down", code: 2, isTransient: true)))
+        try await Self.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let deliverer = Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token"))
+            let first = try await deliverer.drainOnce(now: now)
+            #expect(first.rescheduled == 5)
+            #expect(first.delivered == 0)
+            #expect(try await outbox.stats(now: now)["meta-capi"]?.retrying == 5)
+            let second = try await deliverer.drainOnce(now: now + 2)
+            #expect(second.delivered == 5, "attempt 1 waits at most 1 s")
+        }
+        #expect(await state.received(pixel: Self.pixel).count == 5)
+        #expect(try await outbox.stats(now: now + 3).isEmpty)
+    }
+
+    @Test
+    func setupErrorsOpenTheCircuitAndNothingIsLost() async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        _ = try await outbox.enqueue(Self.items(0..<3, now: now))
+        let token = TokenBox("revoked-token")
+        try await Self.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let deliverer = Self.deliverer(outbox, port: port, token: token)
+            let broken = try await deliverer.drainOnce(now: now)
+            #expect(broken.openCircuits == ["k"])
+            #expect(broken.deadLettered == 0)
+            #expect(broken.rescheduled == 3)
+            #expect(try await deliverer.drainOnce(now: now + 1).claimed == 0, "the circuit pauses deliveries")
+            token.set("sandbox-token")
+            let fixed = try await deliverer.drainOnce(now: now + 31)
+            #expect(fixed.delivered == 3)
+        }
+        #expect(try await outbox.deadLetters(limit: 10).isEmpty)
+    }
+
+    @Test
+    func retriesStopAtTheEndOfTheEventsWindow() async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        // An event accepted 6 days 23:59 ago: the next wait would carry it past Meta's 7 days.
+        let old = OutboxItem(destination: "meta-capi", batchKey: "k", payload: JSONWriter().bytes(Self.event(1, now: now)), eventTime: now - 7 * 86_400 + 30)
+        _ = try await outbox.enqueue([old])
+        await state.inject(.graphError(GraphError(message: "(#17) User request limit reached", code: 17, subcode: 2_446_079, isTransient: true)))
+        try await Self.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(now: now)
+            #expect(report.deadLettered == 1)
+        }
+        let dead = try await outbox.deadLetters(limit: 1)
+        let reason = try #require(dead.first?.reason)
+        #expect(reason.hasPrefix("retries stopped at the end of the event's window"))
+    }
+
+    @Test
+    func dispatchesBecomeItemsKeyedWithoutTheToken() {
+        let key = ConversionsAPIOutbox.batchKey(pixelID: "1", accessToken: "secret-token", testEventCode: "TEST1")
+        #expect(key.hasPrefix("1|"))
+        #expect(key.hasSuffix("|TEST1"))
+        #expect(!key.contains("secret-token"))
+    }
+}
