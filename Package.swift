@@ -79,7 +79,7 @@ var targets: [Target] = [
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime", "TagwireMetaSender",
+            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TagwireCompiler
+import TagwireDelivery
 import TagwireDiagnostics
 import TagwireIR
 import TagwireJSON
@@ -43,13 +44,20 @@ public struct Run: AsyncParsableCommand {
     @Option(help: "Seed for generated ids and random values, for reproducible output.")
     var seed: UInt64?
 
+    @Flag(help: "Store Conversions API dispatches durably in the outbox (--data-dir) for `tagwire deliver` instead of sending them; each line reports \"enqueued\".")
+    var enqueue = false
+
+    @Option(help: "Data directory holding the SQLite outbox (with --enqueue).")
+    var dataDir = ".tagwire"
+
     @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
     var send = false
 
     public init() {}
 
     public func run() async throws {
-        let options = EngineOptions(trace: trace, resolveCredentials: send)
+        if send && enqueue { throw ValidationError("--send delivers now and --enqueue stores for later; choose one") }
+        let options = EngineOptions(trace: trace, resolveCredentials: send || enqueue)
         guard let engine = try loadEngine(target, options: options) else { throw ExitCode(1) }
         var forward: Engine?
         if let then {
@@ -73,7 +81,7 @@ public struct Run: AsyncParsableCommand {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
         let bytes = [UInt8](input)
-        guard send else {
+        guard send || enqueue else {
             runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
                 writer.write(line, into: &out)
                 out.append(0x0A)
@@ -87,10 +95,24 @@ public struct Run: AsyncParsableCommand {
         }
         // With --send, each line's Conversions API dispatches are delivered before the line is written.
         let sender = ConversionsAPISender()
+        let outbox = enqueue ? try DataDirectory.parse(["--data-dir", dataDir]).open() : nil
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             let receivedAt = now ?? Date().timeIntervalSince1970
             var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
                 runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt)
+            }
+            if let outbox {
+                let items = dispatches.flatMap(ConversionsAPIOutbox.items(for:))
+                _ = try await outbox.enqueue(items)
+                if case .object(var o) = result {
+                    o["enqueued"] = .number(Double(items.count))
+                    result = .object(o)
+                }
+                writer.write(result, into: &out)
+                out.append(0x0A)
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
+                continue
             }
             var deliveries: [JSONValue] = []
             for d in dispatches where d.destination == "meta-capi" {

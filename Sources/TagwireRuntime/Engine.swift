@@ -124,6 +124,19 @@ public struct Engine: Sendable {
         )
     }
 
+    /// An extension setting resolved outside any event (for example the Conversions API token when delivering
+    /// from the outbox); nil when the extension or setting is absent.
+    public func extensionSetting(_ extensionName: String, _ key: String) -> Result<JSONValue?, RuntimeError> {
+        guard let template = graph.extensionSettings(extensionName)?.member(key) else { return .success(nil) }
+        var session = Session(seed: 0)
+        var window = JSONValue.object(JSONObject())
+        var run = RuleRun(engine: self, rule: 0, event: .object(JSONObject()), receivedAt: 0, page: "", visitor: "", sessionKey: "")
+        switch run.render(template, window: &window, session: &session) {
+        case .failure(let f): return .failure(RuntimeError(message: f.message))
+        case .success(let v): return .success(v)
+        }
+    }
+
     /// Evaluates one event received at `receivedAt` (Unix seconds).
     public func evaluate(_ event: JSONValue, receivedAt: Double, session: inout Session) -> Evaluation {
         graph.isWeb ? evaluateWeb(event, receivedAt: receivedAt, session: &session) : evaluateEdge(event, receivedAt: receivedAt, session: &session)
@@ -230,6 +243,12 @@ struct ConditionPlan: Sendable {
     var notMet: String
     var failedPrefix: String
     var readsSecret: Bool
+}
+
+/// A failure the engine reports outside a rule (such as an unset secret).
+public struct RuntimeError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// A failure while resolving a value or running a component; ends the rule as failed.

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import TagwireDelivery
+import TagwireJSON
+import TagwireMeta
+import TagwireMetaSender
+import TagwireOutboxSQLite
+import TagwireRuntime
+
+/// The data directory and its SQLite outbox.
+struct DataDirectory: ParsableArguments {
+    @Option(help: "Data directory holding the SQLite outbox.")
+    var dataDir = ".tagwire"
+
+    func open() throws -> SQLiteOutbox {
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        return try SQLiteOutbox(path: (dataDir as NSString).appendingPathComponent("outbox.sqlite"))
+    }
+}
+
+/// `tagwire outbox`: queue figures, dead letters, requeue, purge.
+public struct OutboxCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Inspect and manage the delivery outbox.",
+        subcommands: [Stats.self, DeadLetters.self, Requeue.self, Purge.self],
+        defaultSubcommand: Stats.self
+    )
+
+    public init() {}
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue depth, in flight, retrying and dead-lettered per destination.")
+        @OptionGroup var data: DataDirectory
+
+        func run() async throws {
+            let stats = try await data.open().stats(now: Date().timeIntervalSince1970)
+            let rows: [(String, JSONValue)] = stats.keys.sorted().map { key in
+                let s = stats[key] ?? OutboxStats()
+                return (key, [
+                    "queued": .number(Double(s.queued)), "inFlight": .number(Double(s.inFlight)),
+                    "retrying": .number(Double(s.retrying)), "deadLettered": .number(Double(s.deadLettered)),
+                ])
+            }
+            Output.out(JSONWriter(pretty: true).string(.object(JSONObject(rows))) + "\n")
+        }
+    }
+
+    struct DeadLetters: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "dead-letters", abstract: "List dead letters with their reasons.")
+        @OptionGroup var data: DataDirectory
+        @Option(help: "At most this many.") var limit = 100
+
+        func run() async throws {
+            for d in try await data.open().deadLetters(limit: limit) {
+                let event = (try? JSONReader.parse(d.item.payload)) ?? .null
+                let line: JSONValue = [
+                    "id": .number(Double(d.id)), "destination": .string(d.item.destination), "attempts": .number(Double(d.attempts)),
+                    "reason": .string(d.reason), "event_name": event["event_name"] ?? .null, "event_id": event["event_id"] ?? .null,
+                ]
+                Output.out(JSONWriter().string(line) + "\n")
+            }
+        }
+    }
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put dead letters back in the queue.")
+        @OptionGroup var data: DataDirectory
+        @Argument(help: "Dead letter ids (none: all of them).") var ids: [Int64] = []
+
+        func run() async throws {
+            let outbox = try data.open()
+            var targets = ids
+            if targets.isEmpty { targets = try await outbox.deadLetters(limit: Int.max).map(\.id) }
+            try await outbox.requeue(targets, now: Date().timeIntervalSince1970)
+            Output.out("requeued \(targets.count)\n")
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete every dead letter.")
+        @OptionGroup var data: DataDirectory
+        @Flag(help: "Confirm the purge.") var yes = false
+
+        func run() async throws {
+            guard yes else { throw ValidationError("purging deletes dead letters for good; add --yes") }
+            Output.out("purged \(try await data.open().purgeDeadLetters())\n")
+        }
+    }
+}
+
+/// `tagwire deliver <property | artifact>`: drain the outbox to the Graph API.
+public struct Deliver: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Deliver queued Conversions API events from the outbox (TAGWIRE_META_GRAPH_URL), with retries and dead letters.",
+        discussion: "Credentials come from the edge property's meta-capi extension and its environment's secrets."
+    )
+
+    @Argument(help: "The edge property (or artifact) whose meta-capi credentials to use.")
+    var target: String
+
+    @OptionGroup var data: DataDirectory
+
+    @Option(help: "The environment (property directories only).")
+    var environment: String?
+
+    @Option(help: "Events per Graph request (at most 1000).")
+    var batchLimit = 1000
+
+    @Option(help: "Seconds between passes when the queue is empty.")
+    var interval = 1.0
+
+    @Option(help: "Seconds a claim is held; a runner that dies releases its claims when they expire.")
+    var lease = 60.0
+
+    @Flag(help: "Stop when nothing is queued, in flight or retrying.")
+    var untilEmpty = false
+
+    public init() {}
+
+    public func run() async throws {
+        var loader = try Run.parse([target, "--events", "-"] + (environment.map { ["--environment", $0] } ?? []))
+        loader.send = true
+        guard let engine = try loader.loadEngine(target, options: EngineOptions(resolveCredentials: true)) else { throw ExitCode(1) }
+        func text(_ key: String) -> String? {
+            switch engine.extensionSetting("meta-capi", key) {
+            case .success(let v): return v.flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) }
+            case .failure(let e):
+                Output.err("error: meta-capi \(key): \(e.message)\n")
+                return nil
+            }
+        }
+        guard let token = text("accessToken") else { throw ExitCode(1) }
+        let appSecret = text("appSecret")
+        let version = text("graphApiVersion")
+        let outbox = try data.open()
+        let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: max(1, lease), batchLimit: min(max(1, batchLimit), 1000)) { key in
+            // pixel|token reference|test code: only the configured token may send a batch.
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else { return nil }
+            guard ConversionsAPIOutbox.batchKey(pixelID: parts[0], accessToken: token, testEventCode: parts[2].isEmpty ? nil : parts[2]) == key else { return nil }
+            return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: parts[2].isEmpty ? nil : parts[2], version: version)
+        }
+        while true {
+            let now = Date().timeIntervalSince1970
+            let report = try await deliverer.drainOnce(now: now, limit: max(1, batchLimit) * 4)
+            if report.claimed > 0 {
+                var line: JSONValue = [
+                    "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
+                    "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
+                    "requests": .number(Double(report.requests)),
+                ]
+                if !report.openCircuits.isEmpty, case .object(var o) = line {
+                    o["openCircuits"] = .array(report.openCircuits.sorted().map(JSONValue.string))
+                    line = .object(o)
+                }
+                Output.out(JSONWriter().string(line) + "\n")
+                continue
+            }
+            if untilEmpty {
+                let stats = try await outbox.stats(now: now)
+                if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
+            }
+            try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+        }
+    }
+}

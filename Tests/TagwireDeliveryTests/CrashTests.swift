@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TagwireGraphSandbox
+import TagwireJSON
+
+/// At-least-once delivery through the SQLite outbox while the delivering process is killed with SIGKILL, again
+/// and again: every accepted event reaches the sandbox, none is missing.
+struct CrashTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let tagwire = repo.appendingPathComponent(".build/debug/tagwire").path
+
+    static func process(_ arguments: [String], env: [String: String], output: Pipe? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tagwire)
+        p.arguments = arguments
+        p.currentDirectoryURL = repo
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        p.standardOutput = output ?? FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    @Test
+    func killingTheDelivererRepeatedlyLosesNothing() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.tagwire))
+        let dir = NSTemporaryDirectory() + "tagwire-crash-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let count = 300
+        var lines = ""
+        for i in 0..<count {
+            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"u\#(i)@example.com"},"conversionData":{"eventId":"crash-\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+            lines += "\n"
+        }
+        let events = dir + "/events.ndjson"
+        try lines.write(toFile: events, atomically: true, encoding: .utf8)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token"]
+        let enqueue = try Self.process(["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir], env: env)
+        enqueue.waitUntilExit()
+        #expect(enqueue.terminationStatus == 0)
+
+        let state = SandboxState()
+        // Slow answers make the kills land while requests are in flight.
+        await state.inject(.delay(40), count: 200)
+        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            var deliverEnv = env
+            deliverEnv["TAGWIRE_META_GRAPH_URL"] = "http://127.0.0.1:\(port)"
+            let arguments = ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--batch-limit", "5", "--lease", "1", "--interval", "0.1", "--until-empty"]
+            var kills = 0
+            for round in 0..<6 {
+                let p = try Self.process(arguments, env: deliverEnv)
+                try await Task.sleep(for: .milliseconds(150 + 70 * round))
+                if p.isRunning {
+                    kill(p.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+                p.waitUntilExit()
+            }
+            #expect(kills >= 3, "the deliverer should still be working when killed")
+            // A last runner, left alone, finishes once the killed runners' leases have expired.
+            let last = try Self.process(arguments, env: deliverEnv)
+            let deadline = Date().addingTimeInterval(60)
+            while last.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            if last.isRunning { kill(last.processIdentifier, SIGKILL) }
+            last.waitUntilExit()
+            #expect(last.terminationStatus == 0)
+        }
+        let received = await state.received(pixel: "1234567890123456")
+        let ids = Set(received.compactMap(\.eventID))
+        #expect(ids == Set((0..<count).map { "crash-\($0)" }), "missing: \(Set((0..<count).map { "crash-\($0)" }).subtracting(ids).sorted().prefix(10))")
+        #expect(received.count >= count, "at least once: \(received.count) copies of \(count) events")
+        let stats = try Self.process(["outbox", "stats", "--data-dir", dir], env: [:], output: nil)
+        stats.waitUntilExit()
+        #expect(stats.terminationStatus == 0)
+    }
+}
