@@ -121,7 +121,11 @@ if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
     targets.append(
         .executableTarget(
             name: "TagwireBenchmarks",
-            dependencies: ["TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta"],
+            dependencies: [
+                "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta",
+                "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         )
     )

@@ -418,6 +418,13 @@ if which == "parse" {
 }
 if which == "compile" || which == "all" { benchCompile() }
 if which == "meta" || which == "all" { benchMeta(events: min(eventCount, 50_000)) }
+if which == "delivery" {
+    do {
+        try await benchDelivery(events: min(eventCount, 200_000))
+    } catch {
+        print("delivery benchmark failed: \(error)")
+    }
+}
 if which == "engine" || which == "all" {
     do {
         try benchEngine(events: eventCount, propertyDir: root.appendingPathComponent("Properties/meta-quickstart-edge").path)
