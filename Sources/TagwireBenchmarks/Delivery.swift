@@ -36,7 +36,7 @@ func benchDelivery(events count: Int) async throws {
             let batch = Array(events[start..<min(start + 1000, events.count)])
             let body = JSONValue.object(JSONObject([("data", .array(batch)), ("partner_agent", "bench")]))
             guard case .delivered = await sender.send(pixelID: "1234567890123456", payload: body, accessToken: "sandbox-token") else {
-                throw SQLiteOutboxError(message: "direct send failed")
+                throw BenchmarkError("direct send failed")
             }
             start += 1000
         }
@@ -80,15 +80,17 @@ func measure(_ body: () async throws -> Void) async throws -> Double {
 /// Starts the sandbox on a free loopback port in the background and returns the port.
 func startSandbox(_ state: SandboxState) async throws -> Int {
     let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-    var logger = Logger(label: "sandbox")
-    logger.logLevel = .error
     let app = Application(
         router: GraphSandbox.router(state: state),
         configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-        logger: logger
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }
     )
     Task { try await app.run() }
     for await port in stream { return port }
-    throw SQLiteOutboxError(message: "the sandbox did not start")
+    throw BenchmarkError("the sandbox did not start")
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
