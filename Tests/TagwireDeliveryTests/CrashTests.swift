@@ -81,3 +81,55 @@ struct CrashTests {
         #expect(stats.terminationStatus == 0)
     }
 }
+
+/// `tagwire outbox` over a data directory the other commands filled.
+struct OutboxCommandTests {
+    static func output(_ arguments: [String], env: [String: String] = [:]) throws -> (Int32, String) {
+        let pipe = Pipe()
+        let p = try CrashTests.process(arguments, env: env, output: pipe)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test
+    func deadLettersCanBeListedRequeuedAndPurged() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashTests.tagwire))
+        let dir = NSTemporaryDirectory() + "tagwire-outbox-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"cli-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        try (event + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token"]
+        let (enqueued, _) = try Self.output(["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir", dir], env: env)
+        #expect(enqueued == 0)
+
+        let state = SandboxState()
+        await state.inject(.graphError(GraphError(message: "Invalid parameter", code: 100, subcode: 2_804_050, userTitle: "Rejected For Test")))
+        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let (status, progress) = try Self.output(
+                ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--until-empty", "--interval", "0.1"],
+                env: env.merging(["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]) { $1 })
+            #expect(status == 0)
+            #expect(progress.contains("\"deadLettered\":1"))
+        }
+        let (_, stats) = try Self.output(["outbox", "stats", "--data-dir", dir])
+        let json = try JSONReader.parse(stats)
+        #expect(json["meta-capi"]?["deadLettered"] == 1)
+        #expect(json["meta-capi"]?["queued"] == 0)
+        let (_, listed) = try Self.output(["outbox", "dead-letters", "--data-dir", dir])
+        let dead = try JSONReader.parse(listed.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(dead["event_id"] == "cli-1")
+        #expect(dead["reason"]?.stringValue?.contains("Rejected For Test") == true)
+        let (_, requeued) = try Self.output(["outbox", "requeue", "--data-dir", dir])
+        #expect(requeued == "requeued 1\n")
+        let (_, after) = try Self.output(["outbox", "stats", "--data-dir", dir])
+        #expect(try JSONReader.parse(after)["meta-capi"]?["queued"] == 1)
+        let (refused, _) = try Self.output(["outbox", "purge", "--data-dir", dir])
+        #expect(refused != 0, "purge needs --yes")
+        let (_, purged) = try Self.output(["outbox", "purge", "--yes", "--data-dir", dir])
+        #expect(purged == "purged 0\n")
+    }
+}
