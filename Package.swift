@@ -46,9 +46,16 @@ var targets: [Target] = [
     .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .target(name: "TagwireDelivery", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
     .target(name: "TagwireOutboxSQLite", dependencies: ["TagwireDelivery", "CSQLite"], swiftSettings: swiftSettings),
+    .target(
+        name: "TagwireOutboxPostgres",
+        dependencies: [
+            "TagwireDelivery", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "TagwireOutboxTests",
-        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireJSON"],
+        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireJSON"],
         swiftSettings: swiftSettings
     ),
     .target(
@@ -79,7 +86,7 @@ var targets: [Target] = [
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
+            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -142,6 +149,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // HTTP field types used by the sandbox's responses (already a dependency of Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // PostgreSQL driver for the outbox shared by several runners; only in TagwireOutboxPostgres.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Logger type postgres-nio's client requires (already a dependency of it).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // HTTP client that delivers Conversions API requests; only in TagwireMetaSender.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],

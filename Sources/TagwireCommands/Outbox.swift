@@ -4,17 +4,32 @@ import TagwireDelivery
 import TagwireJSON
 import TagwireMeta
 import TagwireMetaSender
+import TagwireOutboxPostgres
 import TagwireOutboxSQLite
 import TagwireRuntime
 
-/// The data directory and its SQLite outbox.
+/// Where the outbox lives: the SQLite file in the data directory, or a PostgreSQL database several runners share.
 struct DataDirectory: ParsableArguments {
     @Option(help: "Data directory holding the SQLite outbox.")
     var dataDir = ".tagwire"
 
+    @Option(help: "PostgreSQL outbox shared by several runners: postgres://user:password@host:port/database (default: the SQLite file).")
+    var postgresURL: String?
+
+    @Option(help: "PostgreSQL table of the outbox.")
+    var postgresTable = "tagwire_outbox"
+
     func open() throws -> SQLiteOutbox {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         return try SQLiteOutbox(path: (dataDir as NSString).appendingPathComponent("outbox.sqlite"))
+    }
+
+    /// Runs `body` with the configured outbox.
+    func withOutbox<T: Sendable>(_ body: @Sendable (any Outbox) async throws -> T) async throws -> T {
+        if let postgresURL {
+            return try await PostgresOutbox.withOutbox(url: postgresURL, table: postgresTable, body)
+        }
+        return try await body(open())
     }
 }
 
@@ -34,7 +49,7 @@ public struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectory
 
         func run() async throws {
-            let stats = try await data.open().stats(now: Date().timeIntervalSince1970)
+            let stats = try await data.withOutbox { try await $0.stats(now: Date().timeIntervalSince1970) }
             let rows: [(String, JSONValue)] = stats.keys.sorted().map { key in
                 let s = stats[key] ?? OutboxStats()
                 return (key, [
@@ -52,7 +67,8 @@ public struct OutboxCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
-            for d in try await data.open().deadLetters(limit: limit) {
+            let limit = self.limit
+            for d in try await data.withOutbox({ try await $0.deadLetters(limit: limit) }) {
                 let event = (try? JSONReader.parse(d.item.payload)) ?? .null
                 let line: JSONValue = [
                     "id": .number(Double(d.id)), "destination": .string(d.item.destination), "attempts": .number(Double(d.attempts)),
@@ -69,11 +85,14 @@ public struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "Dead letter ids (none: all of them).") var ids: [Int64] = []
 
         func run() async throws {
-            let outbox = try data.open()
-            var targets = ids
-            if targets.isEmpty { targets = try await outbox.deadLetters(limit: Int.max).map(\.id) }
-            try await outbox.requeue(targets, now: Date().timeIntervalSince1970)
-            Output.out("requeued \(targets.count)\n")
+            let ids = self.ids
+            let count = try await data.withOutbox { outbox in
+                var targets = ids
+                if targets.isEmpty { targets = try await outbox.deadLetters(limit: Int(Int32.max)).map(\.id) }
+                try await outbox.requeue(targets, now: Date().timeIntervalSince1970)
+                return targets.count
+            }
+            Output.out("requeued \(count)\n")
         }
     }
 
@@ -84,7 +103,7 @@ public struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard yes else { throw ValidationError("purging deletes dead letters for good; add --yes") }
-            Output.out("purged \(try await data.open().purgeDeadLetters())\n")
+            Output.out("purged \(try await data.withOutbox { try await $0.purgeDeadLetters() })\n")
         }
     }
 }
@@ -133,35 +152,41 @@ public struct Deliver: AsyncParsableCommand {
         guard let token = text("accessToken") else { throw ExitCode(1) }
         let appSecret = text("appSecret")
         let version = text("graphApiVersion")
-        let outbox = try data.open()
-        let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: max(1, lease), batchLimit: min(max(1, batchLimit), 1000)) { key in
-            // pixel|token reference|test code: only the configured token may send a batch.
-            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3 else { return nil }
-            guard ConversionsAPIOutbox.batchKey(pixelID: parts[0], accessToken: token, testEventCode: parts[2].isEmpty ? nil : parts[2]) == key else { return nil }
-            return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: parts[2].isEmpty ? nil : parts[2], version: version)
-        }
-        while true {
-            let now = Date().timeIntervalSince1970
-            let report = try await deliverer.drainOnce(now: now, limit: max(1, batchLimit) * 4)
-            if report.claimed > 0 {
-                var line: JSONValue = [
-                    "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
-                    "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
-                    "requests": .number(Double(report.requests)),
-                ]
-                if !report.openCircuits.isEmpty, case .object(var o) = line {
-                    o["openCircuits"] = .array(report.openCircuits.sorted().map(JSONValue.string))
-                    line = .object(o)
+        let batchLimit = min(max(1, self.batchLimit), 1000)
+        let lease = max(1, self.lease)
+        let interval = self.interval
+        let untilEmpty = self.untilEmpty
+        try await data.withOutbox { outbox in
+            let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit) { key in
+                // pixel|token reference|test code: only the configured token may send a batch.
+                let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 3 else { return nil }
+                let test = parts[2].isEmpty ? nil : parts[2]
+                guard ConversionsAPIOutbox.batchKey(pixelID: parts[0], accessToken: token, testEventCode: test) == key else { return nil }
+                return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: test, version: version)
+            }
+            while true {
+                let now = Date().timeIntervalSince1970
+                let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)
+                if report.claimed > 0 {
+                    var line: JSONValue = [
+                        "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
+                        "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
+                        "requests": .number(Double(report.requests)),
+                    ]
+                    if !report.openCircuits.isEmpty, case .object(var o) = line {
+                        o["openCircuits"] = .array(report.openCircuits.sorted().map(JSONValue.string))
+                        line = .object(o)
+                    }
+                    Output.out(JSONWriter().string(line) + "\n")
+                    continue
                 }
-                Output.out(JSONWriter().string(line) + "\n")
-                continue
+                if untilEmpty {
+                    let stats = try await outbox.stats(now: now)
+                    if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
+                }
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
             }
-            if untilEmpty {
-                let stats = try await outbox.stats(now: now)
-                if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
-            }
-            try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
         }
     }
 }

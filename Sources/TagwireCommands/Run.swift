@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import TagwireCompiler
 import TagwireDelivery
+import TagwireOutboxPostgres
+import TagwireOutboxSQLite
 import TagwireDiagnostics
 import TagwireIR
 import TagwireJSON
@@ -50,6 +52,9 @@ public struct Run: AsyncParsableCommand {
     @Option(help: "Data directory holding the SQLite outbox (with --enqueue).")
     var dataDir = ".tagwire"
 
+    @Option(help: "PostgreSQL outbox (with --enqueue): postgres://user:password@host:port/database.")
+    var postgresURL: String?
+
     @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
     var send = false
 
@@ -93,39 +98,51 @@ public struct Run: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(out))
             return
         }
-        // With --send, each line's Conversions API dispatches are delivered before the line is written.
+        // With --send, each line's Conversions API dispatches are delivered before the line is written; with
+        // --enqueue, they are stored durably in the outbox first.
+        let start = self.now
+        let seedValue = self.seed
+        let forwardEngine = forward
+        if enqueue, let postgresURL {
+            try await PostgresOutbox.withOutbox(url: postgresURL) { outbox in
+                try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
+            }
+        } else {
+            let outbox: (any Outbox)? = enqueue ? try DataDirectory.parse(["--data-dir", dataDir]).open() : nil
+            try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
+        }
+    }
+
+    /// Runs the lines, then delivers (no outbox) or enqueues (outbox) each line's Conversions API dispatches before
+    /// writing the line.
+    static func sendOrEnqueue(_ bytes: [UInt8], engine: Engine, forward: Engine?, seed: UInt64?, now: Double?, outbox: (any Outbox)?) async throws {
+        var runner = EventRunner(engine: engine, forward: forward, seed: seed)
+        let writer = JSONWriter()
         let sender = ConversionsAPISender()
-        let outbox = enqueue ? try DataDirectory.parse(["--data-dir", dataDir]).open() : nil
+        var out: [UInt8] = []
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             let receivedAt = now ?? Date().timeIntervalSince1970
             var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
                 runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt)
             }
-            if let outbox {
-                let items = dispatches.flatMap(ConversionsAPIOutbox.items(for:))
-                _ = try await outbox.enqueue(items)
-                if case .object(var o) = result {
-                    o["enqueued"] = .number(Double(items.count))
-                    result = .object(o)
-                }
-                writer.write(result, into: &out)
-                out.append(0x0A)
-                FileHandle.standardOutput.write(Data(out))
-                out.removeAll(keepingCapacity: true)
-                continue
-            }
-            var deliveries: [JSONValue] = []
-            for d in dispatches where d.destination == "meta-capi" {
-                let outcome = await sender.send(d)
-                var entry = JSONObject([("rule", .string(d.rule)), ("pixelId", d.json["pixelId"] ?? .null)])
-                for m in outcome.json.objectValue ?? JSONObject() { entry[m.key] = m.value }
-                deliveries.append(.object(entry))
-            }
-            dispatches.removeAll()
             if case .object(var o) = result {
-                o["deliveries"] = .array(deliveries)
+                if let outbox {
+                    let items = dispatches.flatMap(ConversionsAPIOutbox.items(for:))
+                    _ = try await outbox.enqueue(items)
+                    o["enqueued"] = .number(Double(items.count))
+                } else {
+                    var deliveries: [JSONValue] = []
+                    for d in dispatches where d.destination == "meta-capi" {
+                        let outcome = await sender.send(d)
+                        var entry = JSONObject([("rule", .string(d.rule)), ("pixelId", d.json["pixelId"] ?? .null)])
+                        for m in outcome.json.objectValue ?? JSONObject() { entry[m.key] = m.value }
+                        deliveries.append(.object(entry))
+                    }
+                    o["deliveries"] = .array(deliveries)
+                }
                 result = .object(o)
             }
+            dispatches.removeAll()
             writer.write(result, into: &out)
             out.append(0x0A)
             FileHandle.standardOutput.write(Data(out))

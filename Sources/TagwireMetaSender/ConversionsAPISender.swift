@@ -53,11 +53,13 @@ public struct ConversionsAPIConfiguration: Sendable {
     /// Meta recommends 1.5 s.
     public var timeout: Duration
 
-    /// A configuration; the base URL comes from the environment unless given.
-    public init(baseURL: String? = nil, defaultVersion: String = "v26.0", timeout: Duration = .milliseconds(1500)) {
-        self.baseURL = baseURL ?? ProcessInfo.processInfo.environment["TAGWIRE_META_GRAPH_URL"] ?? "https://graph.facebook.com"
+    /// A configuration; the base URL comes from `TAGWIRE_META_GRAPH_URL` unless given, the timeout from
+    /// `TAGWIRE_META_TIMEOUT_MS` (default 1,500 ms, as Meta recommends).
+    public init(baseURL: String? = nil, defaultVersion: String = "v26.0", timeout: Duration? = nil) {
+        let env = ProcessInfo.processInfo.environment
+        self.baseURL = baseURL ?? env["TAGWIRE_META_GRAPH_URL"] ?? "https://graph.facebook.com"
         self.defaultVersion = defaultVersion
-        self.timeout = timeout
+        self.timeout = timeout ?? env["TAGWIRE_META_TIMEOUT_MS"].flatMap(Int.init).map { .milliseconds(max(1, $0)) } ?? .milliseconds(1500)
     }
 }
 

@@ -11,18 +11,13 @@ struct CrashTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let tagwire = repo.appendingPathComponent(".build/debug/tagwire").path
 
-    static func process(_ arguments: [String], env: [String: String], output: Pipe? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tagwire)
-        p.arguments = arguments
-        p.currentDirectoryURL = repo
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        p.standardOutput = output ?? FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+    static func start(_ arguments: [String], env: [String: String]) throws -> Process {
+        try ChildProcess.start(tagwire, arguments, directory: repo, environment: env, captureOutput: false)
+    }
+
+    static func run(_ arguments: [String], env: [String: String] = [:]) async throws -> (Int32, String) {
+        let (status, data) = try await ChildProcess.run(tagwire, arguments, directory: repo, environment: env)
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     @Test
@@ -39,10 +34,9 @@ struct CrashTests {
         }
         let events = dir + "/events.ndjson"
         try lines.write(toFile: events, atomically: true, encoding: .utf8)
-        let env = ["META_ACCESS_TOKEN": "sandbox-token"]
-        let enqueue = try Self.process(["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir], env: env)
-        enqueue.waitUntilExit()
-        #expect(enqueue.terminationStatus == 0)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
+        let (enqueued, _) = try await Self.run(["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir], env: env)
+        #expect(enqueued == 0)
 
         let state = SandboxState()
         // Slow answers make the kills land while requests are in flight.
@@ -55,41 +49,37 @@ struct CrashTests {
             let arguments = ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--batch-limit", "5", "--lease", "1", "--interval", "0.1", "--until-empty"]
             var kills = 0
             for round in 0..<6 {
-                let p = try Self.process(arguments, env: deliverEnv)
+                let p = try Self.start(arguments, env: deliverEnv)
                 try await Task.sleep(for: .milliseconds(150 + 70 * round))
                 if p.isRunning {
                     kill(p.processIdentifier, SIGKILL)
                     kills += 1
                 }
-                p.waitUntilExit()
+                _ = await ChildProcess.wait(p)
             }
             #expect(kills >= 3, "the deliverer should still be working when killed")
             // A last runner, left alone, finishes once the killed runners' leases have expired.
-            let last = try Self.process(arguments, env: deliverEnv)
-            let deadline = Date().addingTimeInterval(60)
+            let last = try Self.start(arguments, env: deliverEnv)
+            let deadline = Date().addingTimeInterval(90)
             while last.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
             if last.isRunning { kill(last.processIdentifier, SIGKILL) }
-            last.waitUntilExit()
-            #expect(last.terminationStatus == 0)
+            let (lastStatus, _) = await ChildProcess.wait(last)
+            #expect(lastStatus == 0)
         }
         let received = await state.received(pixel: "1234567890123456")
         let ids = Set(received.compactMap(\.eventID))
         #expect(ids == Set((0..<count).map { "crash-\($0)" }), "missing: \(Set((0..<count).map { "crash-\($0)" }).subtracting(ids).sorted().prefix(10))")
         #expect(received.count >= count, "at least once: \(received.count) copies of \(count) events")
-        let stats = try Self.process(["outbox", "stats", "--data-dir", dir], env: [:], output: nil)
-        stats.waitUntilExit()
-        #expect(stats.terminationStatus == 0)
+        let (statsStatus, statsOutput) = try await Self.run(["outbox", "stats", "--data-dir", dir])
+        #expect(statsStatus == 0)
+        #expect(statsOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "{}", "nothing is left in the outbox")
     }
 }
 
 /// `tagwire outbox` over a data directory the other commands filled.
 struct OutboxCommandTests {
-    static func output(_ arguments: [String], env: [String: String] = [:]) throws -> (Int32, String) {
-        let pipe = Pipe()
-        let p = try CrashTests.process(arguments, env: env, output: pipe)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func output(_ arguments: [String], env: [String: String] = [:]) async throws -> (Int32, String) {
+        try await CrashTests.run(arguments, env: env)
     }
 
     @Test
@@ -100,8 +90,8 @@ struct OutboxCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"cli-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
         try (event + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
-        let env = ["META_ACCESS_TOKEN": "sandbox-token"]
-        let (enqueued, _) = try Self.output(["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir", dir], env: env)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
+        let (enqueued, _) = try await Self.output(["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir", dir], env: env)
         #expect(enqueued == 0)
 
         let state = SandboxState()
@@ -109,27 +99,27 @@ struct OutboxCommandTests {
         let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
-            let (status, progress) = try Self.output(
+            let (status, progress) = try await Self.output(
                 ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--until-empty", "--interval", "0.1"],
                 env: env.merging(["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]) { $1 })
             #expect(status == 0)
             #expect(progress.contains("\"deadLettered\":1"))
         }
-        let (_, stats) = try Self.output(["outbox", "stats", "--data-dir", dir])
+        let (_, stats) = try await Self.output(["outbox", "stats", "--data-dir", dir])
         let json = try JSONReader.parse(stats)
         #expect(json["meta-capi"]?["deadLettered"] == 1)
         #expect(json["meta-capi"]?["queued"] == 0)
-        let (_, listed) = try Self.output(["outbox", "dead-letters", "--data-dir", dir])
+        let (_, listed) = try await Self.output(["outbox", "dead-letters", "--data-dir", dir])
         let dead = try JSONReader.parse(listed.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(dead["event_id"] == "cli-1")
         #expect(dead["reason"]?.stringValue?.contains("Rejected For Test") == true)
-        let (_, requeued) = try Self.output(["outbox", "requeue", "--data-dir", dir])
+        let (_, requeued) = try await Self.output(["outbox", "requeue", "--data-dir", dir])
         #expect(requeued == "requeued 1\n")
-        let (_, after) = try Self.output(["outbox", "stats", "--data-dir", dir])
+        let (_, after) = try await Self.output(["outbox", "stats", "--data-dir", dir])
         #expect(try JSONReader.parse(after)["meta-capi"]?["queued"] == 1)
-        let (refused, _) = try Self.output(["outbox", "purge", "--data-dir", dir])
+        let (refused, _) = try await Self.output(["outbox", "purge", "--data-dir", dir])
         #expect(refused != 0, "purge needs --yes")
-        let (_, purged) = try Self.output(["outbox", "purge", "--yes", "--data-dir", dir])
+        let (_, purged) = try await Self.output(["outbox", "purge", "--yes", "--data-dir", dir])
         #expect(purged == "purged 0\n")
     }
 }

@@ -41,7 +41,7 @@ struct OutboxDelivererTests {
     }
 
     static func deliverer(_ outbox: any Outbox, port: Int, token: TokenBox) -> OutboxDeliverer {
-        let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)"))
+        let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15)))
         return OutboxDeliverer(outbox: outbox, sender: sender) { _ in
             BatchCredentials(pixelID: pixel, accessToken: token.current)
         }

@@ -1,24 +1,40 @@
 import Foundation
 import Testing
 import TagwireDelivery
+import TagwireOutboxPostgres
 import TagwireOutboxSQLite
 
 /// One conformance suite, run against every outbox implementation.
 struct OutboxConformanceTests {
     enum Kind: String, CaseIterable, Sendable {
-        case memory, sqlite
+        case memory, sqlite, postgres
     }
 
-    static func make(_ kind: Kind) throws -> (any Outbox, cleanup: () -> Void) {
+    /// PostgreSQL runs when TAGWIRE_POSTGRES_URL names a server (`.ci/run` starts one on loopback).
+    static let postgresURL = ProcessInfo.processInfo.environment["TAGWIRE_POSTGRES_URL"]
+    static let kinds: [Kind] = postgresURL == nil ? [.memory, .sqlite] : Kind.allCases
+
+    /// Runs `body` with a fresh outbox of a kind, removed afterwards.
+    static func withOutbox(_ kind: Kind, _ body: @Sendable (any Outbox) async throws -> Void) async throws {
         switch kind {
         case .memory:
-            return (InMemoryOutbox(), {})
+            try await body(InMemoryOutbox())
         case .sqlite:
             let path = NSTemporaryDirectory() + "tagwire-outbox-\(UUID().uuidString).sqlite"
-            let outbox = try SQLiteOutbox(path: path)
-            return (outbox, {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            })
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            try await body(try SQLiteOutbox(path: path))
+        case .postgres:
+            let url = try #require(postgresURL)
+            let table = "outbox_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try await PostgresOutbox.withOutbox(url: url, table: table) { outbox in
+                do {
+                    try await body(outbox)
+                } catch {
+                    try? await outbox.drop()
+                    throw error
+                }
+                try await outbox.drop()
+            }
         }
     }
 
@@ -26,90 +42,90 @@ struct OutboxConformanceTests {
         OutboxItem(destination: "meta-capi", batchKey: key, payload: Array("{\"event_id\":\"\(n)\"}".utf8), eventTime: time)
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: kinds)
     func enqueueClaimCompleteRoundTrip(_ kind: Kind) async throws {
-        let (outbox, cleanup) = try Self.make(kind)
-        defer { cleanup() }
-        let ids = try await outbox.enqueue((0..<5).map { Self.item($0) })
-        #expect(ids.count == 5)
-        #expect(Set(ids).count == 5)
-        let first = try await outbox.claim(limit: 3, lease: 30, now: 100)
-        #expect(first.map(\.id) == Array(ids.prefix(3)))
-        #expect(first.first?.item == Self.item(0))
-        // Leased records are invisible to other claimers until the lease ends.
-        let second = try await outbox.claim(limit: 10, lease: 30, now: 101)
-        #expect(second.map(\.id) == Array(ids.suffix(2)))
-        #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).isEmpty)
-        try await outbox.complete(first.map(\.id))
-        let stats = try await outbox.stats(now: 102)
-        #expect(stats["meta-capi"] == OutboxStats(queued: 0, inFlight: 2, retrying: 0, deadLettered: 0))
+        try await Self.withOutbox(kind) { outbox in
+            let ids = try await outbox.enqueue((0..<5).map { Self.item($0) })
+            #expect(ids.count == 5)
+            #expect(Set(ids).count == 5)
+            let first = try await outbox.claim(limit: 3, lease: 30, now: 100)
+            #expect(first.map(\.id) == Array(ids.prefix(3)))
+            #expect(first.first?.item == Self.item(0))
+            // Leased records are invisible to other claimers until the lease ends.
+            let second = try await outbox.claim(limit: 10, lease: 30, now: 101)
+            #expect(second.map(\.id) == Array(ids.suffix(2)))
+            #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).isEmpty)
+            try await outbox.complete(first.map(\.id))
+            let stats = try await outbox.stats(now: 102)
+            #expect(stats["meta-capi"] == OutboxStats(queued: 0, inFlight: 2, retrying: 0, deadLettered: 0))
+        }
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: kinds)
     func expiredLeasesAreClaimedAgain(_ kind: Kind) async throws {
-        let (outbox, cleanup) = try Self.make(kind)
-        defer { cleanup() }
-        let ids = try await outbox.enqueue([Self.item(1)])
-        #expect(try await outbox.claim(limit: 1, lease: 30, now: 100).map(\.id) == ids)
-        #expect(try await outbox.claim(limit: 1, lease: 30, now: 129).isEmpty)
-        // The runner that held it died: after the lease another claims it.
-        #expect(try await outbox.claim(limit: 1, lease: 30, now: 131).map(\.id) == ids)
+        try await Self.withOutbox(kind) { outbox in
+            let ids = try await outbox.enqueue([Self.item(1)])
+            #expect(try await outbox.claim(limit: 1, lease: 30, now: 100).map(\.id) == ids)
+            #expect(try await outbox.claim(limit: 1, lease: 30, now: 129).isEmpty)
+            // The runner that held it died: after the lease another claims it.
+            #expect(try await outbox.claim(limit: 1, lease: 30, now: 131).map(\.id) == ids)
+        }
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: kinds)
     func rescheduleCountsAttemptsAndWaits(_ kind: Kind) async throws {
-        let (outbox, cleanup) = try Self.make(kind)
-        defer { cleanup() }
-        let ids = try await outbox.enqueue([Self.item(1)])
-        _ = try await outbox.claim(limit: 1, lease: 30, now: 100)
-        try await outbox.reschedule(ids, availableAt: 200, error: "HTTP 500")
-        #expect(try await outbox.claim(limit: 1, lease: 30, now: 150).isEmpty)
-        #expect(try await outbox.stats(now: 150)["meta-capi"] == OutboxStats(queued: 1, inFlight: 0, retrying: 1, deadLettered: 0))
-        let again = try await outbox.claim(limit: 1, lease: 30, now: 200)
-        #expect(again.first?.attempts == 1)
-        #expect(again.first?.lastError == "HTTP 500")
+        try await Self.withOutbox(kind) { outbox in
+            let ids = try await outbox.enqueue([Self.item(1)])
+            _ = try await outbox.claim(limit: 1, lease: 30, now: 100)
+            try await outbox.reschedule(ids, availableAt: 200, error: "HTTP 500")
+            #expect(try await outbox.claim(limit: 1, lease: 30, now: 150).isEmpty)
+            #expect(try await outbox.stats(now: 150)["meta-capi"] == OutboxStats(queued: 1, inFlight: 0, retrying: 1, deadLettered: 0))
+            let again = try await outbox.claim(limit: 1, lease: 30, now: 200)
+            #expect(again.first?.attempts == 1)
+            #expect(again.first?.lastError == "HTTP 500")
+        }
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: kinds)
     func deadLettersKeepTheReasonAndCanBeRequeuedOrPurged(_ kind: Kind) async throws {
-        let (outbox, cleanup) = try Self.make(kind)
-        defer { cleanup() }
-        let ids = try await outbox.enqueue([Self.item(1), Self.item(2), Self.item(3)])
-        _ = try await outbox.claim(limit: 3, lease: 30, now: 100)
-        try await outbox.deadLetter([ids[0], ids[1]], reason: "code 100/2804003: Event Timestamp Too Old")
-        try await outbox.reschedule([ids[2]], availableAt: 100, error: "x")
-        let dead = try await outbox.deadLetters(limit: 10)
-        #expect(dead.map(\.id) == [ids[0], ids[1]])
-        #expect(dead.first?.reason == "code 100/2804003: Event Timestamp Too Old")
-        #expect(try await outbox.claim(limit: 10, lease: 30, now: 101).map(\.id) == [ids[2]])
-        try await outbox.requeue([ids[0]], now: 102)
-        #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).map(\.id) == [ids[0]])
-        #expect(try await outbox.purgeDeadLetters() == 1)
-        #expect(try await outbox.deadLetters(limit: 10).isEmpty)
+        try await Self.withOutbox(kind) { outbox in
+            let ids = try await outbox.enqueue([Self.item(1), Self.item(2), Self.item(3)])
+            _ = try await outbox.claim(limit: 3, lease: 30, now: 100)
+            try await outbox.deadLetter([ids[0], ids[1]], reason: "code 100/2804003: Event Timestamp Too Old")
+            try await outbox.reschedule([ids[2]], availableAt: 100, error: "x")
+            let dead = try await outbox.deadLetters(limit: 10)
+            #expect(dead.map(\.id) == [ids[0], ids[1]])
+            #expect(dead.first?.reason == "code 100/2804003: Event Timestamp Too Old")
+            #expect(try await outbox.claim(limit: 10, lease: 30, now: 101).map(\.id) == [ids[2]])
+            try await outbox.requeue([ids[0]], now: 102)
+            #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).map(\.id) == [ids[0]])
+            #expect(try await outbox.purgeDeadLetters() == 1)
+            #expect(try await outbox.deadLetters(limit: 10).isEmpty)
+        }
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: kinds)
     func concurrentClaimersNeverShareARecord(_ kind: Kind) async throws {
-        let (outbox, cleanup) = try Self.make(kind)
-        defer { cleanup() }
-        _ = try await outbox.enqueue((0..<200).map { Self.item($0) })
-        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var mine: [Int64] = []
-                    while true {
-                        let batch = try await outbox.claim(limit: 7, lease: 60, now: 100)
-                        if batch.isEmpty { return mine }
-                        mine += batch.map(\.id)
+        try await Self.withOutbox(kind) { outbox in
+            _ = try await outbox.enqueue((0..<200).map { Self.item($0) })
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var mine: [Int64] = []
+                        while true {
+                            let batch = try await outbox.claim(limit: 7, lease: 60, now: 100)
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
                     }
                 }
+                var all: [Int64] = []
+                for try await ids in group { all += ids }
+                return all
             }
-            var all: [Int64] = []
-            for try await ids in group { all += ids }
-            return all
+            #expect(claimed.count == 200)
+            #expect(Set(claimed).count == 200)
         }
-        #expect(claimed.count == 200)
-        #expect(Set(claimed).count == 200)
     }
 }
 
