@@ -55,6 +55,9 @@ public struct Run: AsyncParsableCommand {
     @Option(help: "PostgreSQL outbox (with --enqueue): postgres://user:password@host:port/database.")
     var postgresURL: String?
 
+    @Option(help: "PostgreSQL table of the outbox.")
+    var postgresTable = "tagwire_outbox"
+
     @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
     var send = false
 
@@ -104,7 +107,7 @@ public struct Run: AsyncParsableCommand {
         let seedValue = self.seed
         let forwardEngine = forward
         if enqueue, let postgresURL {
-            try await PostgresOutbox.withOutbox(url: postgresURL) { outbox in
+            try await PostgresOutbox.withOutbox(url: postgresURL, table: postgresTable) { outbox in
                 try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
             }
         } else {

@@ -123,3 +123,54 @@ struct OutboxCommandTests {
         #expect(purged == "purged 0\n")
     }
 }
+
+/// Two runners sharing one PostgreSQL outbox split the work and never deliver the same claimed batch twice.
+struct PostgresRunnersTests {
+    static let url = ProcessInfo.processInfo.environment["TAGWIRE_POSTGRES_URL"]
+
+    @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
+    func twoRunnersShareTheWorkWithoutDuplicates() async throws {
+        let url = try #require(Self.url)
+        let table = "runners_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let dir = NSTemporaryDirectory() + "tagwire-runners-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let count = 200
+        var lines = ""
+        for i in 0..<count {
+            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"r\#(i)@example.com"},"conversionData":{"eventId":"runner-\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+            lines += "\n"
+        }
+        try lines.write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
+        let (enqueued, _) = try await CrashTests.run(
+            ["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--postgres-url", url, "--postgres-table", table], env: env)
+        #expect(enqueued == 0)
+
+        let state = SandboxState()
+        await state.inject(.delay(20), count: 60)
+        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            var runnerEnv = env
+            runnerEnv["TAGWIRE_META_GRAPH_URL"] = "http://127.0.0.1:\(port)"
+            let arguments = [
+                "deliver", "Properties/meta-quickstart-edge", "--postgres-url", url, "--postgres-table", table,
+                "--batch-limit", "5", "--until-empty", "--interval", "0.1",
+            ]
+            async let first = CrashTests.run(arguments, env: runnerEnv)
+            async let second = CrashTests.run(arguments, env: runnerEnv)
+            let (a, b) = try await (first, second)
+            #expect(a.0 == 0 && b.0 == 0)
+            func delivered(_ output: String) throws -> Int {
+                try output.split(separator: "\n").reduce(0) { $0 + Int(try JSONReader.parse(String($1))["delivered"]?.numberValue ?? 0) }
+            }
+            let (da, db) = (try delivered(a.1), try delivered(b.1))
+            #expect(da + db == count)
+            #expect(da > 0 && db > 0, "both runners should get work: \(da) and \(db)")
+        }
+        let received = await state.received(pixel: "1234567890123456")
+        #expect(received.count == count, "no claimed batch was delivered twice")
+        #expect(Set(received.compactMap(\.eventID)).count == count)
+    }
+}
