@@ -5,6 +5,7 @@ import TagwireGraphSandbox
 import TagwireHashing
 import TagwireJSON
 import TagwireMetaSender
+import TagwireOutboxPostgres
 import TagwireOutboxSQLite
 
 /// Delivered events per second through the SQLite outbox to the loopback sandbox in 1,000-event batches, against
@@ -69,6 +70,39 @@ func benchDelivery(events count: Int) async throws {
     print("outbox enqueue:            \(format(Double(count) / enqueueTime, 0)) events/s (1,000 per transaction, WAL, synchronous=FULL)")
     print("outbox claim + deliver:    \(format(Double(delivered) / drainTime, 0)) events/s (\(delivered) delivered, sandbox received \(received))")
     print("ratio outbox drain / direct: \(format(direct / drainTime))")
+
+    // PostgreSQL with two runners draining one table concurrently.
+    guard let url = ProcessInfo.processInfo.environment["TAGWIRE_POSTGRES_URL"] else {
+        print("postgres: set TAGWIRE_POSTGRES_URL to measure two runners on a PostgreSQL outbox")
+        return
+    }
+    await state.reset()
+    let table = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    try await PostgresOutbox.withOutbox(url: url, table: table) { pg in
+        let pgEnqueue = try await measure {
+            var start = 0
+            while start < items.count {
+                _ = try await pg.enqueue(Array(items[start..<min(start + 1000, items.count)]))
+                start += 1000
+            }
+        }
+        let runner = OutboxDeliverer(outbox: pg, sender: sender) { _ in BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token") }
+        let pgDrain = try await measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        while try await runner.drainOnce(now: Date().timeIntervalSince1970, limit: 2000).claimed > 0 {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let received = await state.received().count
+        print("postgres enqueue:          \(format(Double(count) / pgEnqueue, 0)) events/s (1,000 per transaction)")
+        print("postgres, two runners:     \(format(Double(received) / pgDrain, 0)) events/s (sandbox received \(received) of \(count))")
+        print("ratio postgres drain / direct: \(format(direct / pgDrain))")
+        try await pg.drop()
+    }
 }
 
 func measure(_ body: () async throws -> Void) async throws -> Double {
