@@ -49,13 +49,7 @@ func benchDelivery(events count: Int) async throws {
     defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
     let outbox = try SQLiteOutbox(path: path)
     let items = events.map { OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes($0), eventTime: now - 5) }
-    let enqueueTime = try await measure {
-        var start = 0
-        while start < items.count {
-            _ = try await outbox.enqueue(Array(items[start..<min(start + 1000, items.count)]))
-            start += 1000
-        }
-    }
+    let enqueueTime = try await measure { try await enqueueInThousands(items, into: outbox) }
     let deliverer = OutboxDeliverer(outbox: outbox, sender: sender) { _ in BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token") }
     var delivered = 0
     let drainTime = try await measure {
@@ -79,13 +73,7 @@ func benchDelivery(events count: Int) async throws {
     await state.reset()
     let table = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     try await PostgresOutbox.withOutbox(url: url, table: table) { pg in
-        let pgEnqueue = try await measure {
-            var start = 0
-            while start < items.count {
-                _ = try await pg.enqueue(Array(items[start..<min(start + 1000, items.count)]))
-                start += 1000
-            }
-        }
+        let pgEnqueue = try await measure { try await enqueueInThousands(items, into: pg) }
         let runner = OutboxDeliverer(outbox: pg, sender: sender) { _ in BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token") }
         let pgDrain = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -102,6 +90,15 @@ func benchDelivery(events count: Int) async throws {
         print("postgres, two runners:     \(format(Double(received) / pgDrain, 0)) events/s (sandbox received \(received) of \(count))")
         print("ratio postgres drain / direct: \(format(direct / pgDrain))")
         try await pg.drop()
+    }
+}
+
+/// Enqueues 1,000 items per call (per transaction), as a server gathering requests would.
+func enqueueInThousands(_ items: [OutboxItem], into outbox: any Outbox) async throws {
+    var start = 0
+    while start < items.count {
+        _ = try await outbox.enqueue(Array(items[start..<min(start + 1000, items.count)]))
+        start += 1000
     }
 }
 

@@ -47,18 +47,12 @@ public struct EMQ: AsyncParsableCommand {
             guard let e = try run.loadEngine(then, options: options) else { throw ExitCode(1) }
             forward = e
         }
-        let input: Data
-        if events == "-" {
-            input = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: events) else { throw ValidationError("cannot read events file '\(events)'") }
-            input = d
-        }
+        let input = try PropertyInput.readEvents(events)
         var runner = EventRunner(engine: engine, forward: forward, seed: nil)
         var report = EventMatchQuality()
         var liveTarget: (pixel: String, token: String, version: String?)?
         let now = Date().timeIntervalSince1970
-        runner.runWithDispatches([UInt8](input), receivedAt: { now }) { _, dispatches in
+        runner.runWithDispatches(input, receivedAt: { now }) { _, dispatches in
             for d in dispatches where d.destination == "meta-capi" {
                 if liveTarget == nil, let pixel = d.json["pixelId"]?.stringValue, let token = d.credentials.accessToken {
                     liveTarget = (pixel, token, d.json["graphApiVersion"]?.stringValue)

@@ -44,6 +44,15 @@ enum PropertyInput {
         return d
     }
 
+    /// NDJSON events from a file, or from standard input for `-`.
+    static func readEvents(_ path: String) throws -> [UInt8] {
+        if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read events file '\(path)'")
+        }
+        return [UInt8](data)
+    }
+
     /// Whether a path is a built artifact (a directory with library.json, or library.json itself).
     static func isArtifact(_ path: String) -> Bool {
         let fm = FileManager.default

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import TagwireCompiler
 import TagwireDelivery
-import TagwireOutboxPostgres
-import TagwireOutboxSQLite
 import TagwireDiagnostics
 import TagwireIR
 import TagwireJSON
@@ -49,14 +47,8 @@ public struct Run: AsyncParsableCommand {
     @Flag(help: "Store Conversions API dispatches durably in the outbox (--data-dir) for `tagwire deliver` instead of sending them; each line reports \"enqueued\".")
     var enqueue = false
 
-    @Option(help: "Data directory holding the SQLite outbox (with --enqueue).")
-    var dataDir = ".tagwire"
-
-    @Option(help: "PostgreSQL outbox (with --enqueue): postgres://user:password@host:port/database.")
-    var postgresURL: String?
-
-    @Option(help: "PostgreSQL table of the outbox.")
-    var postgresTable = "tagwire_outbox"
+    @OptionGroup(title: "Outbox (with --enqueue)")
+    var data: DataDirectory
 
     @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
     var send = false
@@ -75,20 +67,12 @@ public struct Run: AsyncParsableCommand {
             }
             forward = e
         }
-        let input: Data
-        if events == "-" {
-            input = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: events) else {
-                throw ValidationError("cannot read events file '\(events)'")
-            }
-            input = d
-        }
+        let input = try PropertyInput.readEvents(events)
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
         let writer = JSONWriter()
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
-        let bytes = [UInt8](input)
+        let bytes = input
         guard send || enqueue else {
             runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
                 writer.write(line, into: &out)
@@ -106,13 +90,12 @@ public struct Run: AsyncParsableCommand {
         let start = self.now
         let seedValue = self.seed
         let forwardEngine = forward
-        if enqueue, let postgresURL {
-            try await PostgresOutbox.withOutbox(url: postgresURL, table: postgresTable) { outbox in
+        if enqueue {
+            try await data.withOutbox { outbox in
                 try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
             }
         } else {
-            let outbox: (any Outbox)? = enqueue ? try DataDirectory.parse(["--data-dir", dataDir]).open() : nil
-            try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
+            try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: nil)
         }
     }
 
