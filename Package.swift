@@ -26,6 +26,7 @@ var products: [Product] = [
     .library(name: "TagwireDelivery", targets: ["TagwireDelivery"]),
     .library(name: "TagwireOutboxSQLite", targets: ["TagwireOutboxSQLite"]),
     .library(name: "TagwireMetaSender", targets: ["TagwireMetaSender"]),
+    .library(name: "TagwireServer", targets: ["TagwireServer"]),
     .executable(name: "tagwire-graph-sandbox", targets: ["tagwire-graph-sandbox"]),
 ]
 
@@ -83,10 +84,32 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(
+        name: "TagwireServer",
+        dependencies: [
+            "TagwireJSON", "TagwireIR", "TagwireRuntime", "TagwireDelivery", "TagwireMetaSender", "TagwireHashing",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // Child processes for tests that run the built executables (no product: tests only).
+    .target(name: "TagwireTestSupport", path: "Tests/TagwireTestSupport", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "TagwireServerTests",
+        dependencies: [
+            "TagwireServer", "TagwireTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), "TagwireCommands", "TagwireJSON", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireGraphSandbox",
+            "TagwireMetaSender", "TagwireHashing", "TagwireCompiler", "TagwireModel", "TagwireRuntime",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres",
+            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -106,7 +129,7 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireDeliveryTests",
         dependencies: [
-            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
+            "TagwireTestSupport", "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
             "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -145,14 +168,17 @@ let package = Package(
     dependencies: [
         // Command-line parsing for the `tagwire` executable (validate, build, run); used only by TagwireCommands.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // HTTP server for the Graph API sandbox (and later `tagwire serve`); only in TagwireGraphSandbox, never in the core.
+        // HTTP server for `tagwire serve` and the Graph API sandbox; only in TagwireServer and TagwireGraphSandbox, never in the core.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // HTTP field types used by the sandbox's responses (already a dependency of Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // PostgreSQL driver for the outbox shared by several runners; only in TagwireOutboxPostgres.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        // Logger type postgres-nio's client requires (already a dependency of it).
+        // Logger type postgres-nio's client requires (already a dependency of it); `tagwire serve` logs through it
+        // with its own redacting JSON handler.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Graceful shutdown (SIGTERM) of `tagwire serve`'s server and delivery loop (already a dependency of Hummingbird).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // HTTP client that delivers Conversions API requests; only in TagwireMetaSender.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],

@@ -416,6 +416,16 @@ if which == "parse" {
     }
     print("parse: \(format(Double(corpus.count) * 10 / 1_048_576 / t, 1)) MB/s (\(n) values)")
 }
+if which == "bare-server" {
+    // The load test's baseline route (scripts/bench-serve.sh): runs until SIGTERM.
+    var port = 18_280
+    if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = Int(arguments[i + 1]) { port = p }
+    do {
+        try await runBareServer(port: port)
+    } catch {
+        print("bare server failed: \(error)")
+    }
+}
 if which == "compile" || which == "all" { benchCompile() }
 if which == "meta" || which == "all" { benchMeta(events: min(eventCount, 50_000)) }
 if which == "delivery" {

@@ -141,30 +141,19 @@ public struct Deliver: AsyncParsableCommand {
         var loader = try Run.parse([target, "--events", "-"] + (environment.map { ["--environment", $0] } ?? []))
         loader.send = true
         guard let engine = try loader.loadEngine(target, options: EngineOptions(resolveCredentials: true)) else { throw ExitCode(1) }
-        func text(_ key: String) -> String? {
-            switch engine.extensionSetting("meta-capi", key) {
-            case .success(let v): return v.flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) }
-            case .failure(let e):
-                Output.err("error: meta-capi \(key): \(e.message)\n")
-                return nil
-            }
+        let credentials: @Sendable (String) -> BatchCredentials?
+        switch ConversionsAPIOutbox.credentialResolver(engine: engine) {
+        case .success(let resolver): credentials = resolver
+        case .failure(let e):
+            Output.err("error: \(e.message)\n")
+            throw ExitCode(1)
         }
-        guard let token = text("accessToken") else { throw ExitCode(1) }
-        let appSecret = text("appSecret")
-        let version = text("graphApiVersion")
         let batchLimit = min(max(1, self.batchLimit), 1000)
         let lease = max(1, self.lease)
         let interval = self.interval
         let untilEmpty = self.untilEmpty
         try await data.withOutbox { outbox in
-            let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit) { key in
-                // pixel|token reference|test code: only the configured token may send a batch.
-                let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 3 else { return nil }
-                let test = parts[2].isEmpty ? nil : parts[2]
-                guard ConversionsAPIOutbox.batchKey(pixelID: parts[0], accessToken: token, testEventCode: test) == key else { return nil }
-                return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: test, version: version)
-            }
+            let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit, credentials: credentials)
             while true {
                 let now = Date().timeIntervalSince1970
                 let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)

@@ -30,6 +30,37 @@ public enum ConversionsAPIOutbox {
         "\(pixelID)|\(SHA256.hexDigest(accessToken).prefix(16))|\(testEventCode ?? "")"
     }
 
+    /// Batch key → credentials from an edge library's `meta-capi` extension (token, app secret, Graph version):
+    /// only the configured token may send a batch, so a key whose token reference differs gets none. Fails, naming
+    /// the setting, when the token cannot be resolved (its secret is not set).
+    public static func credentialResolver(engine: Engine) -> Result<@Sendable (String) -> BatchCredentials?, RuntimeError> {
+        func text(_ key: String) -> Result<String?, RuntimeError> {
+            switch engine.extensionSetting("meta-capi", key) {
+            case .success(let v): return .success(v.flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) })
+            case .failure(let e): return .failure(RuntimeError(message: "meta-capi \(key): \(e.message)"))
+            }
+        }
+        let token: String
+        let appSecret: String?
+        let version: String?
+        switch (text("accessToken"), text("appSecret"), text("graphApiVersion")) {
+        case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)
+        case (.success(let t), .success(let s), .success(let v)):
+            guard let t, !t.isEmpty else { return .failure(RuntimeError(message: "meta-capi accessToken: no value")) }
+            token = t
+            appSecret = s
+            version = v
+        }
+        return .success { key in
+            // pixel|token reference|test code
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else { return nil }
+            let test = parts[2].isEmpty ? nil : parts[2]
+            guard batchKey(pixelID: parts[0], accessToken: token, testEventCode: test) == key else { return nil }
+            return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: test, version: version)
+        }
+    }
+
     /// One outbox item per event of a `meta-capi` dispatch.
     public static func items(for dispatch: Dispatch) -> [OutboxItem] {
         guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
@@ -40,6 +71,17 @@ public enum ConversionsAPIOutbox {
             OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(event), eventTime: event["event_time"]?.numberValue ?? 0)
         }
     }
+}
+
+/// One Graph request the deliverer made: for metrics.
+public struct DeliveryObservation: Sendable, Equatable {
+    public var batchKey: String
+    public var events: Int
+    /// `delivered`, `retryable`, `rejected` (invalid events) or `setup` (token, pixel: the circuit opens).
+    public var outcome: String
+    public var seconds: Double
+    /// Meta's error message when it was not delivered (never a token or personal data).
+    public var reason: String?
 }
 
 /// What one pass over the outbox did.
@@ -71,6 +113,8 @@ public struct OutboxDeliverer: Sendable {
     public var lease: Double
     public var batchLimit: Int
     public var circuitPause: Double
+    /// Told about each Graph request (outcome and duration).
+    public var observe: (@Sendable (DeliveryObservation) -> Void)?
 
     /// A deliverer over an outbox; `credentials` maps a batch key to what sending needs.
     public init(
@@ -116,7 +160,25 @@ public struct OutboxDeliverer: Sendable {
                 let events = part.compactMap { try? JSONReader.parse($0.item.payload) }
                 let body = ConversionEventBuilder.requestBodyWithAgent(events: events, testEventCode: creds.testEventCode)
                 report.requests += 1
+                let started = ContinuousClock.now
                 let outcome = await sender.send(pixelID: creds.pixelID, payload: body, accessToken: creds.accessToken, appSecret: creds.appSecret, version: creds.version)
+                if let observe {
+                    let elapsed = ContinuousClock.now - started
+                    let label: String
+                    var reason: String?
+                    switch outcome {
+                    case .delivered: label = "delivered"
+                    case .retryable(_, let r, _):
+                        label = "retryable"
+                        reason = r
+                    case .rejected(let r, let code, let subcode, _):
+                        label = Self.isSetupError(code, subcode) ? "setup" : "rejected"
+                        reason = r
+                    }
+                    observe(DeliveryObservation(
+                        batchKey: key, events: part.count, outcome: label,
+                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, reason: reason))
+                }
                 switch outcome {
                 case .delivered:
                     try await outbox.complete(part.map(\.id))

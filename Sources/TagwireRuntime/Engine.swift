@@ -249,6 +249,9 @@ struct ConditionPlan: Sendable {
 public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    /// An error with its message.
+    public init(message: String) { self.message = message }
 }
 
 /// A failure while resolving a value or running a component; ends the rule as failed.

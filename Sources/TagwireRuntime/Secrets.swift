@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TagwireIR
 
 /// Reads secret values when a library runs: from the environment variable or file each secret names.
@@ -13,7 +16,8 @@ public struct SecretResolver: Sendable {
     /// Reads the process environment and the file system.
     public static let system = SecretResolver { node in
         if let v = node.environmentVariable {
-            return ProcessInfo.processInfo.environment[v]
+            // getenv reads one variable; ProcessInfo.environment would copy the whole environment per lookup.
+            return getenv(v).map { String(cString: $0) }
         }
         if let f = node.file, let data = FileManager.default.contents(atPath: f) {
             var s = String(decoding: data, as: UTF8.self)

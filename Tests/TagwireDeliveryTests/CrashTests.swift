@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TagwireGraphSandbox
 import TagwireJSON
+import TagwireTestSupport
+import Testing
 
 /// At-least-once delivery through the SQLite outbox while the delivering process is killed with SIGKILL, again
 /// and again: every accepted event reaches the sandbox, none is missing.

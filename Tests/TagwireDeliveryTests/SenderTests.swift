@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TagwireCompiler
 import TagwireGraphSandbox
 import TagwireHashing
@@ -11,6 +10,8 @@ import TagwireMeta
 import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
+import TagwireTestSupport
+import Testing
 
 struct ResponseClassificationTests {
     static func classify(_ status: Int, _ body: String, type: String = "application/json") -> DeliveryOutcome {

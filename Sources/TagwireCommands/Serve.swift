@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TagwireCompiler
+import TagwireDiagnostics
+import TagwireIR
+import TagwireJSON
+import TagwireModel
+import TagwireRuntime
+import ServiceLifecycle
+import TagwireServer
+
+/// `tagwire serve <property-dir | artifact>`: the event-forwarding server.
+public struct Serve: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Receive events over HTTP, run an edge library and deliver what it produces through the outbox.",
+        discussion: """
+            POST /v1/events takes one event, a JSON array or NDJSON and answers 202 once the events' Conversions API \
+            payloads are stored in the outbox; a background loop delivers them (TAGWIRE_META_GRAPH_URL). Admin \
+            endpoints (/admin/reload, /admin/manifest, /admin/outbox) need TAGWIRE_ADMIN_TOKEN. The API is described \
+            at /openapi.json. SIGTERM stops accepting, finishes requests in flight and flushes delivery.
+            """
+    )
+
+    @Argument(help: "An edge property directory, or an artifact built from one.")
+    var target: String
+
+    @Option(help: "The environment (property directories only; default: development).")
+    var environment: String?
+
+    @Option(help: "The library (property directories only; default: main).")
+    var library: String?
+
+    @OptionGroup(title: "Outbox")
+    var data: DataDirectory
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one; the bound port is printed).")
+    var port = 8080
+
+    @Option(help: "Largest request body in bytes.")
+    var maxBodyBytes = 1 << 20
+
+    @Option(help: "Most events in one request.")
+    var maxEvents = 500
+
+    @Option(help: "Deepest nesting of arrays and objects inside an event.")
+    var maxDepth = 32
+
+    @Option(help: "Seconds a client has to send a request body.")
+    var bodyTimeout = 10.0
+
+    @Option(help: "Seconds of silence after which a connection is closed (also mid-headers).")
+    var idleTimeout = 30.0
+
+    @Flag(help: "Take the client IP from X-Forwarded-For (only behind a proxy you run).")
+    var trustForwardedFor = false
+
+    @Flag(inversion: .prefixedNo, help: "Deliver the outbox in this process (--no-deliver leaves it to `tagwire deliver` runners).")
+    var deliver = true
+
+    @Option(help: "Seconds between delivery passes when no new event woke the loop.")
+    var flushInterval = 1.0
+
+    @Option(help: "Events per Graph request (at most 1000).")
+    var batchLimit = 1000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    public init() {}
+
+    public func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: expected one of trace, debug, info, notice, warning, error, critical") }
+        let redactor = Redactor()
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, redactor: redactor, level: level) }
+        let logger = Logger(label: "tagwire.serve")
+        let loader = Self.loader(environment: environment, library: library)
+        let initial: ServedLibrary
+        switch loader(target) {
+        case .success(let lib): initial = lib
+        case .failure(let error):
+            Output.err("error: \(error.message)\n")
+            if !error.diagnostics.isEmpty { Output.err(JSONWriter(pretty: true).string(.array(error.diagnostics)) + "\n") }
+            throw ExitCode(1)
+        }
+        let options = ServeOptions(
+            limits: ServeLimits(
+                maxBodyBytes: max(1, maxBodyBytes), maxEvents: max(1, maxEvents), maxDepth: max(1, maxDepth),
+                bodyTimeout: .milliseconds(Int(max(0.1, bodyTimeout) * 1000)), idleTimeout: .milliseconds(Int(max(0.1, idleTimeout) * 1000))),
+            adminToken: ProcessInfo.processInfo.environment["TAGWIRE_ADMIN_TOKEN"],
+            trustForwardedFor: trustForwardedFor)
+        let host = self.host
+        let port = self.port
+        let deliver = self.deliver
+        let flush = Duration.milliseconds(Int(max(0.01, flushInterval) * 1000))
+        let batchLimit = min(max(1, self.batchLimit), 1000)
+        try await data.withOutbox { outbox in
+            let store = LibraryStore(loader: loader, initial: initial)
+            let server = EventServer(store: store, outbox: outbox, options: options, redactor: redactor, logger: logger)
+            let services: [any Service] = deliver ? [server.deliveryService(flushInterval: flush, batchLimit: batchLimit)] : []
+            let app = server.application(host: host, port: port, services: services) { bound in
+                Output.out("tagwire serve listening on http://\(host):\(bound)\n")
+                logger.notice("listening", metadata: [
+                    "address": .string("\(host):\(bound)"), "property": .string(initial.propertyName), "content_hash": .string(initial.contentHash),
+                ])
+            }
+            try await app.runService()
+            logger.notice("stopped")
+        }
+    }
+
+    /// Loads a property directory (compiled) or an artifact into a served library, never printing: diagnostics
+    /// come back in the error, for the admin reload's answer.
+    public static func loader(environment: String?, library: String?, secrets: SecretResolver = .system) -> LibraryLoader {
+        { path in
+            let options = EngineOptions(resolveCredentials: true)
+            if PropertyInput.isArtifact(path) {
+                let graph: RuleGraph
+                do {
+                    graph = try PropertyInput.loadArtifact(path)
+                } catch {
+                    return .failure(LibraryLoadError(message: "cannot load artifact '\(path)': \(error)"))
+                }
+                let dir = path.hasSuffix(".json") ? (path as NSString).deletingLastPathComponent : path
+                let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
+                let manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? JSONReader.parse([UInt8]($0)) }
+                    ?? PublishedLibrary(graph: graph, sourceRevision: nil).manifest
+                return ServedLibrary.make(engine: Engine(graph: graph, secrets: secrets, options: options), manifest: manifest, source: path, secrets: secrets)
+            }
+            let source: PropertySource
+            do {
+                source = try PropertySource.directory(path)
+            } catch {
+                return .failure(LibraryLoadError(message: "cannot read property '\(path)': \(error)"))
+            }
+            let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment))
+            let errors = result.diagnostics.filter { $0.severity == .error }
+            guard errors.isEmpty, let graph = result.graph else {
+                let list = errors.map { JSONDiagnosticRenderer.json(PropertyInput.prefixed($0, path)) }
+                return .failure(LibraryLoadError(message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")", diagnostics: list))
+            }
+            let manifest = PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
+            return ServedLibrary.make(engine: Engine(graph: graph, secrets: secrets, options: options), manifest: manifest, source: path, secrets: secrets)
+        }
+    }
+}

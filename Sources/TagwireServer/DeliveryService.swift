@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TagwireDelivery
+import TagwireMetaSender
+
+/// Delivers the outbox to the Graph API in the background of `tagwire serve`: woken by each commit, otherwise
+/// every `flushInterval`, so accepted events leave within about a second. Credentials come from the library
+/// being served at the time of each batch. On graceful shutdown it makes one last pass, and whatever is not
+/// delivered stays in the outbox for the next start.
+public struct DeliveryService: Service {
+    public let outbox: any Outbox
+    public let store: LibraryStore
+    public let metrics: ServerMetrics
+    public let signal: WakeSignal
+    public var flushInterval: Duration
+    public var lease: Double
+    public var batchLimit: Int
+    public var logger: Logger
+
+    /// A delivery loop.
+    public init(
+        outbox: any Outbox, store: LibraryStore, metrics: ServerMetrics, signal: WakeSignal, flushInterval: Duration = .seconds(1),
+        lease: Double = 60, batchLimit: Int = 1000, logger: Logger
+    ) {
+        self.outbox = outbox
+        self.store = store
+        self.metrics = metrics
+        self.signal = signal
+        self.flushInterval = flushInterval
+        self.lease = lease
+        self.batchLimit = batchLimit
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let figures = PassFigures()
+        let metrics = self.metrics
+        let logger = self.logger
+        var deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit) { [store] key in
+            store.library?.credentials(key)
+        }
+        deliverer.observe = { observation in
+            metrics.recordDelivery(outcome: observation.outcome, seconds: observation.seconds)
+            figures.state.withLock { f in
+                switch observation.outcome {
+                case "delivered": f.closedCircuits.insert(observation.batchKey)
+                case "setup": f.openedCircuits.insert(observation.batchKey)
+                default: break
+                }
+            }
+            if observation.outcome != "delivered" {
+                logger.warning("delivery not accepted", metadata: [
+                    "pixel": .string(String(observation.batchKey.split(separator: "|").first ?? "")),
+                    "outcome": .string(observation.outcome), "events": .stringConvertible(observation.events),
+                    "reason": .string(observation.reason ?? ""),
+                ])
+            }
+        }
+        let signal = self.signal
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let claimed = await pass(deliverer, figures)
+                if claimed == 0 { await signal.wait(timeout: flushInterval) }
+            }
+            // Last pass: what was committed before the server stopped leaves now if it can.
+            _ = await pass(deliverer, figures)
+        } onGracefulShutdown: {
+            signal.notify()
+        }
+    }
+
+    /// One drain; returns how many records it claimed (0 on error, after logging it).
+    private func pass(_ deliverer: OutboxDeliverer, _ figures: PassFigures) async -> Int {
+        do {
+            let report = try await deliverer.drainOnce(now: Date().timeIntervalSince1970, limit: batchLimit * 4)
+            var f = figures.state.withLock { f in
+                let out = f
+                f = DeliveryPassFigures()
+                return out
+            }
+            f.delivered = report.delivered
+            f.rescheduled = report.rescheduled
+            f.deadLettered = report.deadLettered
+            f.openedCircuits.formUnion(report.openCircuits)
+            f.closedCircuits.subtract(f.openedCircuits)
+            let wasOpen = metrics.openCircuits
+            metrics.recordPass(f)
+            for key in f.openedCircuits.subtracting(wasOpen) {
+                logger.error("circuit open: Meta refused the destination's setup; its events wait in the outbox", metadata: [
+                    "pixel": .string(String(key.split(separator: "|").first ?? "")), "batch_key": .string(key),
+                ])
+            }
+            for key in wasOpen.intersection(f.closedCircuits) {
+                logger.notice("circuit closed: deliveries resumed", metadata: ["batch_key": .string(key)])
+            }
+            if report.deadLettered > 0 {
+                logger.warning("events dead-lettered", metadata: ["count": .stringConvertible(report.deadLettered)])
+            }
+            return report.claimed
+        } catch {
+            logger.error("outbox unavailable", metadata: ["error": .string(String(describing: error))])
+            try? await Task.sleep(for: .seconds(1))
+            return 0
+        }
+    }
+}
+
+/// Circuit changes seen by the deliverer's observer during one pass.
+final class PassFigures: Sendable {
+    let state = Mutex(DeliveryPassFigures())
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+import TagwireIR
+import TagwireJSON
+import TagwireMetaSender
+import TagwireRuntime
+
+/// A library the server runs: its engine, its manifest, where it came from and what delivering its dispatches
+/// needs. Immutable; a reload swaps the whole value, so a request keeps the library it started with.
+public struct ServedLibrary: Sendable {
+    public let engine: Engine
+    /// The published manifest (`property`, `library`, `environment`, `contentHash`, ...).
+    public let manifest: JSONValue
+    /// The property directory or artifact it was loaded from.
+    public let source: String
+    /// When it was loaded (Unix seconds).
+    public let loadedAt: Double
+    /// Batch key → credentials, for the Conversions API deliverer.
+    public let credentials: @Sendable (String) -> BatchCredentials?
+    /// Secret values of the library, for log redaction; never printed.
+    let secretValues: [String]
+    /// Lowercased `domains` of the property: the origins CORS allows.
+    public let allowedHosts: Set<String>
+
+    /// Wraps an engine loaded from `source`. Fails when the library's Conversions API credentials cannot be
+    /// resolved (a missing secret), so a server never starts or reloads into a library that cannot deliver.
+    public static func make(
+        engine: Engine, manifest: JSONValue, source: String, secrets: SecretResolver = .system, now: Double = Date().timeIntervalSince1970
+    ) -> Result<ServedLibrary, LibraryLoadError> {
+        let graph = engine.graph
+        guard !graph.isWeb else {
+            return .failure(LibraryLoadError(message: "'\(graph.propertyName)' is a web property; tagwire serve runs edge properties (events forwarded from pages and back ends)"))
+        }
+        let credentials: @Sendable (String) -> BatchCredentials?
+        if graph.extensionSettings("meta-capi") != nil {
+            switch ConversionsAPIOutbox.credentialResolver(engine: engine) {
+            case .success(let resolver): credentials = resolver
+            case .failure(let error): return .failure(LibraryLoadError(message: error.message))
+            }
+        } else {
+            credentials = { _ in nil }
+        }
+        let secrets = graph.secrets.compactMap { secrets.value($0) }.filter { $0.count >= 4 }
+        return .success(ServedLibrary(
+            engine: engine, manifest: manifest, source: source, loadedAt: now, credentials: credentials, secretValues: secrets,
+            allowedHosts: Set(graph.domains.map { $0.lowercased() })
+        ))
+    }
+
+    /// The property's name.
+    public var propertyName: String { engine.graph.propertyName }
+    /// `sha256:…` of the library.
+    public var contentHash: String { manifest["contentHash"]?.stringValue ?? "" }
+}
+
+/// Why a library could not be loaded: a message, and the compiler's diagnostics when there are some.
+public struct LibraryLoadError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// Diagnostics in the `--format json` shape.
+    public var diagnostics: [JSONValue]
+
+    /// An error.
+    public init(message: String, diagnostics: [JSONValue] = []) {
+        self.message = message
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String { message }
+}
+
+/// Loads a library from a property directory or an artifact path.
+public typealias LibraryLoader = @Sendable (String) -> Result<ServedLibrary, LibraryLoadError>
+
+/// The library currently served. Reads take a snapshot; a reload replaces it atomically, so requests in flight
+/// finish on the library they started with.
+public final class LibraryStore: Sendable {
+    private let current: Mutex<ServedLibrary?>
+    private let loader: LibraryLoader
+    /// Serialises reloads (compiling twice at once gains nothing).
+    private let reloading = Mutex(false)
+
+    /// A store that loads with `loader`.
+    public init(loader: @escaping LibraryLoader, initial: ServedLibrary? = nil) {
+        self.loader = loader
+        current = Mutex(initial)
+    }
+
+    /// The served library, if one is loaded.
+    public var library: ServedLibrary? { current.withLock { $0 } }
+
+    /// Loads from `path` (default: the current library's source) and swaps it in; on failure the old library keeps
+    /// serving and the error is returned.
+    public func reload(from path: String? = nil) -> Result<ServedLibrary, LibraryLoadError> {
+        guard let source = path ?? library?.source else {
+            return .failure(LibraryLoadError(message: "no library source to reload from"))
+        }
+        let busy = reloading.withLock { busy in
+            if busy { return true }
+            busy = true
+            return false
+        }
+        guard !busy else { return .failure(LibraryLoadError(message: "a reload is already in progress")) }
+        defer { reloading.withLock { $0 = false } }
+        let result = loader(source)
+        if case .success(let lib) = result { current.withLock { $0 = lib } }
+        return result
+    }
+}

@@ -1,0 +1,221 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TagwireDelivery
+import TagwireGraphSandbox
+import TagwireJSON
+import TagwireOutboxSQLite
+import TagwireTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `tagwire serve` as a process on loopback: events posted over HTTP reach the Graph API sandbox; SIGTERM drains
+/// requests and loses nothing accepted; slow clients are cut off.
+@Suite(.serialized) struct LiveServerTests {
+    /// A running `tagwire serve` and its port.
+    struct Served {
+        var process: Process
+        var port: Int
+        var url: String { "http://127.0.0.1:\(port)" }
+    }
+
+    static func serve(_ arguments: [String], env: [String: String]) async throws -> Served {
+        try #require(FileManager.default.isExecutableFile(atPath: Fixture.tagwire), "build first: swift build")
+        var environment = env
+        environment["META_ACCESS_TOKEN"] = Fixture.token
+        environment["TAGWIRE_ADMIN_TOKEN"] = Fixture.adminToken
+        let p = try ChildProcess.start(
+            Fixture.tagwire, ["serve", Fixture.edge, "--port", "0"] + arguments, directory: Fixture.repo, environment: environment, captureOutput: true)
+        let line = await OutputLines(p).first(containing: "listening on http://", timeout: 60)
+        guard let line, let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            p.terminate()
+            throw Failure(message: "tagwire serve did not start")
+        }
+        return Served(process: p, port: port)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    static func post(_ url: String, _ body: JSONValue, contentType: String = "application/json", timeout: Int64 = 30) async throws -> (Int, JSONValue) {
+        var request = HTTPClientRequest(url: url + "/v1/events")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(body)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), (try? JSONReader.parse(Array(buffer: bytes))) ?? .null)
+    }
+
+    static func get(_ url: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "tagwire-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func postedEventsArriveAtTheGraphSandbox() async throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let state = SandboxState()
+        let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await sandbox.test(.live) { client in
+            let sandboxPort = try #require(client.port)
+            let served = try await Self.serve(["--data-dir", dir, "--flush-interval", "0.2"], env: ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"])
+            defer { if served.process.isRunning { served.process.terminate() } }
+            let ids = (0..<12).map { "live-\($0)" }
+            let (one, _) = try await Self.post(served.url, Fixture.event(id: ids[0]))
+            let (many, reply) = try await Self.post(served.url, .array(ids.dropFirst().map { Fixture.event(name: "AddToCart", id: $0) }))
+            #expect(one == 202)
+            #expect(many == 202)
+            #expect(reply["accepted"] == 11)
+            // Delivered in the background within a few flush intervals.
+            var received: Set<String> = []
+            let deadline = Date().addingTimeInterval(20)
+            while received.count < ids.count, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                received = Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID))
+            }
+            #expect(received == Set(ids))
+            let events = await state.received(pixel: "1234567890123456")
+            #expect(events.allSatisfy { $0.partnerAgent == "tagwire-0.1.0" })
+            #expect(events.contains { $0.eventName == "AddToCart" })
+            // The sandbox checks hashing strictly, so accepted means normalised and hashed.
+            #expect(events.allSatisfy { $0.event["user_data"]?["em"]?.arrayValue?.first?.stringValue?.count == 64 })
+            let (_, metrics) = try await Self.get(served.url + "/metrics")
+            #expect(metrics.contains("tagwire_delivered_events_total 12"))
+            #expect(metrics.contains(#"tagwire_delivery_latency_seconds_count{outcome="delivered"}"#))
+            kill(served.process.processIdentifier, SIGTERM)
+            let (status, _) = await ChildProcess.wait(served.process)
+            #expect(status == 0)
+        }
+    }
+
+    @Test func sigtermDrainsRequestsInFlightAndStoresEveryAcceptedEvent() async throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // No delivery: every accepted event must be found in the outbox afterwards.
+        let served = try await Self.serve(["--data-dir", dir, "--no-deliver"], env: [:])
+        let url = served.url
+        let accepted = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var ids: [String] = []
+                    var n = 0
+                    while true {
+                        let batch = (0..<5).map { "w\(worker)-\(n)-\($0)" }
+                        n += 1
+                        let status: Int
+                        do {
+                            status = try await Self.post(url, .array(batch.map { Fixture.event(id: $0) }), timeout: 5).0
+                        } catch {
+                            return ids  // the server has stopped listening
+                        }
+                        if status == 202 { ids += batch } else { return ids }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(700))
+            kill(served.process.processIdentifier, SIGTERM)
+            var all: [String] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        let (status, _) = await ChildProcess.wait(served.process)
+        #expect(status == 0)
+        #expect(accepted.count >= 40, "requests were being served when SIGTERM came")
+        let outbox = try SQLiteOutbox(path: dir + "/outbox.sqlite")
+        let stored = try await outbox.claim(limit: 1_000_000, lease: 60, now: Date().timeIntervalSince1970)
+        let storedIDs = Set(stored.compactMap { try? JSONReader.parse($0.item.payload)["event_id"]?.stringValue ?? nil })
+        let missing = Set(accepted).subtracting(storedIDs)
+        #expect(missing.isEmpty, "accepted but not stored: \(missing.sorted().prefix(5))")
+    }
+
+    @Test func slowClientsTimeOut() async throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let served = try await Self.serve(["--data-dir", dir, "--no-deliver", "--idle-timeout", "2", "--body-timeout", "0.5"], env: [:])
+        defer {
+            kill(served.process.processIdentifier, SIGTERM)
+        }
+        // Headers never finished: the connection is closed.
+        let partial = await RawSocket.exchange(port: served.port, send: "POST /v1/events HTTP/1.1\r\nHost: x\r\n", waitSeconds: 8)
+        #expect(partial.closed)
+        #expect(partial.elapsed < 7)
+        // A body trickled byte by byte to keep the connection alive: 408 with a JSON error once the body timeout passed.
+        let head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":"
+        let slow = await RawSocket.exchange(port: served.port, send: head, trickle: "{\"aaaaaaaaaaaaaa", waitSeconds: 8)
+        #expect(slow.response.hasPrefix("HTTP/1.1 408"), "\(slow.response.prefix(200))")
+        #expect(slow.response.contains("\"request_timeout\""))
+        // The server is still healthy.
+        let (health, _) = try await Self.get(served.url + "/healthz")
+        #expect(health == 200)
+    }
+}
+
+/// A blocking TCP client for misbehaving requests, run off the cooperative pool.
+enum RawSocket {
+    struct Result: Sendable {
+        var response: String
+        var closed: Bool
+        var elapsed: Double
+    }
+
+    /// Sends `text`, then `trickle` one byte every 300 ms, then reads until the server closes or `waitSeconds` pass.
+    static func exchange(port: Int, send text: String, trickle: String = "", waitSeconds: Int) async -> Result {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: blocking(port: port, send: text, trickle: trickle, waitSeconds: waitSeconds))
+            }
+        }
+    }
+
+    static func blocking(port: Int, send text: String, trickle: String, waitSeconds: Int) -> Result {
+        let start = Date()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return Result(response: "", closed: false, elapsed: 0) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return Result(response: "", closed: false, elapsed: 0) }
+        var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, bytes.count, 0) }
+        for byte in Array(trickle.utf8) {
+            usleep(300_000)
+            var b = byte
+            if Glibc.send(fd, &b, 1, Int32(MSG_NOSIGNAL)) < 0 { break }
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var closed = false
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+            if n > 0 {
+                received += buffer[0..<n]
+                continue
+            }
+            closed = n == 0
+            break
+        }
+        return Result(response: String(decoding: received, as: UTF8.self), closed: closed, elapsed: Date().timeIntervalSince(start))
+    }
+}
