@@ -153,7 +153,7 @@ if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
             name: "TagwireBenchmarks",
             dependencies: [
                 "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta",
-                "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres",
+                "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

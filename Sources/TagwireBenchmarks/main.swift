@@ -426,6 +426,14 @@ if which == "bare-server" {
         print("bare server failed: \(error)")
     }
 }
+if which == "parts" {
+    do {
+        try benchParts(events: min(eventCount, 20_000), propertyDir: root.appendingPathComponent("Properties/meta-quickstart-edge").path)
+        try await benchCommitter()
+    } catch {
+        print("parts benchmark failed: \(error)")
+    }
+}
 if which == "compile" || which == "all" { benchCompile() }
 if which == "meta" || which == "all" { benchMeta(events: min(eventCount, 50_000)) }
 if which == "delivery" {

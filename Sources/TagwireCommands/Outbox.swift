@@ -154,28 +154,36 @@ public struct Deliver: AsyncParsableCommand {
         let untilEmpty = self.untilEmpty
         try await data.withOutbox { outbox in
             let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit, credentials: credentials)
-            while true {
-                let now = Date().timeIntervalSince1970
-                let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)
-                if report.claimed > 0 {
-                    var line: JSONValue = [
-                        "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
-                        "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
-                        "requests": .number(Double(report.requests)),
-                    ]
-                    if !report.openCircuits.isEmpty, case .object(var o) = line {
-                        o["openCircuits"] = .array(report.openCircuits.sorted().map(JSONValue.string))
-                        line = .object(o)
-                    }
-                    Output.out(JSONWriter().string(line) + "\n")
-                    continue
-                }
-                if untilEmpty {
-                    let stats = try await outbox.stats(now: now)
-                    if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
-                }
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            // Idle runners wait for the interval, or less when the outbox says another process enqueued (PostgreSQL).
+            let signal = WakeSignal()
+            try await signal.listening(to: outbox) {
+                try await Self.loop(deliverer: deliverer, outbox: outbox, signal: signal, batchLimit: batchLimit, interval: interval, untilEmpty: untilEmpty)
             }
+        }
+    }
+
+    static func loop(deliverer: OutboxDeliverer, outbox: any Outbox, signal: WakeSignal, batchLimit: Int, interval: Double, untilEmpty: Bool) async throws {
+        while true {
+            let now = Date().timeIntervalSince1970
+            let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)
+            if report.claimed > 0 {
+                var line: JSONValue = [
+                    "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
+                    "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
+                    "requests": .number(Double(report.requests)),
+                ]
+                if !report.openCircuits.isEmpty, case .object(var o) = line {
+                    o["openCircuits"] = .array(report.openCircuits.sorted().map(JSONValue.string))
+                    line = .object(o)
+                }
+                Output.out(JSONWriter().string(line) + "\n")
+                continue
+            }
+            if untilEmpty {
+                let stats = try await outbox.stats(now: now)
+                if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
+            }
+            await signal.wait(timeout: .milliseconds(Int(interval * 1000)))
         }
     }
 }

@@ -101,3 +101,10 @@ public protocol Outbox: Sendable {
     /// Deletes dead letters; returns how many.
     func purgeDeadLetters() async throws -> Int
 }
+
+/// An outbox that can tell a worker when another process enqueued (PostgreSQL's LISTEN/NOTIFY), so idle workers
+/// wake at once instead of polling.
+public protocol ListeningOutbox: Outbox {
+    /// Calls `wake` on every enqueue into this outbox by any process, until the task is cancelled.
+    func listen(_ wake: @escaping @Sendable () -> Void) async throws
+}

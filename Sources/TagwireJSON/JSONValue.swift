@@ -127,7 +127,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         list.reserveCapacity(pairs.count)
         if pairs.count <= JSONObject.indexThreshold {
             outer: for (k, v) in pairs {
-                for i in list.indices where list[i].key == k {
+                let length = k.utf8.count
+                for i in list.indices where list[i].key.utf8.count == length && list[i].key == k {
                     list[i].value = v
                     continue outer
                 }
@@ -178,8 +179,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
+        let length = key.utf8.count
         return members.withUnsafeBufferPointer { buf in
-            for i in buf.indices where buf[i].key == key { return i }
+            // Comparing lengths first (stored, O(1)) skips most of the full string comparisons.
+            for i in buf.indices where buf[i].key.utf8.count == length && buf[i].key == key { return i }
             return nil
         }
     }

@@ -8,7 +8,7 @@ import TagwireDelivery
 /// same record) and leases that expire when a runner dies.
 ///
 /// The client must be running: use ``withOutbox(url:table:_:)``, which runs it for the duration of the body.
-public final class PostgresOutbox: Outbox {
+public final class PostgresOutbox: ListeningOutbox {
     let client: PostgresClient
     /// The table (letters, digits and `_`), so tests and environments can keep apart.
     public let table: String
@@ -98,22 +98,45 @@ public final class PostgresOutbox: Outbox {
         return out.sorted { $0.id < $1.id }
     }
 
+    /// The channel enqueues notify, with the table as payload.
+    public static let channel = "tagwire_outbox"
+
     public func enqueue(_ items: [OutboxItem]) async throws -> [Int64] {
         guard !items.isEmpty else { return [] }
         let table = self.table
         let logger = Self.logger
+        // One statement for the whole batch: the columns travel as four arrays and UNNEST turns them into rows,
+        // inserted in array order, so the ascending ids map back to the items in order.
+        let destinations = items.map(\.destination)
+        let keys = items.map(\.batchKey)
+        let payloads = items.map { ByteBuffer(bytes: $0.payload) }
+        let times = items.map(\.eventTime)
         return try await client.withTransaction(logger: logger) { connection in
             var ids: [Int64] = []
-            for item in items {
-                let rows = try await connection.query("""
-                    INSERT INTO \(unescaped: table) (destination, batch_key, payload, event_time)
-                    VALUES (\(item.destination), \(item.batchKey), \(ByteBuffer(bytes: item.payload)), \(item.eventTime)) RETURNING id
-                    """, logger: logger)
-                for try await id in rows.decode(Int64.self) { ids.append(id) }
+            ids.reserveCapacity(items.count)
+            let rows = try await connection.query("""
+                INSERT INTO \(unescaped: table) (destination, batch_key, payload, event_time)
+                SELECT * FROM UNNEST(\(destinations)::text[], \(keys)::text[], \(payloads)::bytea[], \(times)::float8[])
+                RETURNING id
+                """, logger: logger)
+            for try await id in rows.decode(Int64.self) { ids.append(id) }
+            guard ids.count == items.count else {
+                throw PostgresOutboxError(message: "inserted \(ids.count) rows for \(items.count) items")
             }
-            // Wake listening workers (LISTEN tagwire_outbox).
-            try await connection.query("SELECT pg_notify('tagwire_outbox', \(table))", logger: logger)
-            return ids
+            // Wake listening workers (LISTEN tagwire_outbox); delivered when the transaction commits.
+            try await connection.query("SELECT pg_notify(\(Self.channel), \(table))", logger: logger)
+            return ids.sorted()
+        }
+    }
+
+    /// Calls `wake` whenever any process enqueues into this table (LISTEN on ``channel``), until cancelled. Holds
+    /// one connection of the pool while it listens.
+    public func listen(_ wake: @escaping @Sendable () -> Void) async throws {
+        let table = self.table
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.channel) { notifications in
+                for try await notification in notifications where notification.payload == table { wake() }
+            }
         }
     }
 

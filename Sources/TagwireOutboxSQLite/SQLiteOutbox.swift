@@ -150,12 +150,26 @@ public final class SQLiteOutbox: Outbox {
 
     public func enqueue(_ items: [OutboxItem]) async throws -> [Int64] {
         try transaction { db in
-            try items.map { item in
-                try Self.run(db, "INSERT INTO outbox (destination, batch_key, payload, event_time) VALUES (?, ?, ?, ?)", [
-                    .text(item.destination), .text(item.batchKey), .blob(item.payload), .double(item.eventTime),
-                ])
-                return sqlite3_last_insert_rowid(db)
+            // One prepared statement for the whole batch: preparing costs more than inserting a row.
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(db, "INSERT INTO outbox (destination, batch_key, payload, event_time) VALUES (?, ?, ?, ?)", -1, &statement, nil) == SQLITE_OK,
+                let stmt = statement
+            else {
+                throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
             }
+            defer { sqlite3_finalize(stmt) }
+            var ids: [Int64] = []
+            ids.reserveCapacity(items.count)
+            for item in items {
+                sqlite3_bind_text(stmt, 1, item.destination, -1, Self.transient)
+                sqlite3_bind_text(stmt, 2, item.batchKey, -1, Self.transient)
+                _ = item.payload.withUnsafeBytes { sqlite3_bind_blob(stmt, 3, $0.baseAddress, Int32($0.count), Self.transient) }
+                sqlite3_bind_double(stmt, 4, item.eventTime)
+                guard sqlite3_step(stmt) == SQLITE_DONE else { throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db))) }
+                ids.append(sqlite3_last_insert_rowid(db))
+                sqlite3_reset(stmt)
+            }
+            return ids
         }
     }
 

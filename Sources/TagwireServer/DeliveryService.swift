@@ -59,13 +59,20 @@ public struct DeliveryService: Service {
             }
         }
         let signal = self.signal
+        let flushInterval = self.flushInterval
+        let service = self
+        let configured = deliverer
         await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                let claimed = await pass(deliverer, figures)
-                if claimed == 0 { await signal.wait(timeout: flushInterval) }
+            // Woken by this process's commits, and by other runners' enqueues when the outbox can tell (PostgreSQL).
+            _ = try? await signal.listening(to: outbox) {
+                while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    let claimed = await service.pass(configured, figures)
+                    if claimed == 0 { await signal.wait(timeout: flushInterval) }
+                }
+                // Last pass: what was committed before the server stopped leaves now if it can.
+                _ = await service.pass(configured, figures)
+                return true
             }
-            // Last pass: what was committed before the server stopped leaves now if it can.
-            _ = await pass(deliverer, figures)
         } onGracefulShutdown: {
             signal.notify()
         }

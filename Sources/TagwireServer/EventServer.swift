@@ -37,7 +37,10 @@ public final class EventServer: Sendable {
         self.logger = logger
         let signal = WakeSignal()
         self.signal = signal
-        committer = GroupCommitter(outbox: outbox) { _ in signal.notify() }
+        committer = GroupCommitter(outbox: outbox) { count in
+            metrics.recordCommit(items: count)
+            signal.notify()
+        }
         if let token = options.adminToken { redactor.add([token]) }
         if let lib = store.library { redactor.add(lib.secretValues) }
     }

@@ -23,6 +23,7 @@ public final class ServerMetrics: Sendable {
         var ruleOutcomes: [RuleKey: Int] = [:]
         var dispatches: [String: Int] = [:]
         var enqueued = 0
+        var commits = 0
         var deliveryLatency: [String: Histogram] = [:]
         var delivered = 0
         var retries = 0
@@ -50,6 +51,11 @@ public final class ServerMetrics: Sendable {
             for (k, v) in dispatches { s.dispatches[k, default: 0] += v }
             s.enqueued += enqueued
         }
+    }
+
+    /// One outbox transaction of the group committer, holding `items` events.
+    func recordCommit(items: Int) {
+        state.withLock { $0.commits += 1 }
     }
 
     /// A rejected request: `events` it carried (1 when it could not be read) and the reason code.
@@ -128,6 +134,8 @@ public final class ServerMetrics: Sendable {
         for k in s.dispatches.keys.sorted() { sample("tagwire_dispatches_total", [("destination", k)], Double(s.dispatches[k] ?? 0)) }
         family("tagwire_outbox_enqueued_total", "counter", "Events stored in the outbox for delivery.")
         sample("tagwire_outbox_enqueued_total", [], Double(s.enqueued))
+        family("tagwire_outbox_commits_total", "counter", "Outbox transactions written by the group committer (events per commit = enqueued / commits).")
+        sample("tagwire_outbox_commits_total", [], Double(s.commits))
         family("tagwire_delivery_latency_seconds", "histogram", "Duration of Graph API requests, by outcome.")
         for outcome in s.deliveryLatency.keys.sorted() {
             guard let h = s.deliveryLatency[outcome] else { continue }

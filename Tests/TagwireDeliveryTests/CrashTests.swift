@@ -174,4 +174,41 @@ struct PostgresRunnersTests {
         #expect(received.count == count, "no claimed batch was delivered twice")
         #expect(Set(received.compactMap(\.eventID)).count == count)
     }
+
+    @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
+    func anIdleRunnerWakesOnEnqueueInsteadOfPolling() async throws {
+        let url = try #require(Self.url)
+        let table = "wake_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let dir = NSTemporaryDirectory() + "tagwire-wake-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let line = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"w@example.com"},"conversionData":{"eventId":"wake-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        try (line + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
+        let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
+        let state = SandboxState()
+        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            var runnerEnv = env
+            runnerEnv["TAGWIRE_META_GRAPH_URL"] = "http://127.0.0.1:\(port)"
+            // The runner polls only every 60 s; LISTEN must wake it long before.
+            let runner = try CrashTests.start(
+                ["deliver", "Properties/meta-quickstart-edge", "--postgres-url", url, "--postgres-table", table, "--interval", "60"], env: runnerEnv)
+            defer { if runner.isRunning { kill(runner.processIdentifier, SIGTERM) } }
+            try await Task.sleep(for: .seconds(3))
+            let (enqueued, _) = try await CrashTests.run(
+                ["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--postgres-url", url, "--postgres-table", table], env: env)
+            #expect(enqueued == 0)
+            let clock = ContinuousClock()
+            let start = clock.now
+            while await state.received(pixel: "1234567890123456").isEmpty, clock.now - start < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let waited = clock.now - start
+            #expect(await state.received(pixel: "1234567890123456").compactMap(\.eventID) == ["wake-1"])
+            #expect(waited < .seconds(10), "delivered \(waited) after the enqueue: woken by NOTIFY, not the 60 s poll")
+            kill(runner.processIdentifier, SIGTERM)
+            _ = await ChildProcess.wait(runner)
+        }
+    }
 }

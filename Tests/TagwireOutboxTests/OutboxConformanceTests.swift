@@ -203,3 +203,47 @@ struct DeliveryPlanningTests {
         #expect(late == nil)
     }
 }
+
+/// PostgreSQL specifics: one statement per batch keeps ids in item order; LISTEN wakes idle workers of other
+/// processes (here: another client) on every enqueue.
+struct PostgresOutboxTests {
+    static let url = OutboxConformanceTests.postgresURL
+
+    @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
+    func aBatchIsOneInsertWithIdsInItemOrder() async throws {
+        let url = try #require(Self.url)
+        let table = "outbox_batch_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await PostgresOutbox.withOutbox(url: url, table: table) { outbox in
+            let items = (0..<1500).map { OutboxConformanceTests.item($0, key: $0 % 2 == 0 ? "a||" : "b||", time: Double(1000 + $0)) }
+            let ids = try await outbox.enqueue(items)
+            #expect(ids.count == 1500)
+            #expect(ids == ids.sorted())
+            let claimed = try await outbox.claim(limit: 2000, lease: 30, now: 5000)
+            #expect(claimed.map(\.id) == ids)
+            #expect(claimed.map(\.item) == items)
+            try await outbox.drop()
+        }
+    }
+
+    @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
+    func enqueuesWakeListenersOfOtherClients() async throws {
+        let url = try #require(Self.url)
+        let table = "outbox_listen_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await PostgresOutbox.withOutbox(url: url, table: table) { listener in
+            let signal = WakeSignal()
+            let woke = try await signal.listening(to: listener) {
+                // Let LISTEN start, then enqueue through a second client (another process, as far as PostgreSQL knows).
+                try await Task.sleep(for: .milliseconds(500))
+                let clock = ContinuousClock()
+                let start = clock.now
+                try await PostgresOutbox.withOutbox(url: url, table: table) { other in
+                    _ = try await other.enqueue([OutboxConformanceTests.item(1)])
+                }
+                await signal.wait(timeout: .seconds(10))
+                return clock.now - start
+            }
+            #expect(woke < .seconds(5), "woken by NOTIFY, not by the 10 s timeout: \(woke)")
+            try await listener.drop()
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import TagwireCompiler
+import TagwireJSON
+import TagwireMetaSender
+import TagwireModel
+import TagwireRuntime
+import TagwireServer
+import TagwireDelivery
+
+/// Profiling aid (`tagwire-benchmarks parts`): the cost per event of each step `tagwire serve` takes, measured on
+/// the same pre-split corpus in one process, so the proportions hold even when the machine is noisy.
+func benchParts(events count: Int, propertyDir: String) throws {
+    let corpus = generatedEvents(count)
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in corpus.enumerated() where b == 0x0A {
+        lines.append(start..<i)
+        start = i + 1
+    }
+    guard let graph = Compiler.compile(PropertyLoader.load(try PropertySource.directory(propertyDir))).graph else { return }
+    let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" }, options: EngineOptions(resolveCredentials: true))
+    var parsed: [JSONValue] = []
+    corpus.withUnsafeBufferPointer { buf in
+        for r in lines { if let e = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event) { parsed.append(e) } }
+    }
+    // The same events with an event name no rule matches: every condition is evaluated, no action runs.
+    let unmatched: [JSONValue] = parsed.map { e in
+        guard case .object(var o) = e, case .object(var data)? = o["data"] else { return e }
+        data["eventName"] = "NoSuchEvent"
+        o["data"] = .object(data)
+        return .object(o)
+    }
+    var session = Session(seed: 1)
+    var sink = 0
+    func perEvent(_ t: Double) -> String { format(t * 1e6 / Double(parsed.count), 1) + " µs" }
+    let parse = best(5) {
+        corpus.withUnsafeBufferPointer { buf in
+            for r in lines where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { sink += 1 }
+        }
+    }
+    let conditions = best(5) {
+        for e in unmatched { sink += engine.evaluate(e, receivedAt: 1_764_374_400, session: &session).rules.count }
+    }
+    var dispatches: [Dispatch] = []
+    let evaluate = best(5) {
+        dispatches.removeAll(keepingCapacity: true)
+        for e in parsed { dispatches += engine.evaluate(e, receivedAt: 1_764_374_400, session: &session).dispatches }
+    }
+    let items = best(5) {
+        for d in dispatches { sink += ConversionsAPIOutbox.items(for: d).count }
+    }
+    print("parse:                     \(perEvent(parse))")
+    print("evaluate, no rule fires:   \(perEvent(conditions))  (\(graph.rules.count) rules' conditions)")
+    print("evaluate, one CAPI rule:   \(perEvent(evaluate))")
+    print("outbox items from dispatch: \(perEvent(items))")
+    print("(\(sink) checks)")
+}
+
+/// The group committer alone: `tasks` concurrent callers storing one item at a time into an in-memory outbox.
+func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
+    let committer = GroupCommitter(outbox: InMemoryOutbox())
+    let item = OutboxItem(destination: "meta-capi", batchKey: "k", payload: Array(repeating: 0x41, count: 800), eventTime: 1)
+    let clock = ContinuousClock()
+    let started = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<tasks {
+            group.addTask {
+                for _ in 0..<perTask { _ = try await committer.store([item]) }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = clock.now - started
+    let total = Double(tasks * perTask)
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let commits = await committer.commits
+    print("group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits), 1)) items per commit")
+}
