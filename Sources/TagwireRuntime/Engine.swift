@@ -36,6 +36,8 @@ public struct Engine: Sendable {
         let secrets: SecretResolver
         /// Data elements whose value comes from a secret, directly or through other data elements.
         let secretElements: Set<Int>
+        /// `secretElements` as a table by index: the hot path reads it for every data element.
+        let isSecret: [Bool]
         /// Parsed selectors of click and custom events, by rule and event index.
         let selectors: [[Selector?]]
         /// Regular expressions of conditions with a literal pattern, by rule and condition index.
@@ -53,6 +55,7 @@ public struct Engine: Sendable {
             self.options = options
             self.secrets = secrets
             self.secretElements = secretElements
+            isSecret = (0..<graph.dataElements.count).map { secretElements.contains($0) }
             self.selectors = selectors
             self.regexes = regexes
             self.paths = paths
@@ -342,7 +345,7 @@ struct RuleRun {
     // MARK: data elements
 
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
-        if engine.secretElements.contains(index) { usedSecret = true }
+        if engine.prepared.isSecret[index] { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
         var value: JSONValue?

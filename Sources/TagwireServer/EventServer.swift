@@ -159,6 +159,7 @@ public final class EventServer: Sendable {
         let requestInfo = requestDescriptor(request, context)
         var session = Session()
         var ids = ReceiptIDs()
+        committer.expect()
         var outcomes: [ServerMetrics.RuleKey: Int] = [:]
         var dispatchCounts: [String: Int] = [:]
         var items: [OutboxItem] = []
