@@ -11,12 +11,7 @@ import TagwireDelivery
 /// the same pre-split corpus in one process, so the proportions hold even when the machine is noisy.
 func benchParts(events count: Int, propertyDir: String) throws {
     let corpus = generatedEvents(count)
-    var lines: [Range<Int>] = []
-    var start = 0
-    for (i, b) in corpus.enumerated() where b == 0x0A {
-        lines.append(start..<i)
-        start = i + 1
-    }
+    let lines = lineRanges(corpus)
     guard let graph = Compiler.compile(PropertyLoader.load(try PropertySource.directory(propertyDir))).graph else { return }
     let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" }, options: EngineOptions(resolveCredentials: true))
     var parsed: [JSONValue] = []

@@ -30,6 +30,17 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// The byte ranges of the lines of an NDJSON corpus (without the line breaks).
+func lineRanges(_ corpus: [UInt8]) -> [Range<Int>] {
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in corpus.enumerated() where b == 0x0A {
+        lines.append(start..<i)
+        start = i + 1
+    }
+    return lines
+}
+
 func format(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
 /// The best (shortest) of `runs` timings: the machine is shared, so the minimum is the least disturbed run.
@@ -236,12 +247,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
         return
     }
     // Split lines once; every measurement walks the same slices.
-    var lines: [Range<Int>] = []
-    var start = 0
-    for (i, b) in corpus.enumerated() where b == 0x0A {
-        lines.append(start..<i)
-        start = i + 1
-    }
+    let lines = lineRanges(corpus)
 
     // 1. Parse only, the engine's reader.
     var parsedValues = 0
@@ -400,12 +406,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 if which == "parse" {
     // Profiling aid: parse the corpus ten times, nothing else.
     let corpus = generatedEvents(eventCount)
-    var lines: [Range<Int>] = []
-    var start = 0
-    for (i, b) in corpus.enumerated() where b == 0x0A {
-        lines.append(start..<i)
-        start = i + 1
-    }
+    let lines = lineRanges(corpus)
     var n = 0
     let t = seconds {
         corpus.withUnsafeBufferPointer { buf in

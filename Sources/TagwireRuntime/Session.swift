@@ -21,12 +21,13 @@ public struct Session: Sendable {
 }
 
 /// A small, fast, seedable random generator (SplitMix64), so runs with a seed are reproducible.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator starting from `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -35,7 +36,7 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A random (version 4) UUID, lowercase.
-    mutating func uuid() -> String {
+    public mutating func uuid() -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
         let a = next()
         let b = next()

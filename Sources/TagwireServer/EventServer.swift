@@ -158,7 +158,9 @@ public final class EventServer: Sendable {
         let now = Date().timeIntervalSince1970
         let requestInfo = requestDescriptor(request, context)
         var session = Session()
-        var ids = ReceiptIDs()
+        // Receipt ids: one system random call per request seeds a generator for its events.
+        var system = SystemRandomNumberGenerator()
+        var ids = SplitMix64(seed: system.next())
         committer.expect()
         var outcomes: [ServerMetrics.RuleKey: Int] = [:]
         var dispatchCounts: [String: Int] = [:]
@@ -201,7 +203,7 @@ public final class EventServer: Sendable {
             }
             summaries.append(JSONObject([
                 ("index", .number(Double(index))),
-                ("id", .string(ids.next())),
+                ("id", .string(ids.uuid())),
                 ("rules", .object(JSONObject([
                     ("fired", .number(Double(counts.fired))), ("conditionNotMet", .number(Double(counts.notMet))),
                     ("failed", .number(Double(counts.failed))), ("skipped", .number(Double(counts.skipped))),
@@ -417,41 +419,5 @@ struct ErrorMiddleware: RouterMiddleware {
         }
         server.metrics.recordStatus(Int(response.status.code))
         return response
-    }
-}
-
-/// Receipt ids for accepted events: random version-4 UUIDs from a generator seeded once per request (one system
-/// random call per request, not one per event).
-struct ReceiptIDs {
-    private var state: UInt64
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        state = system.next()
-    }
-
-    private mutating func next64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next() -> String {
-        let a = next64()
-        let b = next64()
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for i in 0..<16 {
-            var byte = UInt8(truncatingIfNeeded: (i < 8 ? a : b) >> (UInt64(i % 8) * 8))
-            if i == 6 { byte = (byte & 0x0F) | 0x40 }
-            if i == 8 { byte = (byte & 0x3F) | 0x80 }
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(0x2D) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
