@@ -6,7 +6,9 @@ import NIOCore
 import TagwireCompiler
 import TagwireDelivery
 import TagwireJSON
+import TagwireCommands
 import TagwireModel
+import TagwireRuntime
 import TagwireServer
 import Testing
 
@@ -175,5 +177,21 @@ import Testing
         #expect(figures.json["destinations"]?["meta-capi"]?["queued"] == 2)
         #expect(figures.json["destinations"]?["meta-capi"]?["deadLettered"] == 0)
         #expect(figures.json["openCircuits"] == [])
+    }
+
+    @Test func webPropertiesAndMissingSecretsAreRefusedAtLoad() throws {
+        let web = Fixture.repo.appendingPathComponent("Properties/meta-quickstart-web").path
+        guard case .failure(let webError) = Fixture.loader()(web) else {
+            Issue.record("a web property was loaded for serving")
+            return
+        }
+        #expect(webError.message.contains("is a web property"))
+        let noSecrets = Serve.loader(environment: nil, library: nil, secrets: SecretResolver { _ in nil })
+        guard case .failure(let secretError) = noSecrets(Fixture.edge) else {
+            Issue.record("a library whose access token cannot be resolved was loaded")
+            return
+        }
+        #expect(secretError.message.contains("accessToken"))
+        #expect(!secretError.message.contains(Fixture.token))
     }
 }
