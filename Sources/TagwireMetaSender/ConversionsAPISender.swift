@@ -88,12 +88,17 @@ public struct ConversionsAPISender: Sendable {
 
     /// Sends one request body (`data`, `partner_agent`, `test_event_code`) for a pixel.
     public func send(pixelID: String, payload: JSONValue, accessToken: String, appSecret: String? = nil, version: String? = nil) async -> DeliveryOutcome {
+        await send(pixelID: pixelID, body: JSONWriter().bytes(payload), accessToken: accessToken, appSecret: appSecret, version: version)
+    }
+
+    /// Sends a request body already written as JSON bytes.
+    public func send(pixelID: String, body: [UInt8], accessToken: String, appSecret: String? = nil, version: String? = nil) async -> DeliveryOutcome {
         var request = HTTPClientRequest(url: url(pixelID: pixelID, version: version, accessToken: accessToken, appSecret: appSecret))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
         request.headers.add(name: "User-Agent", value: "tagwire")
-        request.body = .bytes(JSONWriter().bytes(payload))
+        request.body = .bytes(body)
         let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components.attoseconds / 1_000_000_000)
         do {
             let response = try await client.execute(request, timeout: timeout)

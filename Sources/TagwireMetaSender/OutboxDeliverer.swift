@@ -61,6 +61,27 @@ public enum ConversionsAPIOutbox {
         }
     }
 
+    /// The Graph API request body for stored events, byte for byte what writing
+    /// `ConversionEventBuilder.requestBody(events:testEventCode:partnerAgent:)` with Tagwire's partner agent gives.
+    public static func requestBody(payloads: [[UInt8]], testEventCode: String?) -> [UInt8] {
+        let writer = JSONWriter()
+        var out: [UInt8] = []
+        out.reserveCapacity(payloads.reduce(64) { $0 + $1.count + 1 })
+        out += Array(#"{"data":["#.utf8)
+        for (i, p) in payloads.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out += p
+        }
+        out += Array(#"],"partner_agent":"#.utf8)
+        writer.write(.string("tagwire-\(TagwireVersion.current)"), into: &out)
+        if let testEventCode {
+            out += Array(#","test_event_code":"#.utf8)
+            writer.write(.string(testEventCode), into: &out)
+        }
+        out.append(0x7D)
+        return out
+    }
+
     /// One outbox item per event of a `meta-capi` dispatch.
     public static func items(for dispatch: Dispatch) -> [OutboxItem] {
         guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
@@ -157,11 +178,12 @@ public struct OutboxDeliverer: Sendable {
             }
             var pending = [batch]
             while let part = pending.popLast() {
-                let events = part.compactMap { try? JSONReader.parse($0.item.payload) }
-                let body = ConversionEventBuilder.requestBodyWithAgent(events: events, testEventCode: creds.testEventCode)
+                // The stored payloads are the events' JSON as the engine wrote it: the request is assembled from them
+                // without parsing and writing each event again.
+                let body = ConversionsAPIOutbox.requestBody(payloads: part.map(\.item.payload), testEventCode: creds.testEventCode)
                 report.requests += 1
                 let started = ContinuousClock.now
-                let outcome = await sender.send(pixelID: creds.pixelID, payload: body, accessToken: creds.accessToken, appSecret: creds.appSecret, version: creds.version)
+                let outcome = await sender.send(pixelID: creds.pixelID, body: body, accessToken: creds.accessToken, appSecret: creds.appSecret, version: creds.version)
                 if let observe {
                     let elapsed = ContinuousClock.now - started
                     let label: String
@@ -213,12 +235,5 @@ public struct OutboxDeliverer: Sendable {
             }
         }
         return report
-    }
-}
-
-extension ConversionEventBuilder {
-    /// The request body for delivery, with Tagwire's `partner_agent`.
-    static func requestBodyWithAgent(events: [JSONValue], testEventCode: String?) -> JSONValue {
-        requestBody(events: events, testEventCode: testEventCode, partnerAgent: "tagwire-\(TagwireVersion.current)")
     }
 }

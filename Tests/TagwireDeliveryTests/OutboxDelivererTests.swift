@@ -6,7 +6,9 @@ import Testing
 import TagwireDelivery
 import TagwireGraphSandbox
 import TagwireHashing
+import TagwireIR
 import TagwireJSON
+import TagwireMeta
 import TagwireMetaSender
 
 /// A token the test can change while the deliverer runs (a fixed setup).
@@ -45,6 +47,17 @@ struct OutboxDelivererTests {
         return OutboxDeliverer(outbox: outbox, sender: sender) { _ in
             BatchCredentials(pixelID: pixel, accessToken: token.current)
         }
+    }
+
+    @Test(arguments: [nil, "TEST\"123"] as [String?])
+    func requestBodiesAreAssembledFromStoredPayloadsByteForByte(_ testCode: String?) throws {
+        let events = (0..<3).map { Self.event($0, now: 1_764_374_400) }
+        let assembled = ConversionsAPIOutbox.requestBody(payloads: events.map { JSONWriter().bytes($0) }, testEventCode: testCode)
+        let written = JSONWriter().bytes(ConversionEventBuilder.requestBody(events: events, testEventCode: testCode, partnerAgent: "tagwire-\(TagwireVersion.current)"))
+        #expect(assembled == written)
+        let parsed = try JSONReader.parse(assembled)
+        #expect(parsed["data"]?.arrayValue?.count == 3)
+        #expect(parsed["test_event_code"]?.stringValue == testCode)
     }
 
     @Test
