@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import TagwireDelivery
 import TagwireJSON
+import TagwireRuntime
 import TagwireServer
 import Testing
 
@@ -250,5 +251,45 @@ import Testing
         #expect(r.redact("mail Jane.Doe+x@Example.co.uk now") == "mail [redacted] now")
         #expect(r.redact("a@b and @handle and x@localhost") == "a@b and @handle and x@localhost")
         #expect(r.redact("ab is short") == "ab is short")
+    }
+
+    /// Random and mutated bodies under every accepted and some refused content types: each answer is a 202 or a
+    /// 4xx with a JSON error, never a 5xx, and the server still serves a good event afterwards.
+    @Test func fuzzedBodiesNeverCauseAServerError() async throws {
+        let server = try Fixture.server(limits: ServeLimits(maxBodyBytes: 16 * 1024, maxEvents: 20, maxDepth: 16))
+        let good = JSONWriter().bytes(Fixture.event(id: "fz"))
+        var rng = SplitMix64(seed: 0x7A67)
+        let types = ["application/json", "application/x-ndjson", "text/plain", "application/json; charset=utf-8", "text/html", "multipart/form-data"]
+        var bodies: [([UInt8], String)] = []
+        for i in 0..<600 {
+            var b = good
+            switch i % 4 {
+            case 0:  // flip bytes
+                for _ in 0..<(1 + Int(rng.next() % 8)) { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            case 1:  // truncate
+                b = Array(b.prefix(Int(rng.next() % UInt64(b.count))))
+            case 2:  // random bytes
+                b = (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            default:  // structure: repeated, nested or wrapped
+                let n = Int(rng.next() % 30)
+                b = Array(repeating: UInt8(ascii: "["), count: n) + good + Array(repeating: UInt8(ascii: "]"), count: Int(rng.next() % 30))
+            }
+            bodies.append((b, types[Int(rng.next() % UInt64(types.count))]))
+        }
+        let inputs = bodies
+        let statuses = try await Self.withServer(server) { client in
+            var out: [(Int, Bool)] = []
+            for (body, type) in inputs {
+                let r = try await Self.send(client, "/v1/events", contentType: type, body: ByteBuffer(bytes: body))
+                out.append((r.status, r.status == 202 || r.json["error"]?["code"]?.stringValue != nil))
+            }
+            out.append((try await Self.send(client, "/v1/events", body: ByteBuffer(bytes: good)).status, true))
+            return out
+        }
+        let serverErrors = statuses.filter { $0.0 >= 500 }.count
+        #expect(statuses.allSatisfy { $0.0 == 202 || (400..<500).contains($0.0) }, "\(serverErrors) server errors")
+        #expect(statuses.allSatisfy { $0.1 }, "every refusal is a JSON error")
+        #expect(statuses.contains { $0.0 == 400 } && statuses.contains { $0.0 == 415 })
+        #expect(statuses.last?.0 == 202)
     }
 }
