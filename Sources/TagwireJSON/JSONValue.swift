@@ -151,6 +151,12 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// An object from pairs whose keys the caller knows to be unique (the members of another object, a template's
+    /// members): no duplicate check. With a repeated key, lookups find the first.
+    public init(uniqueKeys pairs: [(String, JSONValue)]) {
+        self.init(uniqueMembers: pairs.map { Member(key: $0.0, value: $0.1) })
+    }
+
     /// Builds an object from members whose keys are known to be unique (used by the reader).
     init(uniqueMembers: [Member]) {
         members = uniqueMembers

@@ -111,13 +111,16 @@ public struct JSONWriter: Sendable {
             }
             var v = i.magnitude
             if i < 0 { out.append(0x2D) }
-            var digits: [UInt8] = []
-            digits.reserveCapacity(20)
-            while v > 0 {
-                digits.append(UInt8(v % 10) + 0x30)
-                v /= 10
+            // At most 16 digits (|n| < 2^53): written backwards into a stack buffer, no allocation.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+                var k = 20
+                while v > 0 {
+                    k -= 1
+                    buf[k] = UInt8(v % 10) + 0x30
+                    v /= 10
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[k..<20]))
             }
-            out.append(contentsOf: digits.reversed())
             return
         }
         out.append(contentsOf: n.description.utf8)

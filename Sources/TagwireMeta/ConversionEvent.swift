@@ -179,7 +179,7 @@ public struct ConversionEventBuilder: Sendable {
         if userData.isEmpty {
             return .failure(Rejection(field: "user_data", reason: "has no customer information parameters"))
         }
-        event.append(("user_data", .object(JSONObject(userData))))
+        event.append(("user_data", .object(JSONObject(uniqueKeys: userData))))
 
         // custom_data: an object, or JSON text of one.
         if let raw = Self.present(settings["customData"]) {
@@ -237,14 +237,14 @@ public struct ConversionEventBuilder: Sendable {
                 return .failure(Rejection(field: "test_event_code", reason: "is required when isTestEvent is true"))
             }
         }
-        return .success(Built(event: .object(JSONObject(event)), testEventCode: testCode, warnings: warnings))
+        return .success(Built(event: .object(JSONObject(uniqueKeys: event)), testEventCode: testCode, warnings: warnings))
     }
 
     /// The Graph API request body for events sent together.
     public static func requestBody(events: [JSONValue], testEventCode: String?, partnerAgent: String) -> JSONValue {
         var body: [(String, JSONValue)] = [("data", .array(events)), ("partner_agent", .string(partnerAgent))]
         if let testEventCode { body.append(("test_event_code", .string(testEventCode))) }
-        return .object(JSONObject(body))
+        return .object(JSONObject(uniqueKeys: body))
     }
 }
 

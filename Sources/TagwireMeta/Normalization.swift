@@ -47,7 +47,8 @@ public enum Normalization {
 
     /// NFC, trimmed, lowercased.
     static func base(_ s: String) -> String {
-        TextTools.trimmed(TextTools.nfc(s)).lowercased()
+        if let ascii = TextTools.asciiTrimmedLowercased(s) { return ascii }
+        return TextTools.trimmed(TextTools.nfc(s)).lowercased()
     }
 
     /// Email: trimmed and lowercased; `nil` unless it looks like `local@domain.tld`.
@@ -90,6 +91,36 @@ public enum Normalization {
     /// `0` (such as UK `07700 900123`) loses it and gets the code; a number that does not already start with the
     /// code gets it. Without a default code, a national number is sent as its digits (reported by `tagwire emq`).
     public static func phone(_ raw: String, options: Options = Options()) -> String? {
+        let trimmed = TextTools.trimmed(raw)
+        guard TextTools.isASCII(trimmed) else { return phoneByScalars(raw, options: options) }
+        // Digits are ASCII bytes wherever they stand (UTF-8 continuation bytes are never 0x30–0x39), so one pass
+        // over the bytes gives what the scalar filter below gives.
+        var bytes: [UInt8] = []
+        var copy = trimmed
+        let international = copy.withUTF8 { buf -> Bool in
+            bytes.reserveCapacity(buf.count)
+            for b in buf where b >= 0x30 && b <= 0x39 { bytes.append(b) }
+            return buf.first == 0x2B || (buf.count >= 2 && buf[0] == 0x30 && buf[1] == 0x30)
+        }
+        return phoneDigits(bytes, international: international, options: options)
+    }
+
+    /// The phone number from its digits (leading zeros still there): trunk zero, country code, length.
+    static func phoneDigits(_ all: [UInt8], international: Bool, options: Options) -> String? {
+        let hadTrunkZero = all.first == 0x30
+        var start = 0
+        while start < all.count, all[start] == 0x30 { start += 1 }
+        guard start < all.count else { return nil }
+        var digits = String(decoding: all[start...], as: UTF8.self)
+        if !international, let cc = options.defaultCountryCallingCode?.filter(\.isNumber), !cc.isEmpty {
+            if hadTrunkZero || !digits.hasPrefix(cc) { digits = cc + digits }
+        }
+        guard digits.count >= 7, digits.count <= 15 else { return nil }
+        return digits
+    }
+
+    /// The general path of ``phone(_:options:)`` (kept to check the byte path against).
+    static func phoneByScalars(_ raw: String, options: Options = Options()) -> String? {
         let trimmed = TextTools.trimmed(raw)
         let international = trimmed.hasPrefix("+") || trimmed.hasPrefix("00")
         var digits = String(trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init))
@@ -167,6 +198,86 @@ public enum Normalization {
     /// Date of birth: `YYYYMMDD` from common formats (`YYYYMMDD`, `YYYY-MM-DD`, `YYYY/MM/DD`, `MM/DD/YYYY`,
     /// `MM-DD-YYYY`, `DD.MM.YYYY`, month names), year 1900 to `currentYear`.
     public static func dateOfBirth(_ raw: String, currentYear: Int = 2100) -> String? {
+        if let ascii = TextTools.asciiTrimmedLowercased(raw) { return asciiDateOfBirth(Array(ascii.utf8), currentYear: currentYear) }
+        return dateOfBirthByCharacters(raw, currentYear: currentYear)
+    }
+
+    /// ``dateOfBirth(_:currentYear:)`` over the bytes of trimmed, lowercased ASCII text.
+    static func asciiDateOfBirth(_ s: [UInt8], currentYear: Int) -> String? {
+        func number(_ p: ArraySlice<UInt8>) -> Int? {
+            // What `Int(String)` accepts: an optional sign, then digits; nil on overflow.
+            var i = p.startIndex
+            var negative = false
+            if i < p.endIndex, p[i] == 0x2B || p[i] == 0x2D {
+                negative = p[i] == 0x2D
+                i += 1
+            }
+            guard i < p.endIndex else { return nil }
+            var n = 0
+            while i < p.endIndex {
+                let b = p[i]
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int(b - 0x30))
+                guard !o1, !o2 else { return nil }
+                n = a
+                i += 1
+            }
+            return negative ? -n : n
+        }
+        let monthNames: [[UInt8]] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+        func month(_ p: ArraySlice<UInt8>) -> Int? {
+            if let n = number(p) { return n }
+            return monthNames.firstIndex { p.starts(with: $0) }.map { $0 + 1 }
+        }
+        var y = 0
+        var m = 0
+        var d = 0
+        if s.count == 8, s.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            y = number(s[0..<4]) ?? 0
+            m = number(s[4..<6]) ?? 0
+            d = number(s[6..<8]) ?? 0
+        } else {
+            let parts = s.split(whereSeparator: { $0 == 0x2D || $0 == 0x2F || $0 == 0x2E || $0 == 0x20 || $0 == 0x2C })
+            guard parts.count == 3 else { return nil }
+            if parts[0].count == 4, let yy = number(parts[0]) {
+                y = yy
+                m = month(parts[1]) ?? 0
+                d = number(parts[2]) ?? 0
+            } else if parts[2].count == 4, let yy = number(parts[2]) {
+                y = yy
+                if number(parts[0]) == nil {
+                    m = month(parts[0]) ?? 0
+                    d = number(parts[1]) ?? 0
+                } else if number(parts[1]) == nil {
+                    d = number(parts[0]) ?? 0
+                    m = month(parts[1]) ?? 0
+                } else if s.contains(0x2E) {
+                    d = number(parts[0]) ?? 0
+                    m = number(parts[1]) ?? 0
+                } else {
+                    m = number(parts[0]) ?? 0
+                    d = number(parts[1]) ?? 0
+                    if m > 12, d <= 12 { swap(&m, &d) }
+                }
+            } else {
+                return nil
+            }
+        }
+        return formattedDate(y, m, d, currentYear: currentYear)
+    }
+
+    static func formattedDate(_ y: Int, _ m: Int, _ d: Int, currentYear: Int) -> String? {
+        guard (1900...currentYear).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
+        let digits: [UInt8] = [
+            UInt8(y / 1000 % 10), UInt8(y / 100 % 10), UInt8(y / 10 % 10), UInt8(y % 10), UInt8(m / 10), UInt8(m % 10), UInt8(d / 10), UInt8(d % 10),
+        ].map { $0 + 0x30 }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// The general path of ``dateOfBirth(_:currentYear:)``, for text that is not ASCII (kept to check the byte path
+    /// against).
+    static func dateOfBirthByCharacters(_ raw: String, currentYear: Int = 2100) -> String? {
         let s = base(raw)
         var y = 0
         var m = 0
@@ -209,12 +320,7 @@ public enum Normalization {
                 return nil
             }
         }
-        guard (1900...currentYear).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        func pad(_ n: Int, _ width: Int) -> String {
-            let t = String(n)
-            return String(repeating: "0", count: max(0, width - t.count)) + t
-        }
-        return pad(y, 4) + pad(m, 2) + pad(d, 2)
+        return formattedDate(y, m, d, currentYear: currentYear)
     }
 
     /// External id: trimmed (case kept, so it matches the browser side).

@@ -25,6 +25,28 @@ public enum TextTools {
     @inline(__always)
     static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
+    /// For ASCII text: trimmed of white space and lowercased in one pass over the bytes (what NFC, `trimmed` and
+    /// `lowercased()` give for ASCII); nil when the text is not ASCII.
+    public static func asciiTrimmedLowercased(_ s: String) -> String? {
+        var copy = s
+        return copy.withUTF8 { buf -> String? in
+            var start = 0
+            var end = buf.count
+            for b in buf where b >= 0x80 { return nil }
+            while start < end, isASCIISpace(buf[start]) { start += 1 }
+            while end > start, isASCIISpace(buf[end - 1]) { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                var k = 0
+                for i in start..<end {
+                    let b = buf[i]
+                    out[k] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                    k += 1
+                }
+                return k
+            }
+        }
+    }
+
     /// Unicode NFC (canonical composition); ASCII is returned as it is.
     public static func nfc(_ s: String) -> String {
         isASCII(s) ? s : s.precomposedStringWithCanonicalMapping
@@ -65,6 +87,21 @@ public enum TextTools {
     /// The scalars of `s` that satisfy `keep`.
     @inlinable
     public static func filter(_ s: String, _ keep: (Unicode.Scalar) -> Bool) -> String {
+        var copy = s
+        // ASCII: one pass over the bytes into the result's storage.
+        if let ascii = copy.withUTF8({ buf -> String? in
+            for b in buf where b >= 0x80 { return nil }
+            return String(unsafeUninitializedCapacity: buf.count) { out in
+                var k = 0
+                for b in buf where keep(Unicode.Scalar(b)) {
+                    out[k] = b
+                    k += 1
+                }
+                return k
+            }
+        }) {
+            return ascii
+        }
         var out = String.UnicodeScalarView()
         for c in s.unicodeScalars where keep(c) { out.append(c) }
         return String(out)

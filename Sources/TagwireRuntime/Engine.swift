@@ -561,7 +561,7 @@ struct RuleRun {
                 case .success(let v): if let v { out.append((m.key, v)) }
                 }
             }
-            return .success(.object(JSONObject(out)))
+            return .success(.object(JSONObject(uniqueKeys: out)))
         }
     }
 
@@ -578,17 +578,19 @@ struct RuleRun {
     }
 
     /// Renders the members of an object template except `excluded`, reporting whether any secret was read.
-    mutating func renderSettings(_ t: Template, excluding excluded: Set<String> = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
+    mutating func renderSettings(_ t: Template, excluding excluded: [String] = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
         switch t {
         case .object(let members):
             var out: [(String, JSONValue)] = []
+            out.reserveCapacity(members.count)
             for m in members where !excluded.contains(m.key) {
                 switch render(m.value, window: &window, session: &session) {
                 case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
                 case .success(let v): if let v { out.append((m.key, v)) }
                 }
             }
-            return .success(JSONObject(out))
+            // A template object's keys are those of a parsed JSON object: already unique.
+            return .success(JSONObject(uniqueKeys: out))
         case .literal(.object(var o)):
             for k in excluded { o[k] = nil }
             return .success(o)
@@ -711,7 +713,7 @@ struct RuleRun {
         }
     }
 
-    mutating func extensionSettings(_ name: String, excluding: Set<String> = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
+    mutating func extensionSettings(_ name: String, excluding: [String] = [], window: inout JSONValue, session: inout Session) -> Result<JSONObject, RuntimeFailure> {
         guard let t = graph.extensionSettings(name) else {
             return .failure(RuntimeFailure(message: "extension '\(name)' is not in this library"))
         }
@@ -725,8 +727,8 @@ struct RuleRun {
     mutating func extensionAndActionSettings(
         _ name: String,
         _ a: ComponentNode,
-        excludingFromExtension: Set<String> = [],
-        excludingFromAction: Set<String> = [],
+        excludingFromExtension: [String] = [],
+        excludingFromAction: [String] = [],
         window: inout JSONValue,
         session: inout Session
     ) -> Result<(JSONObject, JSONObject), RuntimeFailure> {
