@@ -9,10 +9,8 @@ public struct SHA256: Sendable {
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
-    /// A fresh hasher.
-    public init() {
-        buffer.reserveCapacity(64)
-    }
+    /// A fresh hasher (its buffer grows on first use: short digests never allocate it).
+    public init() {}
 
     /// Feeds bytes.
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
