@@ -103,6 +103,44 @@ import Testing
         }
     }
 
+    static let postgresURL = ProcessInfo.processInfo.environment["TAGWIRE_POSTGRES_URL"]
+
+    /// Two servers sharing one PostgreSQL outbox: each accepts its own events, together they deliver every event once.
+    @Test(.enabled(if: postgresURL != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
+    func twoServersShareOnePostgresOutbox() async throws {
+        let url = try #require(Self.postgresURL)
+        let table = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let state = SandboxState()
+        let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await sandbox.test(.live) { client in
+            let sandboxPort = try #require(client.port)
+            let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"]
+            let a = try await Self.serve(["--postgres-url", url, "--postgres-table", table], env: env)
+            defer { if a.process.isRunning { a.process.terminate() } }
+            let b = try await Self.serve(["--postgres-url", url, "--postgres-table", table], env: env)
+            defer { if b.process.isRunning { b.process.terminate() } }
+            var ids: [String] = []
+            for i in 0..<20 {
+                let id = "pg-serve-\(i)"
+                ids.append(id)
+                let (status, _) = try await Self.post(i % 2 == 0 ? a.url : b.url, Fixture.event(name: "Lead", id: id))
+                #expect(status == 202)
+            }
+            let deadline = Date().addingTimeInterval(20)
+            while Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID)).count < ids.count, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let received = await state.received(pixel: "1234567890123456").compactMap(\.eventID)
+            #expect(Set(received) == Set(ids))
+            #expect(received.count == ids.count, "each event delivered once: \(received.count) copies")
+            for served in [a, b] {
+                kill(served.process.processIdentifier, SIGTERM)
+                let (status, _) = await ChildProcess.wait(served.process)
+                #expect(status == 0)
+            }
+        }
+    }
+
     @Test func sigtermDrainsRequestsInFlightAndStoresEveryAcceptedEvent() async throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
