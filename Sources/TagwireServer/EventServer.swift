@@ -157,10 +157,10 @@ public final class EventServer: Sendable {
     func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext) async throws -> Response {
         let now = Date().timeIntervalSince1970
         let requestInfo = requestDescriptor(request, context)
-        var session = Session()
-        // Receipt ids: one system random call per request seeds a generator for its events.
+        // One system random call per request seeds the receipt ids and the engine's session (generated event ids).
         var system = SystemRandomNumberGenerator()
         var ids = SplitMix64(seed: system.next())
+        var session = Session(seed: ids.next())
         committer.expect()
         var outcomes: [ServerMetrics.RuleKey: Int] = [:]
         var dispatchCounts: [String: Int] = [:]
