@@ -202,6 +202,26 @@ public enum Normalization {
         return dateOfBirthByCharacters(raw, currentYear: currentYear)
     }
 
+    /// Year, month and day from the three parts of a written date (how both date paths read them): `Y M D`
+    /// (`M` a number or a month name), `M D Y`, `D M Y` (`M` a name, or dotted dates), `M D Y` with the two swapped
+    /// when the first cannot be a month.
+    static func dateFromParts<P>(
+        _ parts: [P], count: (P) -> Int, number: (P) -> Int?, month: (P) -> Int?, dotted: Bool
+    ) -> (y: Int, m: Int, d: Int)? {
+        guard parts.count == 3 else { return nil }
+        if count(parts[0]) == 4, let y = number(parts[0]) {
+            return (y, month(parts[1]) ?? 0, number(parts[2]) ?? 0)
+        }
+        guard count(parts[2]) == 4, let y = number(parts[2]) else { return nil }
+        if number(parts[0]) == nil { return (y, month(parts[0]) ?? 0, number(parts[1]) ?? 0) }
+        if number(parts[1]) == nil { return (y, month(parts[1]) ?? 0, number(parts[0]) ?? 0) }
+        if dotted { return (y, number(parts[1]) ?? 0, number(parts[0]) ?? 0) }
+        var m = number(parts[0]) ?? 0
+        var d = number(parts[1]) ?? 0
+        if m > 12, d <= 12 { swap(&m, &d) }
+        return (y, m, d)
+    }
+
     /// ``dateOfBirth(_:currentYear:)`` over the bytes of trimmed, lowercased ASCII text.
     static func asciiDateOfBirth(_ s: [UInt8], currentYear: Int) -> String? {
         func number(_ p: ArraySlice<UInt8>) -> Int? {
@@ -239,30 +259,8 @@ public enum Normalization {
             d = number(s[6..<8]) ?? 0
         } else {
             let parts = s.split(whereSeparator: { $0 == 0x2D || $0 == 0x2F || $0 == 0x2E || $0 == 0x20 || $0 == 0x2C })
-            guard parts.count == 3 else { return nil }
-            if parts[0].count == 4, let yy = number(parts[0]) {
-                y = yy
-                m = month(parts[1]) ?? 0
-                d = number(parts[2]) ?? 0
-            } else if parts[2].count == 4, let yy = number(parts[2]) {
-                y = yy
-                if number(parts[0]) == nil {
-                    m = month(parts[0]) ?? 0
-                    d = number(parts[1]) ?? 0
-                } else if number(parts[1]) == nil {
-                    d = number(parts[0]) ?? 0
-                    m = month(parts[1]) ?? 0
-                } else if s.contains(0x2E) {
-                    d = number(parts[0]) ?? 0
-                    m = number(parts[1]) ?? 0
-                } else {
-                    m = number(parts[0]) ?? 0
-                    d = number(parts[1]) ?? 0
-                    if m > 12, d <= 12 { swap(&m, &d) }
-                }
-            } else {
-                return nil
-            }
+            guard let ymd = dateFromParts(parts, count: \.count, number: number, month: month, dotted: s.contains(0x2E)) else { return nil }
+            (y, m, d) = ymd
         }
         return formattedDate(y, m, d, currentYear: currentYear)
     }
@@ -290,35 +288,13 @@ public enum Normalization {
         } else {
             let seps: Set<Character> = ["-", "/", ".", " ", ","]
             let parts = s.split(whereSeparator: { seps.contains($0) }).map(String.init)
-            guard parts.count == 3 else { return nil }
             let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
             func month(_ p: String) -> Int? {
                 if let n = Int(p) { return n }
                 return monthNames.firstIndex { p.hasPrefix($0) }.map { $0 + 1 }
             }
-            if parts[0].count == 4, let yy = Int(parts[0]) {
-                y = yy
-                m = month(parts[1]) ?? 0
-                d = Int(parts[2]) ?? 0
-            } else if parts[2].count == 4, let yy = Int(parts[2]) {
-                y = yy
-                if Int(parts[0]) == nil {
-                    m = month(parts[0]) ?? 0
-                    d = Int(parts[1]) ?? 0
-                } else if Int(parts[1]) == nil {
-                    d = Int(parts[0]) ?? 0
-                    m = month(parts[1]) ?? 0
-                } else if s.contains(".") {
-                    d = Int(parts[0]) ?? 0
-                    m = Int(parts[1]) ?? 0
-                } else {
-                    m = Int(parts[0]) ?? 0
-                    d = Int(parts[1]) ?? 0
-                    if m > 12, d <= 12 { swap(&m, &d) }
-                }
-            } else {
-                return nil
-            }
+            guard let ymd = dateFromParts(parts, count: \.count, number: { Int($0) }, month: month, dotted: s.contains(".")) else { return nil }
+            (y, m, d) = ymd
         }
         return formattedDate(y, m, d, currentYear: currentYear)
     }
