@@ -38,13 +38,11 @@ public struct EMQ: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        var run = try Run.parse([target, "--events", events] + (then.map { ["--then", $0] } ?? []) + (environment.map { ["--environment", $0] } ?? []))
-        run.send = false
         let options = EngineOptions(resolveCredentials: live)
-        guard let engine = try run.loadEngine(target, options: options) else { throw ExitCode(1) }
+        guard let engine = try PropertyInput.engine(target, library: nil, environment: environment, options: options) else { throw ExitCode(1) }
         var forward: Engine?
         if let then {
-            guard let e = try run.loadEngine(then, options: options) else { throw ExitCode(1) }
+            guard let e = try PropertyInput.engine(then, library: nil, environment: environment, options: options) else { throw ExitCode(1) }
             forward = e
         }
         let input = try PropertyInput.readEvents(events)

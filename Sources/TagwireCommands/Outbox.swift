@@ -138,9 +138,9 @@ public struct Deliver: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        var loader = try Run.parse([target, "--events", "-"] + (environment.map { ["--environment", $0] } ?? []))
-        loader.send = true
-        guard let engine = try loader.loadEngine(target, options: EngineOptions(resolveCredentials: true)) else { throw ExitCode(1) }
+        guard let engine = try PropertyInput.engine(target, library: nil, environment: environment, options: EngineOptions(resolveCredentials: true)) else {
+            throw ExitCode(1)
+        }
         let credentials: @Sendable (String) -> BatchCredentials?
         switch ConversionsAPIOutbox.credentialResolver(engine: engine) {
         case .success(let resolver): credentials = resolver

@@ -53,6 +53,56 @@ enum PropertyInput {
         return [UInt8](data)
     }
 
+    /// Why a library could not be loaded from a path.
+    enum GraphLoadFailure: Error {
+        /// The artifact could not be read or decoded.
+        case artifact(any Error)
+        /// The property directory could not be read.
+        case unreadable(any Error)
+        /// The property has errors.
+        case invalid(errors: [Diagnostic], sources: SourceFiles)
+    }
+
+    /// The rule graph of a built artifact (no compiler), or of a property directory compiled for `library` and
+    /// `environment`. Prints nothing: callers report the failure their own way.
+    static func graph(_ path: String, library: String?, environment: String?) -> Result<RuleGraph, GraphLoadFailure> {
+        if isArtifact(path) {
+            do {
+                return .success(try loadArtifact(path))
+            } catch {
+                return .failure(.artifact(error))
+            }
+        }
+        let source: PropertySource
+        do {
+            source = try PropertySource.directory(path)
+        } catch {
+            return .failure(.unreadable(error))
+        }
+        let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment))
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty, let graph = result.graph else { return .failure(.invalid(errors: errors, sources: result.sources)) }
+        return .success(graph)
+    }
+
+    /// An engine for a property directory or an artifact, problems written to stderr (nil then). `library` and
+    /// `environment` apply to property directories; naming them for an artifact is a usage error.
+    static func engine(_ path: String, library: String?, environment: String?, options: EngineOptions) throws -> Engine? {
+        if isArtifact(path), environment != nil || library != nil {
+            throw ValidationError("an artifact is built for one library and environment; --environment and --library apply to property directories")
+        }
+        switch graph(path, library: library, environment: environment) {
+        case .success(let graph):
+            return Engine(graph: graph, options: options)
+        case .failure(.artifact(let error)), .failure(.unreadable(let error)):
+            Output.err("error: \(error)\n")
+            return nil
+        case .failure(.invalid(let errors, let sources)):
+            report(errors, sources: sources, format: .text, prefix: nil)
+            return nil
+        }
+    }
+
     /// Whether a path is a built artifact (a directory with library.json, or library.json itself).
     static func isArtifact(_ path: String) -> Bool {
         let fm = FileManager.default

@@ -1,12 +1,8 @@
 import ArgumentParser
 import Foundation
-import TagwireCompiler
 import TagwireDelivery
-import TagwireDiagnostics
-import TagwireIR
 import TagwireJSON
 import TagwireMetaSender
-import TagwireModel
 import TagwireRuntime
 
 /// `tagwire run <property-dir | artifact> --events FILE|-`: one JSON result line per input event.
@@ -137,24 +133,6 @@ public struct Run: AsyncParsableCommand {
     }
 
     func loadEngine(_ path: String, options: EngineOptions) throws -> Engine? {
-        if PropertyInput.isArtifact(path) {
-            if environment != nil || library != nil {
-                throw ValidationError("an artifact is built for one library and environment; --environment and --library apply to property directories")
-            }
-            do {
-                return Engine(graph: try PropertyInput.loadArtifact(path), options: options)
-            } catch {
-                Output.err("error: \(error)\n")
-                return nil
-            }
-        }
-        guard let load = PropertyInput.load(path) else { return nil }
-        let result = Compiler.compile(load, options: CompileOptions(library: library, environment: environment))
-        let errors = result.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty {
-            PropertyInput.report(errors, sources: result.sources, format: .text, prefix: nil)
-        }
-        guard let graph = result.graph else { return nil }
-        return Engine(graph: graph, options: options)
+        try PropertyInput.engine(path, library: library, environment: environment, options: options)
     }
 }

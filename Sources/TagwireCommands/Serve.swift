@@ -5,9 +5,8 @@ import TagwireCompiler
 import TagwireDiagnostics
 import TagwireIR
 import TagwireJSON
-import TagwireModel
-import TagwireRuntime
 import ServiceLifecycle
+import TagwireRuntime
 import TagwireServer
 
 /// `tagwire serve <property-dir | artifact>`: the event-forwarding server.
@@ -116,34 +115,28 @@ public struct Serve: AsyncParsableCommand {
     /// come back in the error, for the admin reload's answer.
     public static func loader(environment: String?, library: String?, secrets: SecretResolver = .system) -> LibraryLoader {
         { path in
-            let options = EngineOptions(resolveCredentials: true)
-            if PropertyInput.isArtifact(path) {
-                let graph: RuleGraph
-                do {
-                    graph = try PropertyInput.loadArtifact(path)
-                } catch {
-                    return .failure(LibraryLoadError(message: "cannot load artifact '\(path)': \(error)"))
+            let graph: RuleGraph
+            var manifest: JSONValue?
+            switch PropertyInput.graph(path, library: library, environment: environment) {
+            case .success(let g):
+                graph = g
+                if PropertyInput.isArtifact(path) {
+                    let dir = path.hasSuffix(".json") ? (path as NSString).deletingLastPathComponent : path
+                    let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
+                    manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? JSONReader.parse([UInt8]($0)) }
+                        ?? PublishedLibrary(graph: graph, sourceRevision: nil).manifest
                 }
-                let dir = path.hasSuffix(".json") ? (path as NSString).deletingLastPathComponent : path
-                let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
-                let manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? JSONReader.parse([UInt8]($0)) }
-                    ?? PublishedLibrary(graph: graph, sourceRevision: nil).manifest
-                return ServedLibrary.make(engine: Engine(graph: graph, secrets: secrets, options: options), manifest: manifest, source: path, secrets: secrets)
-            }
-            let source: PropertySource
-            do {
-                source = try PropertySource.directory(path)
-            } catch {
+            case .failure(.artifact(let error)):
+                return .failure(LibraryLoadError(message: "cannot load artifact '\(path)': \(error)"))
+            case .failure(.unreadable(let error)):
                 return .failure(LibraryLoadError(message: "cannot read property '\(path)': \(error)"))
-            }
-            let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment))
-            let errors = result.diagnostics.filter { $0.severity == .error }
-            guard errors.isEmpty, let graph = result.graph else {
+            case .failure(.invalid(let errors, _)):
                 let list = errors.map { JSONDiagnosticRenderer.json(PropertyInput.prefixed($0, path)) }
                 return .failure(LibraryLoadError(message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")", diagnostics: list))
             }
-            let manifest = PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
-            return ServedLibrary.make(engine: Engine(graph: graph, secrets: secrets, options: options), manifest: manifest, source: path, secrets: secrets)
+            let published = manifest ?? PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
+            let engine = Engine(graph: graph, secrets: secrets, options: EngineOptions(resolveCredentials: true))
+            return ServedLibrary.make(engine: engine, manifest: published, source: path, secrets: secrets)
         }
     }
 }
