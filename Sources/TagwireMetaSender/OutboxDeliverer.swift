@@ -1,3 +1,4 @@
+import Synchronization
 import TagwireDelivery
 import TagwireHashing
 import TagwireIR
@@ -27,7 +28,16 @@ public struct BatchCredentials: Sendable, Equatable {
 public enum ConversionsAPIOutbox {
     /// The batch key of a dispatch: pixel, a reference to its token (a hash prefix, never the token) and test code.
     public static func batchKey(pixelID: String, accessToken: String, testEventCode: String?) -> String {
-        "\(pixelID)|\(SHA256.hexDigest(accessToken).prefix(16))|\(testEventCode ?? "")"
+        "\(pixelID)|\(tokenReferences.reference(accessToken))|\(testEventCode ?? "")"
+    }
+
+    /// A library sends with one token, so the last token's reference is kept: every event of every request
+    /// would otherwise hash the same token again.
+    static let tokenReferences = TokenReferences()
+
+    /// The pixel a batch key names (its first part).
+    public static func pixelID(inBatchKey key: String) -> String {
+        String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 
     /// Batch key → credentials from an edge library's `meta-capi` extension (token, app secret, Graph version):
@@ -84,13 +94,31 @@ public enum ConversionsAPIOutbox {
 
     /// One outbox item per event of a `meta-capi` dispatch.
     public static func items(for dispatch: Dispatch) -> [OutboxItem] {
+        stored(dispatch).map(\.item)
+    }
+
+    /// One outbox item per event of a `meta-capi` dispatch, with the event's `event_id` (nil when it has none).
+    public static func stored(_ dispatch: Dispatch) -> [(item: OutboxItem, eventID: JSONValue?)] {
         guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
             let token = dispatch.credentials.accessToken, let payload = dispatch.json["payload"]
         else { return [] }
         let key = batchKey(pixelID: pixel, accessToken: token, testEventCode: payload["test_event_code"]?.stringValue)
         return (payload["data"]?.arrayValue ?? []).map { event in
-            OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(event), eventTime: event["event_time"]?.numberValue ?? 0)
+            let item = OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(event), eventTime: event["event_time"]?.numberValue ?? 0)
+            return (item, event["event_id"])
         }
+    }
+}
+
+/// The token reference of the last token seen (a hash prefix, never the token).
+final class TokenReferences: Sendable {
+    private let last = Mutex<(token: String, reference: String)?>(nil)
+
+    func reference(_ token: String) -> String {
+        if let hit = last.withLock({ $0 }), hit.token == token { return hit.reference }
+        let reference = String(SHA256.hexDigest(token).prefix(16))
+        last.withLock { $0 = (token, reference) }
+        return reference
     }
 }
 
@@ -114,6 +142,8 @@ public struct DrainReport: Sendable, Equatable {
     public var requests = 0
     /// Batch keys whose setup Meta refused (token, pixel): their events wait, the circuit is open.
     public var openCircuits: Set<String> = []
+    /// Batch keys Meta accepted events for in this pass (their circuits are closed).
+    public var deliveredKeys: Set<String> = []
 }
 
 /// Delivers claimed outbox records in batches, retrying, bisecting rejected batches and dead-lettering what Meta
@@ -205,6 +235,7 @@ public struct OutboxDeliverer: Sendable {
                 case .delivered:
                     try await outbox.complete(part.map(\.id))
                     report.delivered += part.count
+                    report.deliveredKeys.insert(key)
                 case .retryable(let after, let reason, _):
                     var late: [Int64] = []
                     for r in part {

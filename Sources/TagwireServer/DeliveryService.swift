@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 import TagwireDelivery
 import TagwireMetaSender
 
@@ -35,7 +34,6 @@ public struct DeliveryService: Service {
     }
 
     public func run() async throws {
-        let figures = PassFigures()
         let metrics = self.metrics
         let logger = self.logger
         var deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit) { [store] key in
@@ -43,16 +41,9 @@ public struct DeliveryService: Service {
         }
         deliverer.observe = { observation in
             metrics.recordDelivery(outcome: observation.outcome, seconds: observation.seconds)
-            figures.state.withLock { f in
-                switch observation.outcome {
-                case "delivered": f.closedCircuits.insert(observation.batchKey)
-                case "setup": f.openedCircuits.insert(observation.batchKey)
-                default: break
-                }
-            }
             if observation.outcome != "delivered" {
                 logger.warning("delivery not accepted", metadata: [
-                    "pixel": .string(String(observation.batchKey.split(separator: "|").first ?? "")),
+                    "pixel": .string(ConversionsAPIOutbox.pixelID(inBatchKey: observation.batchKey)),
                     "outcome": .string(observation.outcome), "events": .stringConvertible(observation.events),
                     "reason": .string(observation.reason ?? ""),
                 ])
@@ -64,14 +55,13 @@ public struct DeliveryService: Service {
         let configured = deliverer
         await withGracefulShutdownHandler {
             // Woken by this process's commits, and by other runners' enqueues when the outbox can tell (PostgreSQL).
-            _ = try? await signal.listening(to: outbox) {
+            try? await signal.listening(to: outbox) {
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    let claimed = await service.pass(configured, figures)
+                    let claimed = await service.pass(configured)
                     if claimed == 0 { await signal.wait(timeout: flushInterval) }
                 }
                 // Last pass: what was committed before the server stopped leaves now if it can.
-                _ = await service.pass(configured, figures)
-                return true
+                _ = await service.pass(configured)
             }
         } onGracefulShutdown: {
             signal.notify()
@@ -79,27 +69,16 @@ public struct DeliveryService: Service {
     }
 
     /// One drain; returns how many records it claimed (0 on error, after logging it).
-    private func pass(_ deliverer: OutboxDeliverer, _ figures: PassFigures) async -> Int {
+    private func pass(_ deliverer: OutboxDeliverer) async -> Int {
         do {
             let report = try await deliverer.drainOnce(now: Date().timeIntervalSince1970, limit: batchLimit * 4)
-            var f = figures.state.withLock { f in
-                let out = f
-                f = DeliveryPassFigures()
-                return out
-            }
-            f.delivered = report.delivered
-            f.rescheduled = report.rescheduled
-            f.deadLettered = report.deadLettered
-            f.openedCircuits.formUnion(report.openCircuits)
-            f.closedCircuits.subtract(f.openedCircuits)
-            let wasOpen = metrics.openCircuits
-            metrics.recordPass(f)
-            for key in f.openedCircuits.subtracting(wasOpen) {
+            let change = metrics.recordPass(report)
+            for key in change.opened {
                 logger.error("circuit open: Meta refused the destination's setup; its events wait in the outbox", metadata: [
-                    "pixel": .string(String(key.split(separator: "|").first ?? "")), "batch_key": .string(key),
+                    "pixel": .string(ConversionsAPIOutbox.pixelID(inBatchKey: key)), "batch_key": .string(key),
                 ])
             }
-            for key in wasOpen.intersection(f.closedCircuits) {
+            for key in change.closed {
                 logger.notice("circuit closed: deliveries resumed", metadata: ["batch_key": .string(key)])
             }
             if report.deadLettered > 0 {
@@ -112,9 +91,4 @@ public struct DeliveryService: Service {
             return 0
         }
     }
-}
-
-/// Circuit changes seen by the deliverer's observer during one pass.
-final class PassFigures: Sendable {
-    let state = Mutex(DeliveryPassFigures())
 }

@@ -156,7 +156,8 @@ public final class EventServer: Sendable {
 
     func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext) async throws -> Response {
         let now = Date().timeIntervalSince1970
-        let requestInfo = requestDescriptor(request, context)
+        // Built on the first event that carries no `request` of its own (back ends usually send one).
+        var requestInfo: JSONValue?
         // One system random call per request seeds the receipt ids and the engine's session (generated event ids).
         var system = SystemRandomNumberGenerator()
         var ids = SplitMix64(seed: system.next())
@@ -170,7 +171,9 @@ public final class EventServer: Sendable {
         for (index, event) in events.enumerated() {
             var e = event
             if e["request"] == nil, case .object(var o) = e {
-                o["request"] = requestInfo
+                let info = requestInfo ?? requestDescriptor(request, context)
+                requestInfo = info
+                o["request"] = info
                 e = .object(o)
             }
             let evaluation = library.engine.evaluate(e, receivedAt: now, session: &session)
@@ -194,11 +197,10 @@ public final class EventServer: Sendable {
             var enqueued = 0
             for d in evaluation.dispatches {
                 dispatchCounts[d.destination, default: 0] += 1
-                let produced = ConversionsAPIOutbox.items(for: d)
-                enqueued += produced.count
-                items += produced
-                for p in d.json["payload"]?["data"]?.arrayValue ?? [] {
-                    if let id = p["event_id"] { eventIDs.append(id) }
+                for (item, eventID) in ConversionsAPIOutbox.stored(d) {
+                    items.append(item)
+                    enqueued += 1
+                    if let eventID { eventIDs.append(eventID) }
                 }
             }
             summaries.append(JSONObject([
@@ -232,6 +234,10 @@ public final class EventServer: Sendable {
     }
 
     static let forwardedFor = HTTPField.Name("x-forwarded-for")
+    /// Request headers an edge event's `request` carries, named once.
+    static let forwardedHeaders: [(String, HTTPField.Name)] = ["user-agent", "referer", "accept-language", "origin"].compactMap { name in
+        HTTPField.Name(name).map { (name, $0) }
+    }
 
     /// The `request` an edge event gets when it carries none: the client IP and the headers rules read.
     func requestDescriptor(_ request: Request, _ context: ServeContext) -> JSONValue {
@@ -241,8 +247,8 @@ public final class EventServer: Sendable {
         }
         if ip == nil { ip = context.remoteAddress?.ipAddress }
         var headers: [(String, JSONValue)] = []
-        for name in ["user-agent", "referer", "accept-language", "origin"] {
-            if let field = HTTPField.Name(name), let v = request.headers[field] { headers.append((name, .string(v))) }
+        for (name, field) in Self.forwardedHeaders {
+            if let v = request.headers[field] { headers.append((name, .string(v))) }
         }
         var m: [(String, JSONValue)] = []
         if let ip { m.append(("ip", .string(ip))) }

@@ -61,12 +61,14 @@ public enum EventBody {
         case .ndjson:
             return try fromNDJSON(body, options: options, limits: limits)
         case .sniff:
-            let lines = EventRunner.lines(body)
-            let first = body.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-            if lines.count > 1, first == 0x7B, (try? JSONReader.parse(body, options: options)) == nil {
+            // One JSON document when it parses as one; otherwise, object lines are NDJSON.
+            do {
+                return try fromJSON(body, options: options, limits: limits)
+            } catch where error.code == "invalid_json" || error.code == "too_deep" {
+                let first = body.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+                guard first == 0x7B, EventRunner.lines(body).count > 1 else { throw error }
                 return try fromNDJSON(body, options: options, limits: limits)
             }
-            return try fromJSON(body, options: options, limits: limits)
         }
     }
 
@@ -75,18 +77,18 @@ public enum EventBody {
         do {
             value = try JSONReader.parse(body, options: options)
         } catch {
-            throw parseError(error, body: body, lineOffset: 0, line: nil)
+            throw parseError(error, body: body, line: nil, limits: limits)
         }
         switch value {
         case .object:
-            try check(value, index: 0, line: nil, limits: limits)
+            try check(value, index: 0, line: nil)
             return [value]
         case .array(let list):
             guard !list.isEmpty else { throw RequestError(400, "no_events", "the body is an empty array; send at least one event object", events: 0) }
             guard list.count <= limits.maxEvents else {
                 throw RequestError(400, "too_many_events", "the request carries \(list.count) events; at most \(limits.maxEvents) are accepted per request", events: list.count)
             }
-            for (i, e) in list.enumerated() { try check(e, index: i, line: nil, limits: limits, count: list.count) }
+            for (i, e) in list.enumerated() { try check(e, index: i, line: nil, count: list.count) }
             return list
         default:
             throw RequestError(400, "invalid_event", "the body must be an event object, an array of event objects or NDJSON, not \(value.typeName)")
@@ -108,19 +110,19 @@ public enum EventBody {
                     try JSONReader.parse(UnsafeBufferPointer(rebasing: buf[line.range]), options: options)
                 }
             } catch {
-                var e = parseError(error, body: Array(body[line.range]), lineOffset: 0, line: line.number)
+                var e = parseError(error, body: Array(body[line.range]), line: line.number, limits: limits)
                 e.events = lines.count
                 throw e
             }
-            try check(value, index: i, line: line.number, limits: limits, count: lines.count)
+            try check(value, index: i, line: line.number, count: lines.count)
             events.append(value)
         }
         return events
     }
 
-    static func parseError(_ issue: JSONIssue, body: [UInt8], lineOffset: Int, line: Int?) -> RequestError {
+    static func parseError(_ issue: JSONIssue, body: [UInt8], line: Int?, limits: ServeLimits) -> RequestError {
         if issue.id == "json.too-deep" {
-            return RequestError(400, "too_deep", "an event nests arrays and objects deeper than the limit of \(options(depth: issue))" + (line.map { " (line \($0))" } ?? ""))
+            return RequestError(400, "too_deep", "an event nests arrays and objects deeper than the limit of \(limits.maxDepth) levels inside the event" + (line.map { " (line \($0))" } ?? ""))
         }
         // Line and column of the offset (columns in bytes, 1-based).
         var l = 1
@@ -137,14 +139,8 @@ public enum EventBody {
         return RequestError(400, "invalid_json", "malformed JSON at \(at): \(issue.message)")
     }
 
-    private static func options(depth issue: JSONIssue) -> String {
-        // "nesting is deeper than the limit of N levels": report the event's limit (one level is the event itself).
-        let digits = issue.message.split(separator: " ").compactMap { Int($0) }.first ?? 0
-        return "\(max(digits - 1, 0)) levels inside the event"
-    }
-
     /// An event must be an object; `xdm`, `data` and `request`, when present, objects; and it needs `xdm` or `data`.
-    static func check(_ event: JSONValue, index: Int, line: Int?, limits: ServeLimits, count: Int = 1) throws(RequestError) {
+    static func check(_ event: JSONValue, index: Int, line: Int?, count: Int = 1) throws(RequestError) {
         let place = line.map { "line \($0)" } ?? "event \(index)"
         guard case .object(let o) = event else {
             throw RequestError(400, "invalid_event", "\(place): an event must be a JSON object with 'xdm' and/or 'data', not \(event.typeName)", details: [detail(index, line)], events: count)

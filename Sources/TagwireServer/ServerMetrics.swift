@@ -1,5 +1,6 @@
 import Synchronization
 import TagwireDelivery
+import TagwireMetaSender
 
 /// The server's counters, gauges and histograms, rendered in the Prometheus text format (version 0.0.4).
 ///
@@ -87,14 +88,18 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// A delivery pass's results.
-    func recordPass(_ report: DeliveryPassFigures) {
+    /// A delivery pass's results; returns the circuits that opened and closed with it.
+    @discardableResult
+    func recordPass(_ report: DrainReport) -> (opened: Set<String>, closed: Set<String>) {
         state.withLock { s in
             s.delivered += report.delivered
             s.retries += report.rescheduled
             s.deadLetters += report.deadLettered
-            s.openCircuits.subtract(report.closedCircuits)
-            s.openCircuits.formUnion(report.openedCircuits)
+            let closed = s.openCircuits.intersection(report.deliveredKeys.subtracting(report.openCircuits))
+            let opened = report.openCircuits.subtracting(s.openCircuits)
+            s.openCircuits.subtract(closed)
+            s.openCircuits.formUnion(opened)
+            return (opened, closed)
         }
     }
 
@@ -154,7 +159,7 @@ public final class ServerMetrics: Sendable {
         sample("tagwire_dead_letters_total", [], Double(s.deadLetters))
         family("tagwire_circuit_open", "gauge", "1 while a destination's circuit is open after a setup error (token, pixel), per batch key.")
         for key in s.openCircuits.sorted() {
-            sample("tagwire_circuit_open", [("pixel", String(key.split(separator: "|", omittingEmptySubsequences: false).first ?? "")), ("batch_key", key)], 1)
+            sample("tagwire_circuit_open", [("pixel", ConversionsAPIOutbox.pixelID(inBatchKey: key)), ("batch_key", key)], 1)
         }
         family("tagwire_open_circuits", "gauge", "Number of open circuits.")
         sample("tagwire_open_circuits", [], Double(s.openCircuits.count))
@@ -198,13 +203,4 @@ public final class ServerMetrics: Sendable {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(v)
     }
-}
-
-/// What one delivery pass changed, for metrics.
-struct DeliveryPassFigures {
-    var delivered = 0
-    var rescheduled = 0
-    var deadLettered = 0
-    var openedCircuits: Set<String> = []
-    var closedCircuits: Set<String> = []
 }
