@@ -34,9 +34,7 @@ public struct Engine: Sendable {
         let graph: RuleGraph
         let options: EngineOptions
         let secrets: SecretResolver
-        /// Data elements whose value comes from a secret, directly or through other data elements.
-        let secretElements: Set<Int>
-        /// `secretElements` as a table by index: the hot path reads it for every data element.
+        /// By data element index: whether its value comes from a secret, directly or through other data elements.
         let isSecret: [Bool]
         /// Parsed selectors of click and custom events, by rule and event index.
         let selectors: [[Selector?]]
@@ -54,7 +52,6 @@ public struct Engine: Sendable {
             self.graph = graph
             self.options = options
             self.secrets = secrets
-            self.secretElements = secretElements
             isSecret = (0..<graph.dataElements.count).map { secretElements.contains($0) }
             self.selectors = selectors
             self.regexes = regexes
@@ -67,7 +64,7 @@ public struct Engine: Sendable {
     public var graph: RuleGraph { prepared.graph }
     public var options: EngineOptions { prepared.options }
     var secrets: SecretResolver { prepared.secrets }
-    var secretElements: Set<Int> { prepared.secretElements }
+    var isSecret: [Bool] { prepared.isSecret }
     var selectors: [[Selector?]] { prepared.selectors }
     var regexes: [[NSRegularExpression?]] { prepared.regexes }
     var paths: [[String]?] { prepared.paths }
@@ -345,7 +342,7 @@ struct RuleRun {
     // MARK: data elements
 
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
-        if engine.prepared.isSecret[index] { usedSecret = true }
+        if engine.isSecret[index] { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
         var value: JSONValue?
@@ -391,7 +388,7 @@ struct RuleRun {
         }
         memo.append((index, value))
         if engine.options.trace {
-            let shown: JSONValue = engine.secretElements.contains(index) ? .string(maskedSecret) : (value ?? .null)
+            let shown: JSONValue = engine.isSecret[index] ? .string(maskedSecret) : (value ?? .null)
             if let i = traceElements.firstIndex(where: { $0.0 == node.name }) { traceElements[i].1 = shown } else { traceElements.append((node.name, shown)) }
         }
         return .success(value)

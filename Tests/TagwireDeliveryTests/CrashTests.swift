@@ -16,6 +16,16 @@ struct CrashTests {
         try ChildProcess.start(tagwire, arguments, directory: repo, environment: env, captureOutput: false)
     }
 
+    /// `count` edge Lead events as NDJSON, with event ids `idPrefix` + n (n from `firstID`) and one e-mail each.
+    static func writeLeadEvents(_ count: Int, idPrefix: String, firstID: Int = 0, to path: String) throws {
+        var lines = ""
+        for i in firstID..<(firstID + count) {
+            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"\#(idPrefix)\#(i)@example.com"},"conversionData":{"eventId":"\#(idPrefix)\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+            lines += "\n"
+        }
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     static func run(_ arguments: [String], env: [String: String] = [:]) async throws -> (Int32, String) {
         let (status, data) = try await ChildProcess.run(tagwire, arguments, directory: repo, environment: env)
         return (status, String(decoding: data, as: UTF8.self))
@@ -28,13 +38,8 @@ struct CrashTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let count = 300
-        var lines = ""
-        for i in 0..<count {
-            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"u\#(i)@example.com"},"conversionData":{"eventId":"crash-\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
-            lines += "\n"
-        }
         let events = dir + "/events.ndjson"
-        try lines.write(toFile: events, atomically: true, encoding: .utf8)
+        try Self.writeLeadEvents(count, idPrefix: "crash-", to: events)
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let (enqueued, _) = try await Self.run(["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir], env: env)
         #expect(enqueued == 0)
@@ -137,12 +142,7 @@ struct PostgresRunnersTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let count = 200
-        var lines = ""
-        for i in 0..<count {
-            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"r\#(i)@example.com"},"conversionData":{"eventId":"runner-\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
-            lines += "\n"
-        }
-        try lines.write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
+        try CrashTests.writeLeadEvents(count, idPrefix: "runner-", to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let (enqueued, _) = try await CrashTests.run(
             ["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--postgres-url", url, "--postgres-table", table], env: env)
@@ -182,8 +182,7 @@ struct PostgresRunnersTests {
         let dir = NSTemporaryDirectory() + "tagwire-wake-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let line = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"w@example.com"},"conversionData":{"eventId":"wake-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
-        try (line + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
+        try CrashTests.writeLeadEvents(1, idPrefix: "wake-", firstID: 1, to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let state = SandboxState()
         let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
