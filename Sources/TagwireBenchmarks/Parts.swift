@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 import TagwireCompiler
+import TagwireDelivery
 import TagwireJSON
 import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
 import TagwireServer
-import TagwireDelivery
 
 /// Profiling aid (`tagwire-benchmarks parts`): the cost per event of each step `tagwire serve` takes, measured on
 /// the same pre-split corpus in one process, so the proportions hold even when the machine is noisy.
@@ -53,7 +54,8 @@ func benchParts(events count: Int, propertyDir: String) throws {
 
 /// The group committer alone: `tasks` concurrent callers storing one item at a time into an in-memory outbox.
 func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
-    let committer = GroupCommitter(outbox: InMemoryOutbox())
+    let commits = Atomic<Int>(0)
+    let committer = GroupCommitter(outbox: InMemoryOutbox()) { _ in commits.add(1, ordering: .relaxed) }
     let item = OutboxItem(destination: "meta-capi", batchKey: "k", payload: Array(repeating: 0x41, count: 800), eventTime: 1)
     let clock = ContinuousClock()
     let started = clock.now
@@ -68,6 +70,5 @@ func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
     let elapsed = clock.now - started
     let total = Double(tasks * perTask)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    let commits = await committer.commits
-    print("group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits), 1)) items per commit")
+    print("group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits.load(ordering: .relaxed)), 1)) items per commit")
 }

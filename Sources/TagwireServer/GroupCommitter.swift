@@ -23,8 +23,6 @@ public actor GroupCommitter {
     private var writing = false
     private let executor = ThreadExecutor(label: "tagwire.outbox.commit")
     private let committed: @Sendable (Int) -> Void
-    /// Commits written and items stored (for metrics and tests).
-    public private(set) var commits = 0
     /// Callers that announced themselves and have not reached ``store(_:)`` yet.
     private let arriving = Atomic<Int>(0)
     private let linger: Duration
@@ -73,7 +71,6 @@ public actor GroupCommitter {
             let outbox = self.outbox
             do {
                 let ids = try await withTaskExecutorPreference(executor) { try await outbox.enqueue(all) }
-                commits += 1
                 var offset = 0
                 for w in group {
                     w.continuation.resume(returning: Array(ids[offset..<min(ids.count, offset + w.items.count)]))
