@@ -119,19 +119,13 @@ public enum Normalization {
         return digits
     }
 
-    /// The general path of ``phone(_:options:)`` (kept to check the byte path against).
+    /// ``phone(_:options:)`` for text that is not ASCII, by Unicode scalars (also the reference the byte path is
+    /// checked against).
     static func phoneByScalars(_ raw: String, options: Options = Options()) -> String? {
         let trimmed = TextTools.trimmed(raw)
         let international = trimmed.hasPrefix("+") || trimmed.hasPrefix("00")
-        var digits = String(trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init))
-        let hadTrunkZero = digits.hasPrefix("0")
-        while digits.hasPrefix("0") { digits.removeFirst() }
-        guard !digits.isEmpty else { return nil }
-        if !international, let cc = options.defaultCountryCallingCode?.filter(\.isNumber), !cc.isEmpty {
-            if hadTrunkZero || !digits.hasPrefix(cc) { digits = cc + digits }
-        }
-        guard digits.count >= 7, digits.count <= 15 else { return nil }
-        return digits
+        let digits = trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map { UInt8($0.value) }
+        return phoneDigits(digits, international: international, options: options)
     }
 
     /// Whether a phone input names its country (written with `+` or `00`).
