@@ -342,7 +342,7 @@ struct RuleRun {
     // MARK: data elements
 
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
-        if engine.isSecret[index] { usedSecret = true }
+        if engine.prepared.isSecret[index] { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
         var value: JSONValue?
