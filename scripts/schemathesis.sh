@@ -20,7 +20,7 @@ for _ in $(seq 1 300); do
 done
 
 status=0
-schemathesis run "http://127.0.0.1:$serve_port/openapi.json" \
+python3 scripts/schemathesis-cli.py run "http://127.0.0.1:$serve_port/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" --workers 2 --request-timeout 10 \
   -H "Authorization: Bearer schemathesis-admin" || status=$?
