@@ -32,7 +32,10 @@ var products: [Product] = [
 
 var targets: [Target] = [
     .target(name: "TagwireJSON", swiftSettings: swiftSettings),
-    .target(name: "TagwireHashing", swiftSettings: swiftSettings),
+    // SHA-256 block compression with the x86 SHA extensions, picked at run time (our own C, no dependency); the
+    // Swift implementation in TagwireHashing is used everywhere else.
+    .target(name: "CTagwireSHA"),
+    .target(name: "TagwireHashing", dependencies: ["CTagwireSHA"], swiftSettings: swiftSettings),
     .target(name: "TagwireDiagnostics", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
     .target(name: "TagwireModel", dependencies: ["TagwireJSON", "TagwireDiagnostics"], swiftSettings: swiftSettings),
     .target(name: "TagwireIR", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),

@@ -1,16 +1,29 @@
+import CTagwireSHA
+
 /// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), in plain Swift.
 ///
 /// Tagwire hashes short strings (customer information, content addresses), so a dependency-free implementation
 /// keeps the core targets free of heavy packages. Checked against the FIPS test vectors and Python's `hashlib`.
+/// Where the processor has the x86 SHA extensions, blocks are compressed with them (`CTagwireSHA`, chosen once at
+/// run time; the tests check both paths give the same digests).
 public struct SHA256: Sendable {
+    /// Whether this processor compresses blocks with the SHA extensions.
+    public static let usesHardware = tagwire_sha256_hardware_available() != 0
+
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
+    private var hardware = SHA256.usesHardware
 
     /// A fresh hasher (its buffer grows on first use: short digests never allocate it).
     public init() {}
+
+    /// A hasher that never uses the SHA extensions (tests check both paths agree).
+    init(portable: Bool) {
+        hardware = SHA256.usesHardware && !portable
+    }
 
     /// Feeds bytes.
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
@@ -96,6 +109,13 @@ public struct SHA256: Sendable {
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     fileprivate mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
+        if hardware, let base = block.baseAddress {
+            withUnsafeMutableBytes(of: &state) { raw in
+                guard let words = raw.baseAddress?.assumingMemoryBound(to: UInt32.self) else { return }
+                tagwire_sha256_hardware_compress(words, base, block.count / 64)
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
                 let b = i * 4
@@ -141,18 +161,23 @@ public struct SHA256: Sendable {
 
     /// The lowercase hex digest of a string's UTF-8 bytes.
     public static func hexDigest(_ string: String) -> String {
+        hexDigest(string, portable: false)
+    }
+
+    /// ``hexDigest(_:)``, optionally without the SHA extensions.
+    static func hexDigest(_ string: String, portable: Bool) -> String {
         var s = string
         return s.withUTF8 { bytes in
             // Inputs that fit two blocks after padding (the usual customer-information value) take a path with
             // no heap allocation but the result.
-            if bytes.count <= 119 { return shortHexDigest(bytes) }
-            var h = SHA256()
+            if bytes.count <= 119 { return shortHexDigest(bytes, portable: portable) }
+            var h = SHA256(portable: portable)
             h.update(bytes)
             return hex(h.finalize())
         }
     }
 
-    private static func shortHexDigest(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    private static func shortHexDigest(_ bytes: UnsafeBufferPointer<UInt8>, portable: Bool) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { block in
             let n = bytes.count
             let blocks = n + 9 <= 64 ? 1 : 2
@@ -162,7 +187,7 @@ public struct SHA256: Sendable {
             for i in (n + 1)..<total { block[i] = 0 }
             let bitLength = UInt64(n) &* 8
             for k in 0..<8 { block[total - 1 - k] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(k) * 8)) }
-            var h = SHA256()
+            var h = SHA256(portable: portable)
             let buffer = UnsafeBufferPointer(block)
             for b in 0..<blocks { h.compress(UnsafeBufferPointer(rebasing: buffer[(b * 64)..<(b * 64 + 64)])) }
             return h.hexState()

@@ -126,7 +126,46 @@ public struct JSONWriter: Sendable {
         out.append(contentsOf: n.description.utf8)
     }
 
+    /// Appends literal JSON text (a key with its colon, punctuation) as it is.
+    @inlinable
+    public static func writeRaw(_ text: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any byte is a control character, `"` or `\`: eight bytes at a time (a byte-wise zero test on words:
+    /// `(x - 0x01…) & ~x & 0x80…` is non-zero exactly when some byte of `x` is zero).
+    @inline(__always)
+    static func needsEscaping(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = UnsafeRawPointer(buf.baseAddress) else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        let n = buf.count
+        while i + 8 <= n {
+            let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Bytes below 0x20 (for bytes < 0x80: x - 0x20 borrows into the high bit), '"' and '\' (zero after XOR).
+            let quote = x ^ (ones &* 0x22)
+            let backslash = x ^ (ones &* 0x5C)
+            let control = (x &- ones &* 0x20) & ~x
+            let hit = (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+            if hit != 0 {
+                // A candidate (borrows can flag neighbours): decide byte by byte.
+                for j in i..<(i + 8) {
+                    let b = buf[j]
+                    if b < 0x20 || b == 0x22 || b == 0x5C { return true }
+                }
+            }
+            i += 8
+        }
+        while i < n {
+            let b = buf[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return true }
+            i += 1
+        }
+        return false
+    }
 
     /// Writes a quoted, escaped JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
@@ -134,7 +173,7 @@ public struct JSONWriter: Sendable {
         // Fast path: nothing to escape.
         var str = s
         let clean: Bool = str.withUTF8 { buf in
-            for b in buf where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            guard !needsEscaping(buf) else { return false }
             out.append(contentsOf: buf)
             return true
         }

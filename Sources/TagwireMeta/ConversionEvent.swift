@@ -35,13 +35,25 @@ public struct ConversionEventBuilder: Sendable {
         public var message: String { "\(field): \(reason)" }
     }
 
-    /// A built event with the notes about values that were dropped.
-    public struct Built: Sendable {
-        public var event: JSONValue
+    /// A built event: its JSON as delivery sends it, the fields the engine reads back, and the notes about values
+    /// that were dropped.
+    public struct Built: Sendable, Hashable {
+        /// The event object's compact JSON, written once: what goes into the Graph API request's `data` array and
+        /// into the outbox.
+        public var bytes: [UInt8]
+        public var eventName: String
+        public var eventID: String?
+        /// `event_time` (Unix seconds).
+        public var eventTime: Double
         /// `test_event_code` when `isTestEvent` is set.
         public var testEventCode: String?
         /// Values left out (malformed customer information), each naming its field.
         public var warnings: [String]
+
+        /// The event as a value (read back from ``bytes``).
+        public var event: JSONValue {
+            (try? JSONReader.parse(bytes, options: JSONReaderOptions(maxDepth: 256, maxBytes: Int.max))) ?? .null
+        }
     }
 
     /// Settings keys of the action mapped to `user_data` keys, in the order they are written.
@@ -116,74 +128,107 @@ public struct ConversionEventBuilder: Sendable {
             return .failure(Rejection(field: "event_time", reason: "\(Int64(eventTime)) is in the future"))
         }
 
-        var event: [(String, JSONValue)] = [("event_name", .string(eventName)), ("event_time", .number(eventTime))]
-        if let id = Self.present(settings["eventId"]).flatMap(Self.text) { event.append(("event_id", .string(id))) }
+        // The event is written as JSON bytes in one pass, members in Meta's documented order.
+        var out: [UInt8] = []
+        out.reserveCapacity(1536)
+        JSONWriter.writeRaw(#"{"event_name":"#, into: &out)
+        JSONWriter.writeString(eventName, into: &out)
+        JSONWriter.writeRaw(#","event_time":"#, into: &out)
+        JSONWriter.writeNumber(eventTime, into: &out)
+        let eventID = Self.present(settings["eventId"]).flatMap(Self.text)
+        if let eventID {
+            JSONWriter.writeRaw(#","event_id":"#, into: &out)
+            JSONWriter.writeString(eventID, into: &out)
+        }
         let sourceURL = Self.present(settings["eventSourceUrl"]).flatMap(Self.text)
         if let sourceURL {
             guard sourceURL.hasPrefix("http://") || sourceURL.hasPrefix("https://") else {
                 return .failure(Rejection(field: "event_source_url", reason: "'\(sourceURL)' must start with http:// or https://"))
             }
-            event.append(("event_source_url", .string(sourceURL)))
+            JSONWriter.writeRaw(#","event_source_url":"#, into: &out)
+            JSONWriter.writeString(sourceURL, into: &out)
         }
-        if let referrer = Self.present(settings["referrerUrl"]).flatMap(Self.text) { event.append(("referrer_url", .string(referrer))) }
-        event.append(("action_source", .string(actionSource)))
-        if let optOut = Self.bool(Self.present(settings["optOut"])) { event.append(("opt_out", .bool(optOut))) }
+        if let referrer = Self.present(settings["referrerUrl"]).flatMap(Self.text) {
+            JSONWriter.writeRaw(#","referrer_url":"#, into: &out)
+            JSONWriter.writeString(referrer, into: &out)
+        }
+        JSONWriter.writeRaw(#","action_source":"#, into: &out)
+        JSONWriter.writeString(actionSource, into: &out)
+        if let optOut = Self.bool(Self.present(settings["optOut"])) {
+            JSONWriter.writeRaw(optOut ? #","opt_out":true"# : #","opt_out":false"#, into: &out)
+        }
         if Self.bool(settings["lduEnabled"]) == true {
-            event.append(("data_processing_options", ["LDU"]))
-            event.append(("data_processing_options_country", 0))
-            event.append(("data_processing_options_state", 0))
+            JSONWriter.writeRaw(#","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#, into: &out)
         } else {
-            event.append(("data_processing_options", .array([])))
+            JSONWriter.writeRaw(#","data_processing_options":[]"#, into: &out)
         }
 
         // user_data
-        var userData: [(String, JSONValue)] = []
+        JSONWriter.writeRaw(#","user_data":{"#, into: &out)
+        var userDataMembers = 0
+        var hasUserAgent = false
         let countryHint = Self.present(settings["country"]).flatMap(Self.text).flatMap(Normalization.country)
+        var hashes: [String] = []
         for (setting, key, hashed) in Self.userDataKeys {
             guard let raw = Self.present(settings[setting]) else { continue }
             if hashed {
-                let inputs: [JSONValue] = raw.arrayValue ?? [raw]
-                var hashes: [JSONValue] = []
-                for input in inputs {
-                    guard let s = Self.present(input).flatMap(Self.text) else { continue }
+                hashes.removeAll(keepingCapacity: true)
+                func add(_ input: JSONValue) {
+                    guard let s = Self.present(input).flatMap(Self.text) else { return }
                     if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
                         warnings.append("user_data.ph: a national number without a country code")
                     }
                     if let h = Normalization.hashed(key: key, s, options: options, country: countryHint) {
-                        if !hashes.contains(.string(h)) { hashes.append(.string(h)) }
+                        if !hashes.contains(h) { hashes.append(h) }
                     } else {
                         warnings.append("user_data.\(key): a value could not be normalised and was left out")
                     }
                 }
-                if !hashes.isEmpty { userData.append((key, .array(hashes))) }
+                if case .array(let inputs) = raw { inputs.forEach(add) } else { add(raw) }
+                if hashes.isEmpty { continue }
+                Self.writeMemberKey(key, first: userDataMembers == 0, into: &out)
+                out.append(0x5B)
+                for (i, h) in hashes.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    // Hex digests (and the hashes callers pass through) need no escaping.
+                    JSONWriter.writeString(h, into: &out)
+                }
+                out.append(0x5D)
+                userDataMembers += 1
             } else {
                 guard let s = Self.text(raw).map(TextTools.trimmed), !s.isEmpty else {
                     warnings.append("user_data.\(key): expected text, got \(raw.typeName)")
                     continue
                 }
+                Self.writeMemberKey(key, first: userDataMembers == 0, into: &out)
                 if key == "fb_login_id" || key == "lead_id", let n = Int64(s) {
-                    userData.append((key, .number(Double(n))))
+                    JSONWriter.writeNumber(Double(n), into: &out)
                 } else {
-                    userData.append((key, .string(s)))
+                    JSONWriter.writeString(s, into: &out)
                 }
+                if key == "client_user_agent" { hasUserAgent = true }
+                userDataMembers += 1
             }
         }
+        out.append(0x7D)
         if actionSource == "website" {
             guard sourceURL != nil else {
                 return .failure(Rejection(field: "event_source_url", reason: "is required when action_source is website"))
             }
-            guard userData.contains(where: { $0.0 == "client_user_agent" }) else {
+            guard hasUserAgent else {
                 return .failure(Rejection(field: "user_data.client_user_agent", reason: "is required when action_source is website"))
             }
         }
-        if userData.isEmpty {
+        if userDataMembers == 0 {
             return .failure(Rejection(field: "user_data", reason: "has no customer information parameters"))
         }
-        event.append(("user_data", .object(JSONObject(uniqueKeys: userData))))
 
-        // custom_data: an object, or JSON text of one.
+        // custom_data: an object, or JSON text of one. A string `value` becomes a number and `currency` is
+        // written lowercase, each in its place.
+        var hasCurrency = false
+        var hasValue = false
         if let raw = Self.present(settings["customData"]) {
-            var custom: JSONObject?
+            let custom: JSONObject
             switch raw {
             case .object(let o): custom = o
             case .string(let s):
@@ -194,27 +239,49 @@ public struct ConversionEventBuilder: Sendable {
             default:
                 return .failure(Rejection(field: "custom_data", reason: "must be an object, not \(raw.typeName)"))
             }
-            if var c = custom {
-                if case .string(let s)? = c["value"], let n = Double(s) { c["value"] = .number(n) }
-                if let currency = c["currency"] {
-                    guard let code = currency.stringValue, Regions.currencies.contains(code.uppercased()) else {
-                        return .failure(Rejection(field: "custom_data.currency", reason: "'\(Self.text(currency) ?? currency.typeName)' is not an ISO 4217 currency code"))
-                    }
-                    c["currency"] = .string(code.lowercased())
+            // Checked before writing, currency first.
+            var currencyCode: String?
+            if let currency = custom["currency"] {
+                guard let code = currency.stringValue, Regions.currencies.contains(code.uppercased()) else {
+                    let shown = Self.text(currency) ?? currency.typeName
+                    return .failure(Rejection(field: "custom_data.currency", reason: "'\(shown)' is not an ISO 4217 currency code"))
                 }
-                if let v = c["value"], v.numberValue == nil {
-                    return .failure(Rejection(field: "custom_data.value", reason: "must be a number"))
-                }
-                custom = c
+                currencyCode = code.lowercased()
             }
-            if let custom, !custom.isEmpty { event.append(("custom_data", .object(custom))) }
+            var value: Double?
+            if let v = custom["value"] {
+                switch v {
+                case .number(let n): value = n
+                case .string(let s): value = Double(s)
+                default: value = nil
+                }
+                guard value != nil else { return .failure(Rejection(field: "custom_data.value", reason: "must be a number")) }
+            }
+            hasCurrency = currencyCode != nil
+            hasValue = value != nil
+            if !custom.isEmpty {
+                let writer = JSONWriter()
+                JSONWriter.writeRaw(#","custom_data":{"#, into: &out)
+                for (i, member) in custom.members.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    JSONWriter.writeString(member.key, into: &out)
+                    out.append(0x3A)
+                    if member.key == "value", let value {
+                        JSONWriter.writeNumber(value, into: &out)
+                    } else if member.key == "currency", let currencyCode {
+                        JSONWriter.writeString(currencyCode, into: &out)
+                    } else {
+                        writer.write(member.value, into: &out)
+                    }
+                }
+                out.append(0x7D)
+            }
         }
         if eventName == "Purchase" {
-            let custom = event.first { $0.0 == "custom_data" }?.1
-            if custom?["currency"] == nil {
+            if !hasCurrency {
                 return .failure(Rejection(field: "custom_data.currency", reason: "is required for Purchase events"))
             }
-            if custom?["value"] == nil {
+            if !hasValue {
                 return .failure(Rejection(field: "custom_data.value", reason: "is required for Purchase events"))
             }
         }
@@ -228,8 +295,10 @@ public struct ConversionEventBuilder: Sendable {
             guard app["advertiser_tracking_enabled"] != nil else {
                 return .failure(Rejection(field: "app_data.advertiser_tracking_enabled", reason: "is required when action_source is app"))
             }
-            event.append(("app_data", .object(app)))
+            JSONWriter.writeRaw(#","app_data":"#, into: &out)
+            JSONWriter().write(.object(app), into: &out)
         }
+        out.append(0x7D)
         var testCode: String?
         if Self.bool(settings["isTestEvent"]) == true {
             testCode = Self.present(settings["testEventCode"]).flatMap(Self.text)
@@ -237,7 +306,32 @@ public struct ConversionEventBuilder: Sendable {
                 return .failure(Rejection(field: "test_event_code", reason: "is required when isTestEvent is true"))
             }
         }
-        return .success(Built(event: .object(JSONObject(uniqueKeys: event)), testEventCode: testCode, warnings: warnings))
+        return .success(Built(bytes: out, eventName: eventName, eventID: eventID, eventTime: eventTime, testEventCode: testCode, warnings: warnings))
+    }
+
+    static func writeMemberKey(_ key: String, first: Bool, into out: inout [UInt8]) {
+        if !first { out.append(0x2C) }
+        JSONWriter.writeString(key, into: &out)
+        out.append(0x3A)
+    }
+
+    /// The Graph API request body for built events sent together, written from their bytes.
+    public static func requestBody(events: [[UInt8]], testEventCode: String?, partnerAgent: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(events.reduce(64 + partnerAgent.utf8.count) { $0 + $1.count + 1 })
+        JSONWriter.writeRaw(#"{"data":["#, into: &out)
+        for (i, e) in events.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: e)
+        }
+        JSONWriter.writeRaw(#"],"partner_agent":"#, into: &out)
+        JSONWriter.writeString(partnerAgent, into: &out)
+        if let testEventCode {
+            JSONWriter.writeRaw(#","test_event_code":"#, into: &out)
+            JSONWriter.writeString(testEventCode, into: &out)
+        }
+        out.append(0x7D)
+        return out
     }
 
     /// The Graph API request body for events sent together.

@@ -151,12 +151,37 @@ public enum Normalization {
     /// State: US and Canadian names become their two-letter codes; others lowercased, letters and digits only.
     public static func state(_ raw: String) -> String? {
         guard let compact = city(raw) else { return nil }
-        if let code = Regions.stateCodes[lookupKey(compact, digits: true)] { return code }
+        // ASCII: `city` left only lowercase letters and digits, which is already the table key.
+        let key = TextTools.isASCII(compact) ? compact : lookupKey(compact, digits: true)
+        if let code = Regions.stateCodes[key] { return code }
         return compact
     }
 
     /// Zip: lowercased, without spaces; cut at `-`; a US ZIP+4 keeps its first five digits.
     public static func zip(_ raw: String, country: String? = nil) -> String? {
+        guard let ascii = TextTools.asciiTrimmedLowercased(raw) else { return zipByCharacters(raw, country: country) }
+        // ASCII bytes: up to the first '-', letters and digits only (white space goes too), ZIP+4 cut to five.
+        var copy = ascii
+        return copy.withUTF8 { buf -> String? in
+            var kept: [UInt8] = []
+            kept.reserveCapacity(buf.count)
+            var digitsOnly = true
+            var count = 0
+            for b in buf {
+                if b == 0x2D { break }
+                if TextTools.isASCIISpace(b) { continue }
+                count += 1
+                if b < 0x30 || b > 0x39 { digitsOnly = false }
+                if (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) { kept.append(b) }
+            }
+            let isUS = country == nil || country == "us"
+            if isUS, count == 9, digitsOnly { kept.removeLast(4) }
+            return kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
+        }
+    }
+
+    /// ``zip(_:country:)`` by Characters, for text that is not ASCII (and to check the byte path against).
+    static func zipByCharacters(_ raw: String, country: String? = nil) -> String? {
         var s = TextTools.filter(base(raw)) { !$0.properties.isWhitespace }
         if let dash = s.firstIndex(of: "-") { s = String(s[..<dash]) }
         let isUS = country == nil || country == "us"
@@ -169,7 +194,8 @@ public enum Normalization {
     public static func country(_ raw: String) -> String? {
         let s = base(raw)
         guard !s.isEmpty else { return nil }
-        if s.count == 2, s.allSatisfy({ $0.isLetter && $0.isASCII }) { return s }
+        let u = s.utf8
+        if u.count == 2, let a = u.first, let b = u.last, (0x61...0x7A).contains(a), (0x61...0x7A).contains(b) { return s }
         if let code = Regions.countryCodes[lookupKey(s, digits: false)] { return code }
         return nil
     }

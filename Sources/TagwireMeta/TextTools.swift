@@ -11,7 +11,13 @@ public enum TextTools {
 
     /// `s` without leading and trailing Unicode white space.
     public static func trimmed(_ s: String) -> String {
-        // Fast path: the first and last bytes are ASCII and not white space.
+        // Fast path: empty, or the first and last bytes are ASCII and not white space (read from the string's
+        // own storage).
+        let unchanged = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+            guard let f = buf.first, let l = buf.last else { return true }
+            return f < 0x80 && l < 0x80 && !isASCIISpace(f) && !isASCIISpace(l)
+        }
+        if unchanged == true { return s }
         let utf8 = s.utf8
         if let f = utf8.first, let l = utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
         if utf8.isEmpty { return s }
@@ -23,7 +29,7 @@ public enum TextTools {
     }
 
     @inline(__always)
-    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    public static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// For ASCII text: trimmed of white space and lowercased in one pass over the bytes (what NFC, `trimmed` and
     /// `lowercased()` give for ASCII); nil when the text is not ASCII.

@@ -71,25 +71,10 @@ public enum ConversionsAPIOutbox {
         }
     }
 
-    /// The Graph API request body for stored events, byte for byte what writing
-    /// `ConversionEventBuilder.requestBody(events:testEventCode:partnerAgent:)` with Tagwire's partner agent gives.
+    /// The Graph API request body for stored events (the events' JSON as the engine wrote it), with Tagwire's
+    /// partner agent.
     public static func requestBody(payloads: [[UInt8]], testEventCode: String?) -> [UInt8] {
-        let writer = JSONWriter()
-        var out: [UInt8] = []
-        out.reserveCapacity(payloads.reduce(64) { $0 + $1.count + 1 })
-        out += Array(#"{"data":["#.utf8)
-        for (i, p) in payloads.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            out += p
-        }
-        out += Array(#"],"partner_agent":"#.utf8)
-        writer.write(.string("tagwire-\(TagwireVersion.current)"), into: &out)
-        if let testEventCode {
-            out += Array(#","test_event_code":"#.utf8)
-            writer.write(.string(testEventCode), into: &out)
-        }
-        out.append(0x7D)
-        return out
+        ConversionEventBuilder.requestBody(events: payloads, testEventCode: testEventCode, partnerAgent: "tagwire-\(TagwireVersion.current)")
     }
 
     /// One outbox item per event of a `meta-capi` dispatch.
@@ -99,9 +84,14 @@ public enum ConversionsAPIOutbox {
 
     /// One outbox item per event of a `meta-capi` dispatch, with the event's `event_id` (nil when it has none).
     public static func stored(_ dispatch: Dispatch) -> [(item: OutboxItem, eventID: JSONValue?)] {
-        guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
-            let token = dispatch.credentials.accessToken, let payload = dispatch.json["payload"]
-        else { return [] }
+        guard dispatch.destination == "meta-capi", let token = dispatch.credentials.accessToken else { return [] }
+        // The engine's dispatches carry the event's bytes: stored as they are.
+        if let e = dispatch.conversionsAPIEvent {
+            let key = batchKey(pixelID: e.pixelID, accessToken: token, testEventCode: e.built.testEventCode)
+            let item = OutboxItem(destination: "meta-capi", batchKey: key, payload: e.built.bytes, eventTime: e.built.eventTime)
+            return [(item, e.built.eventID.map(JSONValue.string))]
+        }
+        guard let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else { return [] }
         let key = batchKey(pixelID: pixel, accessToken: token, testEventCode: payload["test_event_code"]?.stringValue)
         return (payload["data"]?.arrayValue ?? []).map { event in
             let item = OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(event), eventTime: event["event_time"]?.numberValue ?? 0)

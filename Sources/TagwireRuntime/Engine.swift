@@ -42,6 +42,9 @@ public struct Engine: Sendable {
         let regexes: [[NSRegularExpression?]]
         /// Path segments of `core.path` data elements with a literal path.
         let paths: [[String]?]
+        /// By data element index: whether its value depends on the event alone (edge `core.path` elements reading
+        /// `arc.event` or `arc.request` with a literal path, constants), so one resolution serves every rule.
+        let isEventPure: [Bool]
         /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
         let conditionPlans: [[ConditionPlan]]
 
@@ -57,6 +60,13 @@ public struct Engine: Sendable {
             self.regexes = regexes
             self.paths = paths
             self.conditionPlans = conditionPlans
+            isEventPure = graph.dataElements.indices.map { i in
+                let d = graph.dataElements[i]
+                guard !graph.isWeb, !secretElements.contains(i) else { return false }
+                if d.type == "core.constant" { return d.settings.references.isEmpty }
+                guard let p = paths[i], p.count >= 2, p[0] == "arc" else { return false }
+                return p[1] == "event" || p[1] == "request"
+            }
         }
     }
 
@@ -146,13 +156,18 @@ public struct Engine: Sendable {
         var outcomes: [RuleOutcome] = []
         var dispatches: [Dispatch] = []
         var window = JSONValue.null
+        var eventValues: [(index: Int, value: JSONValue?)] = []
+        outcomes.reserveCapacity(graph.rules.count)
         for (r, rule) in graph.rules.enumerated() {
             guard rule.enabled else {
                 outcomes.append(RuleOutcome(name: rule.name, status: .skipped, reason: "the rule is disabled"))
                 continue
             }
             var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
+            // Values that depend on the event alone pass from rule to rule.
+            swap(&run.eventValues, &eventValues)
             let outcome = run.execute(window: &window, session: &session)
+            swap(&run.eventValues, &eventValues)
             outcomes.append(outcome)
             dispatches += run.dispatches
         }
@@ -271,6 +286,9 @@ struct RuleRun {
     var stash = JSONObject()
     /// Data elements resolved in this rule run, as (index, value); a rule reads few, so a scan beats hashing.
     var memo: [(index: Int, value: JSONValue?)] = []
+    /// Values of data elements that depend on the event alone (``Engine/Prepared/isEventPure``), shared by the
+    /// rules of one edge event.
+    var eventValues: [(index: Int, value: JSONValue?)] = []
     var resolving: [Int] = []
     var dispatches: [Dispatch] = []
     var traceElements: [(String, JSONValue)] = []
@@ -345,6 +363,13 @@ struct RuleRun {
         if engine.prepared.isSecret[index] { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
         let node = graph.dataElements[index]
+        let pure = engine.prepared.isEventPure[index]
+        if pure {
+            for entry in eventValues where entry.index == index {
+                remember(index, node, entry.value)
+                return .success(entry.value)
+            }
+        }
         var value: JSONValue?
         if node.type == "core.path", let segments = engine.paths[index] {
             // A literal path reads no other data element: no cycle bookkeeping needed.
@@ -386,12 +411,18 @@ struct RuleRun {
             if node.forceLowerCase { s = s.lowercased() }
             value = .string(s)
         }
+        if pure { eventValues.append((index, value)) }
+        remember(index, node, value)
+        return .success(value)
+    }
+
+    /// Memoises a resolved value for this rule run and traces it.
+    mutating func remember(_ index: Int, _ node: DataElementNode, _ value: JSONValue?) {
         memo.append((index, value))
         if engine.options.trace {
             let shown: JSONValue = engine.isSecret[index] ? .string(maskedSecret) : (value ?? .null)
             if let i = traceElements.firstIndex(where: { $0.0 == node.name }) { traceElements[i].1 = shown } else { traceElements.append((node.name, shown)) }
         }
-        return .success(value)
     }
 
     mutating func runDataElement(_ index: Int, _ node: DataElementNode, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
@@ -827,17 +858,14 @@ struct RuleRun {
                 return .failure(RuntimeFailure(message: "no access token: set 'accessToken' on the meta-capi extension"))
             }
         }
-        let payload = ConversionEventBuilder.requestBody(events: [built.event], testEventCode: built.testEventCode, partnerAgent: engine.options.partnerAgent)
-        var m: [(String, JSONValue)] = [
-            ("destination", "meta-capi"), ("rule", .string(graph.rules[rule].name)), ("pixelId", .string(pixelID)),
-            ("graphApiVersion", .string(ext["graphApiVersion"]?.stringValue ?? "v26.0")), ("payload", payload),
-        ]
-        if !built.warnings.isEmpty { m.append(("warnings", .array(built.warnings.map(JSONValue.string)))) }
         var stashEntry = JSONObject()
-        stashEntry["eventName"] = built.event["event_name"]
-        stashEntry["eventId"] = built.event["event_id"]
+        stashEntry["eventName"] = .string(built.eventName)
+        stashEntry["eventId"] = built.eventID.map(JSONValue.string)
         stash["meta-capi"] = .object(stashEntry)
-        return .success(Dispatch(destination: "meta-capi", rule: graph.rules[rule].name, origin: a.origin, json: .object(JSONObject(m)), credentials: credentials))
+        let event = ConversionsAPIEvent(
+            pixelID: pixelID, graphApiVersion: ext["graphApiVersion"]?.stringValue ?? "v26.0", built: built, partnerAgent: engine.options.partnerAgent
+        )
+        return .success(Dispatch(conversionsAPI: event, rule: graph.rules[rule].name, origin: a.origin, credentials: credentials))
     }
 
     mutating func httpRequest(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {

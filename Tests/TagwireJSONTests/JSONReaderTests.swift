@@ -1,5 +1,5 @@
 import Testing
-import TagwireHashing
+@testable import TagwireHashing
 import TagwireJSON
 
 struct JSONReaderTests {
@@ -102,6 +102,25 @@ struct JSONReaderTests {
     }
 }
 
+struct JSONWriterEscapingTests {
+    /// The word-at-a-time scan finds a character that needs escaping wherever it stands, and flags nothing else.
+    @Test(arguments: ["\u{0}", "\n", "\"", "\\", "\u{1F}", "\t"])
+    func escapesAreFoundAtEveryOffset(_ special: String) throws {
+        for length in [1, 7, 8, 9, 16, 17, 31] {
+            for position in 0..<length {
+                var chars = Array(repeating: "a", count: length)
+                chars[position] = special
+                let text = chars.joined() + "é~\u{7F}"
+                let written = JSONWriter().string(.string(text))
+                #expect(try JSONReader.parse(written) == .string(text))
+                #expect(written.utf8.count > text.utf8.count + 2, "\(written)")
+            }
+        }
+        let plain = String(repeating: "abcé ~\u{7F}!#", count: 9)
+        #expect(JSONWriter().string(.string(plain)) == "\"" + plain + "\"")
+    }
+}
+
 struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -133,6 +152,18 @@ struct SHA256Tests {
         var streaming = SHA256()
         streaming.update(Array(text.utf8))
         #expect(SHA256.hexDigest(text) == SHA256.hex(streaming.finalize()))
+    }
+
+    @Test(arguments: [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000])
+    func hardwareAndPortableCompressionAgree(_ length: Int) {
+        // On processors with the SHA extensions the default path uses them; the portable Swift path must agree
+        // (on others both are the Swift path and this still checks the vectors below).
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let text = String(decoding: (0..<length).map { _ in UInt8.random(in: 0x20...0x7E, using: &rng) }, as: UTF8.self)
+            #expect(SHA256.hexDigest(text, portable: true) == SHA256.hexDigest(text))
+        }
+        #expect(SHA256.hexDigest("abc", portable: true) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test

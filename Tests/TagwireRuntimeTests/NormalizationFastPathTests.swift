@@ -35,4 +35,22 @@ struct NormalizationFastPathTests {
             }
         }
     }
+
+    @Test func zipsStatesAndCountries() {
+        let pieces = ["94025", "-", "1234", " ", "\t", "SW1A", "1AA", "k1a", "0b1", "ca", "CA", "California", "ny", "new york", "us", "USA",
+                      "gb", "x", ".", "123456789", "0", "\u{1C}", "é", "Québec", "de"]
+        for s in Self.inputs(6000, alphabet: pieces, seed: 13) + ["94025-1234", "940251234", " 94025 ", "SW1A 1AA", "Menlo Park"] {
+            for country in [nil, "us", "gb"] {
+                #expect(Normalization.zip(s, country: country) == Normalization.zipByCharacters(s, country: country), "\(s)")
+            }
+            // The state table is keyed by the general lookup key: the ASCII shortcut must find the same code.
+            if let compact = Normalization.city(s) {
+                #expect(Normalization.state(s) == (Regions.stateCodes[Normalization.lookupKey(compact, digits: true)] ?? compact), "\(s)")
+            }
+            let letters = TextTools.asciiTrimmedLowercased(s)
+            if let l = letters, l.count == 2 {
+                #expect((Normalization.country(s) == l) == l.allSatisfy({ $0.isLetter && $0.isASCII }), "\(s)")
+            }
+        }
+    }
 }
