@@ -8,8 +8,11 @@ import TagwireGraphSandbox
 import TagwireHashing
 import TagwireIR
 import TagwireJSON
+import TagwireCompiler
 import TagwireMeta
 import TagwireMetaSender
+import TagwireModel
+import TagwireRuntime
 
 /// A token the test can change while the deliverer runs (a fixed setup).
 final class TokenBox: Sendable {
@@ -146,6 +149,47 @@ struct OutboxDelivererTests {
         let dead = try await outbox.deadLetters(limit: 1)
         let reason = try #require(dead.first?.reason)
         #expect(reason.hasPrefix("retries stopped at the end of the event's window"))
+    }
+
+    /// The engine writes a Conversions API event once; the outbox stores those bytes, and they are exactly what
+    /// writing the dispatch's printable event gives (one form, whichever path reads it).
+    @Test
+    func engineEventsAreStoredAsTheBytesOfTheirPrintableForm() throws {
+        let graph = try #require(Compiler.compile(PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge"))).graph)
+        let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token-\u{1}\"x" }, options: EngineOptions(resolveCredentials: true))
+        var session = Session(seed: 3)
+        let event: JSONValue = [
+            "xdm": ["web": ["webPageDetails": ["URL": "https://shop.example.com/p?q=\"1\""]]],
+            "data": [
+                "eventName": "Purchase",
+                "meta": [
+                    "userData": ["email": " Jane.Doe@Example.com ", "phone": "+1 (650) 555-1212", "zip": "94025-1234", "city": "Menlo Park"],
+                    "conversionData": ["eventId": "order-1", "customData": ["value": "12.50", "currency": "EUR", "note": "tab\there", "contents": [["id": "é", "quantity": 2]]]],
+                ],
+            ],
+            "request": ["ip": "203.0.113.7", "headers": ["user-agent": "UA/1.0"]],
+        ]
+        let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
+        let dispatch = try #require(evaluation.dispatches.first { $0.destination == "meta-capi" })
+        let encoded = try #require(dispatch.conversionsAPIEvent)
+        let printable = try #require(dispatch.json["payload"]?["data"]?.arrayValue?.first)
+        #expect(JSONWriter().bytes(printable) == encoded.built.bytes)
+        #expect(printable["custom_data"]?["value"] == .number(12.5))
+        #expect(printable["custom_data"]?["currency"] == "eur")
+        #expect(printable["user_data"]?["em"] == [.string(SHA256.hexDigest("jane.doe@example.com"))])
+        #expect(printable["user_data"]?["zp"] == [.string(SHA256.hexDigest("94025"))])
+        let stored = ConversionsAPIOutbox.stored(dispatch)
+        #expect(stored.count == 1)
+        #expect(stored.first?.item.payload == encoded.built.bytes)
+        #expect(stored.first?.eventID == "order-1")
+        #expect(stored.first?.item.eventTime == 1_764_374_400)
+        // A dispatch whose printable form was replaced is stored from that form.
+        var edited = dispatch
+        edited.json = dispatch.json
+        #expect(edited.conversionsAPIEvent == nil)
+        #expect(ConversionsAPIOutbox.stored(edited).first?.item.payload == encoded.built.bytes)
+        #expect(edited == dispatch)
+        #expect(!String(decoding: encoded.requestBody, as: UTF8.self).contains("token"))
     }
 
     @Test
