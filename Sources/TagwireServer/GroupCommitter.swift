@@ -9,9 +9,10 @@ import TagwireDelivery
 /// Commits run on their own thread: the embedded outbox's `fsync` blocks, and the cooperative pool (two threads
 /// on a small machine) must stay free for requests.
 ///
-/// Callers announce themselves with ``expect()`` before they evaluate; a commit about to start waits up to
-/// `linger` while announced callers are still on their way, so busy servers write fewer, larger transactions
-/// (fewer `fsync`s per event) and an idle server commits at once.
+/// Callers announce themselves with ``expect()`` before they evaluate; with a `linger`, a commit about to start
+/// waits up to that long while announced callers are still on their way. The server uses none: the requests that
+/// arrive while one commit is being written already make the next one larger, and on a busy server every commit
+/// would otherwise wait the full linger (measured: 1 ms of linger cost about a fifth of the throughput).
 public actor GroupCommitter {
     private struct Waiting {
         var items: [OutboxItem]
@@ -28,7 +29,7 @@ public actor GroupCommitter {
     private let linger: Duration
 
     /// A committer over an outbox; `committed` is told how many items each commit stored (it wakes delivery).
-    public init(outbox: any Outbox, linger: Duration = .milliseconds(1), committed: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(outbox: any Outbox, linger: Duration = .zero, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.outbox = outbox
         self.linger = linger
         self.committed = committed
