@@ -123,7 +123,48 @@ public struct JSONWriter: Sendable {
             }
             return
         }
+        if writeShortDecimal(n, into: &out) { return }
         out.append(contentsOf: n.description.utf8)
+    }
+
+    /// Writes numbers with one to three decimals (prices, amounts) without formatting a `String`: the digits are
+    /// those of `description` (its shortest round-trip form) whenever the decimal reads back as the same double
+    /// and no shorter one does, which is what is checked. Returns false for anything else.
+    @inline(__always)
+    static func writeShortDecimal(_ n: Double, into out: inout [UInt8]) -> Bool {
+        let magnitude = abs(n)
+        guard magnitude >= 0.001, magnitude < 1e12 else { return false }
+        var scale = 1.0
+        for decimals in 1...3 {
+            scale *= 10
+            let scaled = (magnitude * scale).rounded()
+            guard scaled / scale == magnitude else { continue }
+            var digits = UInt64(scaled)
+            // A trailing zero means fewer decimals would have read back (they were tried first).
+            guard digits % 10 != 0 else { return false }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
+                var k = 24
+                for _ in 0..<decimals {
+                    k -= 1
+                    buf[k] = UInt8(digits % 10) + 0x30
+                    digits /= 10
+                }
+                k -= 1
+                buf[k] = 0x2E
+                repeat {
+                    k -= 1
+                    buf[k] = UInt8(digits % 10) + 0x30
+                    digits /= 10
+                } while digits > 0
+                if n < 0 {
+                    k -= 1
+                    buf[k] = 0x2D
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[k..<24]))
+            }
+            return true
+        }
+        return false
     }
 
     /// Appends literal JSON text (a key with its colon, punctuation) as it is.

@@ -56,14 +56,51 @@ public struct ConversionEventBuilder: Sendable {
         }
     }
 
-    /// Settings keys of the action mapped to `user_data` keys, in the order they are written.
-    public static let userDataKeys: [(setting: String, key: String, hashed: Bool)] = [
-        ("email", "em", true), ("phone", "ph", true), ("firstName", "fn", true), ("lastName", "ln", true), ("dob", "db", true),
-        ("gender", "ge", true), ("city", "ct", true), ("state", "st", true), ("zip", "zp", true), ("country", "country", true),
-        ("externalId", "external_id", true), ("clientIpAddress", "client_ip_address", false),
-        ("clientUserAgent", "client_user_agent", false), ("fbc", "fbc", false), ("fbp", "fbp", false),
-        ("subscriptionId", "subscription_id", false), ("fbLoginId", "fb_login_id", false), ("leadId", "lead_id", false),
-        ("partnerName", "partner_name", false), ("partnerId", "partner_id", false),
+    /// The action settings the builder reads, by position: an engine maps a template's members to these once,
+    /// so building an event looks nothing up by name.
+    public struct Fields: Sendable {
+        /// A setting the builder (or the engine, for `pixelId`) reads.
+        public enum Key: Int, CaseIterable, Sendable {
+            case eventName, eventTime, actionSource, eventId, eventSourceUrl, referrerUrl, optOut, lduEnabled
+            case email, phone, firstName, lastName, dob, gender, city, state, zip, country, externalId
+            case clientIpAddress, clientUserAgent, fbc, fbp, subscriptionId, fbLoginId, leadId, partnerName, partnerId
+            case customData, appData, isTestEvent, testEventCode, pixelId
+
+            /// The key a setting's name stands for.
+            public static func named(_ name: String) -> Key? { byName[name] }
+
+            static let byName: [String: Key] = Dictionary(uniqueKeysWithValues: allCases.map { ("\($0)", $0) })
+        }
+
+        private var values: [JSONValue?]
+
+        /// No settings.
+        public init() {
+            values = Array(repeating: nil, count: Key.allCases.count)
+        }
+
+        /// The settings of an object (members the builder does not read are ignored).
+        public init(_ settings: JSONObject) {
+            self.init()
+            for m in settings.members {
+                if let k = Key.named(m.key) { values[k.rawValue] = m.value }
+            }
+        }
+
+        public subscript(key: Key) -> JSONValue? {
+            get { values[key.rawValue] }
+            set { values[key.rawValue] = newValue }
+        }
+    }
+
+    /// Settings of the action mapped to `user_data` keys, in the order they are written.
+    public static let userDataKeys: [(setting: Fields.Key, key: String, hashed: Bool)] = [
+        (.email, "em", true), (.phone, "ph", true), (.firstName, "fn", true), (.lastName, "ln", true), (.dob, "db", true),
+        (.gender, "ge", true), (.city, "ct", true), (.state, "st", true), (.zip, "zp", true), (.country, "country", true),
+        (.externalId, "external_id", true), (.clientIpAddress, "client_ip_address", false),
+        (.clientUserAgent, "client_user_agent", false), (.fbc, "fbc", false), (.fbp, "fbp", false),
+        (.subscriptionId, "subscription_id", false), (.fbLoginId, "fb_login_id", false), (.leadId, "lead_id", false),
+        (.partnerName, "partner_name", false), (.partnerId, "partner_id", false),
     ]
 
     static func present(_ v: JSONValue?) -> JSONValue? {
@@ -94,8 +131,13 @@ public struct ConversionEventBuilder: Sendable {
 
     /// Builds the event; `receivedAt` (Unix seconds) is the default `event_time` and `now` the validation clock.
     public func build(_ settings: JSONObject, receivedAt: Double, now: Double) -> Result<Built, Rejection> {
+        build(fields: Fields(settings), receivedAt: receivedAt, now: now)
+    }
+
+    /// Builds the event from settings already placed by key.
+    public func build(fields settings: Fields, receivedAt: Double, now: Double) -> Result<Built, Rejection> {
         var warnings: [String] = []
-        guard let eventName = Self.present(settings["eventName"]).flatMap(Self.text), !eventName.isEmpty else {
+        guard let eventName = Self.present(settings[.eventName]).flatMap(Self.text), !eventName.isEmpty else {
             return .failure(Rejection(field: "event_name", reason: "is missing"))
         }
         guard eventName.count <= 50 else {
@@ -103,7 +145,7 @@ public struct ConversionEventBuilder: Sendable {
         }
         // event_time: integer seconds; numeric strings and millisecond values are accepted and converted.
         var eventTime = receivedAt.rounded(.down)
-        if let raw = Self.present(settings["eventTime"]) {
+        if let raw = Self.present(settings[.eventTime]) {
             var n: Double?
             switch raw {
             case .number(let x): n = x
@@ -116,7 +158,7 @@ public struct ConversionEventBuilder: Sendable {
             if t > 100_000_000_000 { t /= 1000 }
             eventTime = t.rounded(.down)
         }
-        let actionSource = Self.present(settings["actionSource"]).flatMap(Self.text) ?? "website"
+        let actionSource = Self.present(settings[.actionSource]).flatMap(Self.text) ?? "website"
         guard metaActionSourceValues.contains(actionSource) else {
             return .failure(Rejection(field: "action_source", reason: "'\(actionSource)' is not one of \(metaActionSourceValues.joined(separator: ", "))"))
         }
@@ -135,12 +177,12 @@ public struct ConversionEventBuilder: Sendable {
         JSONWriter.writeString(eventName, into: &out)
         JSONWriter.writeRaw(#","event_time":"#, into: &out)
         JSONWriter.writeNumber(eventTime, into: &out)
-        let eventID = Self.present(settings["eventId"]).flatMap(Self.text)
+        let eventID = Self.present(settings[.eventId]).flatMap(Self.text)
         if let eventID {
             JSONWriter.writeRaw(#","event_id":"#, into: &out)
             JSONWriter.writeString(eventID, into: &out)
         }
-        let sourceURL = Self.present(settings["eventSourceUrl"]).flatMap(Self.text)
+        let sourceURL = Self.present(settings[.eventSourceUrl]).flatMap(Self.text)
         if let sourceURL {
             guard sourceURL.hasPrefix("http://") || sourceURL.hasPrefix("https://") else {
                 return .failure(Rejection(field: "event_source_url", reason: "'\(sourceURL)' must start with http:// or https://"))
@@ -148,16 +190,16 @@ public struct ConversionEventBuilder: Sendable {
             JSONWriter.writeRaw(#","event_source_url":"#, into: &out)
             JSONWriter.writeString(sourceURL, into: &out)
         }
-        if let referrer = Self.present(settings["referrerUrl"]).flatMap(Self.text) {
+        if let referrer = Self.present(settings[.referrerUrl]).flatMap(Self.text) {
             JSONWriter.writeRaw(#","referrer_url":"#, into: &out)
             JSONWriter.writeString(referrer, into: &out)
         }
         JSONWriter.writeRaw(#","action_source":"#, into: &out)
         JSONWriter.writeString(actionSource, into: &out)
-        if let optOut = Self.bool(Self.present(settings["optOut"])) {
+        if let optOut = Self.bool(Self.present(settings[.optOut])) {
             JSONWriter.writeRaw(optOut ? #","opt_out":true"# : #","opt_out":false"#, into: &out)
         }
-        if Self.bool(settings["lduEnabled"]) == true {
+        if Self.bool(settings[.lduEnabled]) == true {
             JSONWriter.writeRaw(#","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#, into: &out)
         } else {
             JSONWriter.writeRaw(#","data_processing_options":[]"#, into: &out)
@@ -167,7 +209,7 @@ public struct ConversionEventBuilder: Sendable {
         JSONWriter.writeRaw(#","user_data":{"#, into: &out)
         var userDataMembers = 0
         var hasUserAgent = false
-        let countryHint = Self.present(settings["country"]).flatMap(Self.text).flatMap(Normalization.country)
+        let countryHint = Self.present(settings[.country]).flatMap(Self.text).flatMap(Normalization.country)
         var hashes: [String] = []
         for (setting, key, hashed) in Self.userDataKeys {
             guard let raw = Self.present(settings[setting]) else { continue }
@@ -227,7 +269,7 @@ public struct ConversionEventBuilder: Sendable {
         // written lowercase, each in its place.
         var hasCurrency = false
         var hasValue = false
-        if let raw = Self.present(settings["customData"]) {
+        if let raw = Self.present(settings[.customData]) {
             let custom: JSONObject
             switch raw {
             case .object(let o): custom = o
@@ -286,7 +328,7 @@ public struct ConversionEventBuilder: Sendable {
             }
         }
         if actionSource == "app" {
-            guard case .object(let app)? = Self.present(settings["appData"]) else {
+            guard case .object(let app)? = Self.present(settings[.appData]) else {
                 return .failure(Rejection(field: "app_data", reason: "is required when action_source is app"))
             }
             guard case .array(let extinfo)? = app["extinfo"], extinfo.count == 16 else {
@@ -300,8 +342,8 @@ public struct ConversionEventBuilder: Sendable {
         }
         out.append(0x7D)
         var testCode: String?
-        if Self.bool(settings["isTestEvent"]) == true {
-            testCode = Self.present(settings["testEventCode"]).flatMap(Self.text)
+        if Self.bool(settings[.isTestEvent]) == true {
+            testCode = Self.present(settings[.testEventCode]).flatMap(Self.text)
             if testCode == nil {
                 return .failure(Rejection(field: "test_event_code", reason: "is required when isTestEvent is true"))
             }

@@ -47,6 +47,9 @@ public struct Engine: Sendable {
         let isEventPure: [Bool]
         /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
         let conditionPlans: [[ConditionPlan]]
+        /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
+        /// each template member fills (nil for members the builder does not read).
+        let conversionFields: [[[ConversionEventBuilder.Fields.Key?]?]]
 
         init(
             graph: RuleGraph, options: EngineOptions, secrets: SecretResolver, secretElements: Set<Int>, selectors: [[Selector?]],
@@ -60,6 +63,12 @@ public struct Engine: Sendable {
             self.regexes = regexes
             self.paths = paths
             self.conditionPlans = conditionPlans
+            conversionFields = graph.rules.map { rule in
+                rule.actions.map { a in
+                    guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
+                    return members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
+                }
+            }
             isEventPure = graph.dataElements.indices.map { i in
                 let d = graph.dataElements[i]
                 guard !graph.isWeb, !secretElements.contains(i) else { return false }
@@ -158,9 +167,9 @@ public struct Engine: Sendable {
         var window = JSONValue.null
         var eventValues: [(index: Int, value: JSONValue?)] = []
         outcomes.reserveCapacity(graph.rules.count)
-        for (r, rule) in graph.rules.enumerated() {
-            guard rule.enabled else {
-                outcomes.append(RuleOutcome(name: rule.name, status: .skipped, reason: "the rule is disabled"))
+        for r in graph.rules.indices {
+            guard graph.rules[r].enabled else {
+                outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .skipped, reason: "the rule is disabled"))
                 continue
             }
             var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
@@ -248,16 +257,26 @@ public struct Engine: Sendable {
     }
 }
 
-/// A condition prepared when the engine is built.
-struct ConditionPlan: Sendable {
-    var left: Template?
-    var right: Template?
+/// A condition prepared when the engine is built (a class: reading one per rule run retains one reference).
+final class ConditionPlan: Sendable {
+    let left: Template?
+    let right: Template?
     /// The operator when it is literal (nil: rendered per event).
-    var op: String?
-    var caseInsensitive: Bool
-    var notMet: String
-    var failedPrefix: String
-    var readsSecret: Bool
+    let op: String?
+    let caseInsensitive: Bool
+    let notMet: String
+    let failedPrefix: String
+    let readsSecret: Bool
+
+    init(left: Template?, right: Template?, op: String?, caseInsensitive: Bool, notMet: String, failedPrefix: String, readsSecret: Bool) {
+        self.left = left
+        self.right = right
+        self.op = op
+        self.caseInsensitive = caseInsensitive
+        self.notMet = notMet
+        self.failedPrefix = failedPrefix
+        self.readsSecret = readsSecret
+    }
 }
 
 /// A failure the engine reports outside a rule (such as an unset secret).
@@ -333,7 +352,7 @@ struct RuleRun {
         var produced: [Dispatch] = []
         for (k, action) in node.actions.enumerated() {
             let start = clock.now
-            let result = runAction(action, window: &window, session: &session)
+            let result = runAction(k, action, window: &window, session: &session)
             let elapsed = clock.now - start
             let timeout = action.timeoutMs ?? engine.options.defaultTimeoutMs
             switch result {
@@ -362,14 +381,15 @@ struct RuleRun {
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
         if engine.prepared.isSecret[index] { usedSecret = true }
         for entry in memo where entry.index == index { return .success(entry.value) }
-        let node = graph.dataElements[index]
+        // Event-pure values are kept for the whole event (not in the rule's memo, which actions clear).
         let pure = engine.prepared.isEventPure[index]
         if pure {
             for entry in eventValues where entry.index == index {
-                remember(index, node, entry.value)
+                if engine.options.trace { trace(index, entry.value) }
                 return .success(entry.value)
             }
         }
+        let node = graph.dataElements[index]
         var value: JSONValue?
         if node.type == "core.path", let segments = engine.paths[index] {
             // A literal path reads no other data element: no cycle bookkeeping needed.
@@ -411,18 +431,16 @@ struct RuleRun {
             if node.forceLowerCase { s = s.lowercased() }
             value = .string(s)
         }
-        if pure { eventValues.append((index, value)) }
-        remember(index, node, value)
+        if pure { eventValues.append((index, value)) } else { memo.append((index, value)) }
+        if engine.options.trace { trace(index, value) }
         return .success(value)
     }
 
-    /// Memoises a resolved value for this rule run and traces it.
-    mutating func remember(_ index: Int, _ node: DataElementNode, _ value: JSONValue?) {
-        memo.append((index, value))
-        if engine.options.trace {
-            let shown: JSONValue = engine.isSecret[index] ? .string(maskedSecret) : (value ?? .null)
-            if let i = traceElements.firstIndex(where: { $0.0 == node.name }) { traceElements[i].1 = shown } else { traceElements.append((node.name, shown)) }
-        }
+    /// Records a data element's value in the rule's trace (secrets masked).
+    mutating func trace(_ index: Int, _ value: JSONValue?) {
+        let name = graph.dataElements[index].name
+        let shown: JSONValue = engine.isSecret[index] ? .string(maskedSecret) : (value ?? .null)
+        if let i = traceElements.firstIndex(where: { $0.0 == name }) { traceElements[i].1 = shown } else { traceElements.append((name, shown)) }
     }
 
     mutating func runDataElement(_ index: Int, _ node: DataElementNode, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
@@ -679,7 +697,7 @@ struct RuleRun {
 
     // MARK: actions
 
-    mutating func runAction(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+    mutating func runAction(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         switch a.type {
         case "core.generate-event-id":
             return generateEventID(a, window: &window, session: &session)
@@ -688,7 +706,7 @@ struct RuleRun {
         case "edge.send-event":
             return edgeEvent(a, window: &window, session: &session)
         case "meta-capi.send-event":
-            return conversionsAPIEvent(a, window: &window, session: &session)
+            return conversionsAPIEvent(k, a, window: &window, session: &session)
         case "http.send-request":
             return httpRequest(a, window: &window, session: &session)
         default:
@@ -819,22 +837,43 @@ struct RuleRun {
         return .success(Dispatch(destination: "edge", rule: graph.rules[rule].name, origin: a.origin, json: .object(JSONObject(m))))
     }
 
-    mutating func conversionsAPIEvent(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
-        let ext: JSONObject
-        let settings: JSONObject
-        switch extensionAndActionSettings(
-            "meta-capi", a, excludingFromExtension: ["accessToken", "appSecret"], excludingFromAction: ["accessToken"], window: &window, session: &session
-        ) {
-        case .failure(let f): return .failure(f)
-        case .success(let both): (ext, settings) = both
+    /// The action's settings (except its access token) placed where the Conversions API builder reads them.
+    mutating func conversionFields(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<ConversionEventBuilder.Fields, RuntimeFailure> {
+        guard case .object(let members) = a.settings, let keys = engine.prepared.conversionFields[rule][k] else {
+            switch renderSettings(a.settings, excluding: ["accessToken"], window: &window, session: &session) {
+            case .failure(let f): return .failure(f)
+            case .success(let o): return .success(ConversionEventBuilder.Fields(o))
+            }
         }
-        guard let pixelID = (settings["pixelId"] ?? ext["pixelId"]).flatMap(Engine.idText), !pixelID.isEmpty else {
+        var fields = ConversionEventBuilder.Fields()
+        // Every member renders, in order, as `renderSettings` would (a failing one fails the action).
+        for (i, m) in members.enumerated() where m.key != "accessToken" {
+            switch render(m.value, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
+            case .success(let v): if let key = keys[i], let v { fields[key] = v }
+            }
+        }
+        return .success(fields)
+    }
+
+    mutating func conversionsAPIEvent(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
+        let ext: JSONObject
+        switch extensionSettings("meta-capi", excluding: ["accessToken", "appSecret"], window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): ext = s
+        }
+        let settings: ConversionEventBuilder.Fields
+        switch conversionFields(k, a, window: &window, session: &session) {
+        case .failure(let f): return .failure(f)
+        case .success(let s): settings = s
+        }
+        guard let pixelID = (settings[.pixelId] ?? ext["pixelId"]).flatMap(Engine.idText), !pixelID.isEmpty else {
             return .failure(RuntimeFailure(message: "no pixel id: set 'pixelId' on the meta-capi extension or the action"))
         }
         var builder = ConversionEventBuilder()
         builder.options.defaultCountryCallingCode = ext["defaultCountryCode"]?.stringValue
         let built: ConversionEventBuilder.Built
-        switch builder.build(settings, receivedAt: receivedAt, now: receivedAt) {
+        switch builder.build(fields: settings, receivedAt: receivedAt, now: receivedAt) {
         case .failure(let r): return .failure(RuntimeFailure(message: "the event is not valid for Meta and is not sent: \(r.message)"))
         case .success(let b): built = b
         }

@@ -121,6 +121,26 @@ struct JSONWriterEscapingTests {
     }
 }
 
+struct JSONWriterNumberTests {
+    /// Numbers with up to three decimals are written without `description`, with exactly its digits.
+    @Test func shortDecimalsMatchSwiftsShortestForm() {
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        for _ in 0..<20_000 {
+            let cents = Int64.random(in: -10_000_000...10_000_000, using: &rng)
+            let divisor = [10.0, 100.0, 1000.0, 7.0, 3.0][Int.random(in: 0..<5, using: &rng)]
+            for n in [Double(cents) / divisor, Double(cents) / divisor * 1e6, 1e-3 * Double(cents % 1000), Double(cents) + 0.5] {
+                #expect(JSONWriter().string(.number(n)) == (n == n.rounded() ? String(Int64(n)) : n.description), "\(n)")
+                checked += 1
+            }
+        }
+        for n in [0.1, 0.2, 0.3, 1.005, 129.5, 10.99, 0.001, 0.0001, 1e11 + 0.5, 999999999999.999, 4.35, 0.07, 1.1, 2.675] {
+            #expect(JSONWriter().string(.number(n)) == n.description, "\(n)")
+        }
+        #expect(checked == 80_000)
+    }
+}
+
 struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
