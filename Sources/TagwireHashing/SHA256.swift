@@ -196,25 +196,29 @@ public struct SHA256: Sendable {
 
     /// The state words as lowercase hex, written straight into the string's storage.
     private func hexState() -> String {
-        var words = state
-        return withUnsafeBytes(of: &words) { raw in
-            String(unsafeUninitializedCapacity: 64) { out in
-                var i = 0
-                for w in 0..<8 {
-                    let word = raw.load(fromByteOffset: w * 4, as: UInt32.self)
-                    var shift: UInt32 = 28
-                    while true {
-                        let nibble = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
-                        out[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-                        i += 1
-                        if shift == 0 { break }
-                        shift -= 4
-                    }
+        let (a, b, c, d, e, f, g, h) = state
+        return String(unsafeUninitializedCapacity: 64) { out in
+            func put(_ word: UInt32, at start: Int) {
+                for k in 0..<4 {
+                    let byte = UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * k))
+                    out[start + 2 * k] = SHA256.hexDigit(byte >> 4)
+                    out[start + 2 * k + 1] = SHA256.hexDigit(byte & 0xF)
                 }
-                return 64
             }
+            put(a, at: 0)
+            put(b, at: 8)
+            put(c, at: 16)
+            put(d, at: 24)
+            put(e, at: 32)
+            put(f, at: 40)
+            put(g, at: 48)
+            put(h, at: 56)
+            return 64
         }
     }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
 
     /// The lowercase hex digest of some bytes.
     public static func hexDigest(_ bytes: [UInt8]) -> String {

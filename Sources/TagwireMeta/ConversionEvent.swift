@@ -70,13 +70,14 @@ public struct ConversionEventBuilder: Sendable {
             public static func named(_ name: String) -> Key? { byName[name] }
 
             static let byName: [String: Key] = Dictionary(uniqueKeysWithValues: allCases.map { ("\($0)", $0) })
+            static let count = allCases.count
         }
 
         private var values: [JSONValue?]
 
         /// No settings.
         public init() {
-            values = Array(repeating: nil, count: Key.allCases.count)
+            values = Array(repeating: nil, count: Key.count)
         }
 
         /// The settings of an object (members the builder does not read are ignored).
