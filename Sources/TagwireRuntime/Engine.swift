@@ -47,6 +47,9 @@ public struct Engine: Sendable {
         let isEventPure: [Bool]
         /// Conditions prepared once: operand templates, a literal operator, and the reason texts.
         let conditionPlans: [[ConditionPlan]]
+        /// By rule: whether its first condition can be checked before a rule run is set up (a value comparison
+        /// that reads only event-pure data elements, with tracing off): a rule it rejects needs nothing else.
+        let checksFirstCondition: [Bool]
         /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
         /// each template member fills (nil for members the builder does not read).
         let conversionFields: [[[ConversionEventBuilder.Fields.Key?]?]]
@@ -63,18 +66,23 @@ public struct Engine: Sendable {
             self.regexes = regexes
             self.paths = paths
             self.conditionPlans = conditionPlans
-            conversionFields = graph.rules.map { rule in
-                rule.actions.map { a in
-                    guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
-                    return members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
-                }
-            }
-            isEventPure = graph.dataElements.indices.map { i in
+            let pure: [Bool] = graph.dataElements.indices.map { i in
                 let d = graph.dataElements[i]
                 guard !graph.isWeb, !secretElements.contains(i) else { return false }
                 if d.type == "core.constant" { return d.settings.references.isEmpty }
                 guard let p = paths[i], p.count >= 2, p[0] == "arc" else { return false }
                 return p[1] == "event" || p[1] == "request"
+            }
+            isEventPure = pure
+            checksFirstCondition = graph.rules.map { rule in
+                guard !options.trace, let c = rule.conditions.first, c.type == "core.value-comparison" else { return false }
+                return c.settings.references.allSatisfy { pure[$0.element] }
+            }
+            conversionFields = graph.rules.map { rule in
+                rule.actions.map { a in
+                    guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
+                    return members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
+                }
             }
         }
     }
@@ -165,18 +173,27 @@ public struct Engine: Sendable {
         var outcomes: [RuleOutcome] = []
         var dispatches: [Dispatch] = []
         var window = JSONValue.null
-        var eventValues: [(index: Int, value: JSONValue?)] = []
+        // Checks first conditions that read only event-pure values, and holds those values for every rule.
+        var probe = RuleRun(engine: self, rule: 0, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
         outcomes.reserveCapacity(graph.rules.count)
         for r in graph.rules.indices {
             guard graph.rules[r].enabled else {
                 outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .skipped, reason: "the rule is disabled"))
                 continue
             }
+            if prepared.checksFirstCondition[r] {
+                // Exactly what the rule run would find first (its first condition sees no stash, no memo).
+                probe.rule = r
+                if case .success(false) = probe.evaluateCondition(0, graph.rules[r].conditions[0], window: &window, session: &session) {
+                    outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                    continue
+                }
+            }
             var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
             // Values that depend on the event alone pass from rule to rule.
-            swap(&run.eventValues, &eventValues)
+            swap(&run.eventValues, &probe.eventValues)
             let outcome = run.execute(window: &window, session: &session)
-            swap(&run.eventValues, &eventValues)
+            swap(&run.eventValues, &probe.eventValues)
             outcomes.append(outcome)
             dispatches += run.dispatches
         }
@@ -296,7 +313,7 @@ struct RuntimeFailure: Error {
 /// One rule run for one event: memoised data elements, the rule stash, traces and dispatches.
 struct RuleRun {
     let engine: Engine
-    let rule: Int
+    var rule: Int
     let event: JSONValue
     let receivedAt: Double
     let page: String

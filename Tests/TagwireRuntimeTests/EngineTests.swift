@@ -199,3 +199,59 @@ struct SelectorTests {
         #expect((try? Selector.parse(s).get()) == nil)
     }
 }
+
+/// Edge rules whose first condition reads only the event are checked before a rule run is set up (when not
+/// tracing); tracing takes the full path every time, so the two must agree on every outcome and dispatch.
+struct FirstConditionShortcutTests {
+    static func untraced(_ e: Evaluation) -> [JSONValue] {
+        e.rules.map { JSONValue.object(JSONObject([("name", .string($0.name)), ("status", .string($0.status.rawValue)), ("reason", $0.reason.map(JSONValue.string) ?? .null)])) }
+            + e.dispatches.map(\.json)
+    }
+
+    @Test
+    func shortcutAndFullPathAgree() throws {
+        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
+        func rule(_ name: String, _ conditions: String) -> PropertySource.File {
+            file("rules/\(name).json", #"{"name": "\#(name)", "conditions": \#(conditions), "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/{{Name}}"}}]}"#)
+        }
+        let source = PropertySource(root: "p", files: [
+            file("property.json", #"{"name": "p", "platform": "edge"}"#),
+            file("extensions/http.json", #"{"name": "http"}"#),
+            file("environments/dev.json", #"{"name": "dev", "stage": "development"}"#),
+            file("data-elements/name.json", #"{"name": "Name", "type": "core.path", "settings": {"path": "arc.event.data.name"}, "default": "none", "forceLowerCase": true, "cleanText": true}"#),
+            file("data-elements/value.json", #"{"name": "Value", "type": "core.path", "settings": {"path": "arc.event.data.value"}}"#),
+            file("data-elements/limit.json", #"{"name": "Limit", "type": "core.constant", "settings": {"value": 10}}"#),
+            file("data-elements/stash.json", #"{"name": "Stash", "type": "core.path", "settings": {"path": "arc.ruleStash.core.eventId"}}"#),
+            rule("equals", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "buy"}}]"#),
+            rule("negated", #"[{"type": "core.value-comparison", "negate": true, "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "startsWith", "caseInsensitive": true}, "rightOperand": "B"}}]"#),
+            rule("regex", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "matchesRegex"}, "rightOperand": "^(buy|sell)$"}}, {"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "greaterThan"}, "rightOperand": "{{Limit}}"}}]"#),
+            rule("numbers", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "lessThanOrEqual"}, "rightOperand": "{{Limit}}"}}]"#),
+            rule("stash", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Stash}}", "comparison": {"operator": "isFalsy"}}}]"#),
+            rule("truthy", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "isTruthy"}}}]"#),
+        ])
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
+        let quick = Engine(graph: graph)
+        let full = Engine(graph: graph, options: EngineOptions(trace: true))
+        let names: [JSONValue] = ["buy", "BUY ", " sell", "b", "", .null, 0, "Buy  now", "x"]
+        let values: [JSONValue] = [0, 10, 11, "12", "", .null, false, true, 9.5, "ten"]
+        var compared = 0
+        var outcomes = Set<String>()
+        for name in names {
+            for value in values {
+                let event: JSONValue = ["data": ["name": name, "value": value]]
+                var s1 = Session(seed: 1)
+                var s2 = Session(seed: 1)
+                let a = quick.evaluate(event, receivedAt: 0, session: &s1)
+                let b = full.evaluate(event, receivedAt: 0, session: &s2)
+                #expect(Self.untraced(a) == Self.untraced(b), "\(event)")
+                for r in a.rules { outcomes.insert("\(r.name) \(r.status)") }
+                compared += 1
+            }
+        }
+        #expect(compared == 90)
+        // Both outcomes of every rule occurred, so both paths were exercised.
+        for r in ["equals", "negated", "regex", "numbers", "truthy"] {
+            #expect(outcomes.contains("\(r) fired") && outcomes.contains("\(r) conditionNotMet"), "\(r)")
+        }
+    }
+}
