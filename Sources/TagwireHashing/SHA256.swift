@@ -71,6 +71,20 @@ public struct SHA256: Sendable {
 
     /// The 32-byte digest; the hasher should not be used afterwards.
     public mutating func finalize() -> [UInt8] {
+        finalizeState()
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            out.append(UInt8(truncatingIfNeeded: word >> 24))
+            out.append(UInt8(truncatingIfNeeded: word >> 16))
+            out.append(UInt8(truncatingIfNeeded: word >> 8))
+            out.append(UInt8(truncatingIfNeeded: word))
+        }
+        return out
+    }
+
+    /// Pads and compresses the last blocks: the state is then the digest.
+    private mutating func finalizeState() {
         let bitLength = length &* 8
         var tail = buffer
         tail.append(0x80)
@@ -83,15 +97,6 @@ public struct SHA256: Sendable {
                 i += 64
             }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
-            out.append(UInt8(truncatingIfNeeded: word >> 24))
-            out.append(UInt8(truncatingIfNeeded: word >> 16))
-            out.append(UInt8(truncatingIfNeeded: word >> 8))
-            out.append(UInt8(truncatingIfNeeded: word))
-        }
-        return out
     }
 
     private static let k: [UInt32] = [
@@ -177,7 +182,33 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// Appends the lowercase hex digest of some bytes to `out` (no `String` made).
+    public static func appendHexDigest(of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var h = SHA256()
+        if bytes.count <= 119 {
+            h = shortState(bytes, portable: false)
+        } else {
+            h.update(bytes)
+            h.finalizeState()
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0x30, count: 64))
+        out.withUnsafeMutableBufferPointer { buf in
+            h.writeHex(into: UnsafeMutableBufferPointer(rebasing: buf[start..<(start + 64)]))
+        }
+    }
+
     private static func shortHexDigest(_ bytes: UnsafeBufferPointer<UInt8>, portable: Bool) -> String {
+        let h = shortState(bytes, portable: portable)
+        return String(unsafeUninitializedCapacity: 64) { out in
+            h.writeHex(into: out)
+            return 64
+        }
+    }
+
+    /// A hasher whose state is the digest of a short input (two blocks at most after padding), with no heap
+    /// allocation.
+    private static func shortState(_ bytes: UnsafeBufferPointer<UInt8>, portable: Bool) -> SHA256 {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { block in
             let n = bytes.count
             let blocks = n + 9 <= 64 ? 1 : 2
@@ -190,31 +221,28 @@ public struct SHA256: Sendable {
             var h = SHA256(portable: portable)
             let buffer = UnsafeBufferPointer(block)
             for b in 0..<blocks { h.compress(UnsafeBufferPointer(rebasing: buffer[(b * 64)..<(b * 64 + 64)])) }
-            return h.hexState()
+            return h
         }
     }
 
-    /// The state words as lowercase hex, written straight into the string's storage.
-    private func hexState() -> String {
+    /// The state words as lowercase hex, into 64 bytes.
+    private func writeHex(into out: UnsafeMutableBufferPointer<UInt8>) {
         let (a, b, c, d, e, f, g, h) = state
-        return String(unsafeUninitializedCapacity: 64) { out in
-            func put(_ word: UInt32, at start: Int) {
-                for k in 0..<4 {
-                    let byte = UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * k))
-                    out[start + 2 * k] = SHA256.hexDigit(byte >> 4)
-                    out[start + 2 * k + 1] = SHA256.hexDigit(byte & 0xF)
-                }
+        func put(_ word: UInt32, at start: Int) {
+            for k in 0..<4 {
+                let byte = UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * k))
+                out[start + 2 * k] = SHA256.hexDigit(byte >> 4)
+                out[start + 2 * k + 1] = SHA256.hexDigit(byte & 0xF)
             }
-            put(a, at: 0)
-            put(b, at: 8)
-            put(c, at: 16)
-            put(d, at: 24)
-            put(e, at: 32)
-            put(f, at: 40)
-            put(g, at: 48)
-            put(h, at: 56)
-            return 64
         }
+        put(a, at: 0)
+        put(b, at: 8)
+        put(c, at: 16)
+        put(d, at: 24)
+        put(e, at: 32)
+        put(f, at: 40)
+        put(g, at: 48)
+        put(h, at: 56)
     }
 
     @inline(__always)

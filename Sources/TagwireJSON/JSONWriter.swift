@@ -211,13 +211,12 @@ public struct JSONWriter: Sendable {
     /// Writes a quoted, escaped JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
-        // Fast path: nothing to escape.
-        var str = s
-        let clean: Bool = str.withUTF8 { buf in
+        // Fast path: nothing to escape, read in place from the string's storage.
+        let clean: Bool = s.utf8.withContiguousStorageIfAvailable { buf in
             guard !needsEscaping(buf) else { return false }
             out.append(contentsOf: buf)
             return true
-        }
+        } ?? false
         if clean {
             out.append(0x22)
             return

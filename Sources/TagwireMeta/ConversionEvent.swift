@@ -211,30 +211,45 @@ public struct ConversionEventBuilder: Sendable {
         var userDataMembers = 0
         var hasUserAgent = false
         let countryHint = Self.present(settings[.country]).flatMap(Self.text).flatMap(Normalization.country)
-        var hashes: [String] = []
         for (setting, key, hashed) in Self.userDataKeys {
             guard let raw = Self.present(settings[setting]) else { continue }
             if hashed {
-                hashes.removeAll(keepingCapacity: true)
+                // The member is written as it goes (hashes straight into the output) and taken back when no value
+                // is left.
+                let memberStart = out.count
+                Self.writeMemberKey(key, first: userDataMembers == 0, into: &out)
+                out.append(0x5B)
+                // Where each distinct hash of this member was written (usually one: no array is made for it).
+                var first: Range<Int>?
+                var more: [Range<Int>] = []
                 func add(_ input: JSONValue) {
                     guard let s = Self.present(input).flatMap(Self.text) else { return }
                     if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
                         warnings.append("user_data.ph: a national number without a country code")
                     }
-                    if let h = Normalization.hashed(key: key, s, options: options, country: countryHint) {
-                        if !hashes.contains(h) { hashes.append(h) }
-                    } else {
+                    let before = out.count
+                    if first != nil { out.append(0x2C) }
+                    let start = out.count
+                    guard Normalization.appendHashed(key: key, s, options: options, country: countryHint, to: &out) else {
+                        out.removeLast(out.count - before)
                         warnings.append("user_data.\(key): a value could not be normalised and was left out")
+                        return
+                    }
+                    let range = start..<out.count
+                    guard let f = first else {
+                        first = range
+                        return
+                    }
+                    if out[f].elementsEqual(out[range]) || more.contains(where: { out[$0].elementsEqual(out[range]) }) {
+                        out.removeLast(out.count - before)
+                    } else {
+                        more.append(range)
                     }
                 }
                 if case .array(let inputs) = raw { inputs.forEach(add) } else { add(raw) }
-                if hashes.isEmpty { continue }
-                Self.writeMemberKey(key, first: userDataMembers == 0, into: &out)
-                out.append(0x5B)
-                for (i, h) in hashes.enumerated() {
-                    if i > 0 { out.append(0x2C) }
-                    // Hex digests (and the hashes callers pass through) need no escaping.
-                    JSONWriter.writeString(h, into: &out)
+                if first == nil {
+                    out.removeLast(out.count - memberStart)
+                    continue
                 }
                 out.append(0x5D)
                 userDataMembers += 1

@@ -242,6 +242,8 @@ public enum Normalization {
         return (y, m, d)
     }
 
+    static let asciiMonthNames: [[UInt8]] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+
     /// ``dateOfBirth(_:currentYear:)`` over the bytes of trimmed, lowercased ASCII text.
     static func asciiDateOfBirth(_ s: [UInt8], currentYear: Int) -> String? {
         func number(_ p: ArraySlice<UInt8>) -> Int? {
@@ -265,7 +267,7 @@ public enum Normalization {
             }
             return negative ? -n : n
         }
-        let monthNames: [[UInt8]] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+        let monthNames = asciiMonthNames
         func month(_ p: ArraySlice<UInt8>) -> Int? {
             if let n = number(p) { return n }
             return monthNames.firstIndex { p.starts(with: $0) }.map { $0 + 1 }
@@ -350,5 +352,19 @@ public enum Normalization {
         guard let n = normalize(key: key, raw, options: options, country: country) else { return nil }
         if isSHA256(n) || isPBLHashed(n) { return n }
         return SHA256.hexDigest(n)
+    }
+
+    /// ``hashed(key:_:options:country:)`` appended to `out` as a JSON string (digests and the values passed through
+    /// need no escaping); false, with nothing appended, when the value normalises to nothing.
+    public static func appendHashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
+        guard var n = normalize(key: key, raw, options: options, country: country) else { return false }
+        out.append(0x22)
+        if isSHA256(n) || isPBLHashed(n) {
+            out.append(contentsOf: n.utf8)
+        } else {
+            n.withUTF8 { SHA256.appendHexDigest(of: $0, to: &out) }
+        }
+        out.append(0x22)
+        return true
     }
 }

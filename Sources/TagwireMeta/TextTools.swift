@@ -18,6 +18,17 @@ public enum TextTools {
             return f < 0x80 && l < 0x80 && !isASCIISpace(f) && !isASCIISpace(l)
         }
         if unchanged == true { return s }
+        // ASCII: trim bytes.
+        if let ascii = s.utf8.withContiguousStorageIfAvailable({ buf -> String? in
+            var start = 0
+            var end = buf.count
+            for b in buf where b >= 0x80 { return nil }
+            while start < end, isASCIISpace(buf[start]) { start += 1 }
+            while end > start, isASCIISpace(buf[end - 1]) { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
+        }), let ascii {
+            return ascii
+        }
         let utf8 = s.utf8
         if let f = utf8.first, let l = utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
         if utf8.isEmpty { return s }

@@ -101,6 +101,19 @@ struct MetaNormalizationTests {
         #expect(ud["partner_name"] == "liveramp")
         #expect(ud["partner_id"] == "rid-1")
         #expect(built.warnings == ["user_data.em: a value could not be normalised and was left out"])
+
+        // Values left out before, between and after kept ones, and a member with none kept: still valid JSON.
+        let mixed = try #require(try JSONReader.parse(#"""
+            {"eventName": "Lead", "actionSource": "system_generated", "phone": ["12", "+1 650 555 1212", "34", "+16505551212", "56"],
+             "firstName": ["!!!", "  "], "lastName": ["Doe", "doe", "DOE"], "externalId": "x"}
+            """#).objectValue)
+        let second = try builder.build(mixed, receivedAt: 1_764_374_400, now: 1_764_374_400).get()
+        let reread = try JSONReader.parse(second.bytes)
+        #expect(reread["user_data"]?["ph"] == .array([.string(SHA256.hexDigest("16505551212"))]))
+        #expect(reread["user_data"]?["fn"] == nil)
+        #expect(reread["user_data"]?["ln"] == .array([.string(SHA256.hexDigest("doe"))]))
+        #expect(second.warnings.filter { $0.hasPrefix("user_data.ph: a value") }.count == 3)
+        #expect(second.warnings.contains("user_data.fn: a value could not be normalised and was left out"))
     }
 }
 

@@ -53,4 +53,20 @@ struct NormalizationFastPathTests {
             }
         }
     }
+
+    @Test func trimming() {
+        func reference(_ s: String) -> String {
+            let scalars = Array(s.unicodeScalars)
+            guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+                let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+            else { return "" }
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: scalars[first...last])
+            return String(out)
+        }
+        let pieces = [" ", "\t", "\n", "\u{0B}", "\u{0C}", "\r", "\u{1C}", "\u{1F}", "a", "Z", "é", "\u{85}", "\u{A0}", "x y", "@", "\u{2003}"]
+        for s in Self.inputs(6000, alphabet: pieces, seed: 17) {
+            #expect(TextTools.trimmed(s) == reference(s), "\(Array(s.unicodeScalars))")
+        }
+    }
 }
