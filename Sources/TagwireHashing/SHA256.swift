@@ -191,10 +191,9 @@ public struct SHA256: Sendable {
             h.update(bytes)
             h.finalizeState()
         }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0x30, count: 64))
-        out.withUnsafeMutableBufferPointer { buf in
-            h.writeHex(into: UnsafeMutableBufferPointer(rebasing: buf[start..<(start + 64)]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
+            h.writeHex(into: hex)
+            out.append(contentsOf: UnsafeBufferPointer(hex))
         }
     }
 

@@ -222,31 +222,13 @@ public struct ConversionEventBuilder: Sendable {
                 // Where each distinct hash of this member was written (usually one: no array is made for it).
                 var first: Range<Int>?
                 var more: [Range<Int>] = []
-                func add(_ input: JSONValue) {
-                    guard let s = Self.present(input).flatMap(Self.text) else { return }
-                    if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
-                        warnings.append("user_data.ph: a national number without a country code")
+                if case .array(let inputs) = raw {
+                    for input in inputs {
+                        appendHash(input, key: key, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
                     }
-                    let before = out.count
-                    if first != nil { out.append(0x2C) }
-                    let start = out.count
-                    guard Normalization.appendHashed(key: key, s, options: options, country: countryHint, to: &out) else {
-                        out.removeLast(out.count - before)
-                        warnings.append("user_data.\(key): a value could not be normalised and was left out")
-                        return
-                    }
-                    let range = start..<out.count
-                    guard let f = first else {
-                        first = range
-                        return
-                    }
-                    if out[f].elementsEqual(out[range]) || more.contains(where: { out[$0].elementsEqual(out[range]) }) {
-                        out.removeLast(out.count - before)
-                    } else {
-                        more.append(range)
-                    }
+                } else {
+                    appendHash(raw, key: key, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
                 }
-                if case .array(let inputs) = raw { inputs.forEach(add) } else { add(raw) }
                 if first == nil {
                     out.removeLast(out.count - memberStart)
                     continue
@@ -365,6 +347,36 @@ public struct ConversionEventBuilder: Sendable {
             }
         }
         return .success(Built(bytes: out, eventName: eventName, eventID: eventID, eventTime: eventTime, testEventCode: testCode, warnings: warnings))
+    }
+
+    /// Appends one value's hash to a `user_data` array being written (after a comma when it is not the first),
+    /// unless it normalises to nothing (a warning) or repeats a hash already written there.
+    func appendHash(
+        _ input: JSONValue, key: String, country: String?, into out: inout [UInt8], first: inout Range<Int>?, more: inout [Range<Int>],
+        warnings: inout [String]
+    ) {
+        guard let s = Self.present(input).flatMap(Self.text) else { return }
+        if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
+            warnings.append("user_data.ph: a national number without a country code")
+        }
+        let before = out.count
+        if first != nil { out.append(0x2C) }
+        let start = out.count
+        guard Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) else {
+            out.removeLast(out.count - before)
+            warnings.append("user_data.\(key): a value could not be normalised and was left out")
+            return
+        }
+        let range = start..<out.count
+        guard let f = first else {
+            first = range
+            return
+        }
+        if out[f].elementsEqual(out[range]) || more.contains(where: { out[$0].elementsEqual(out[range]) }) {
+            out.removeLast(out.count - before)
+        } else {
+            more.append(range)
+        }
     }
 
     static func writeMemberKey(_ key: String, first: Bool, into out: inout [UInt8]) {
