@@ -279,7 +279,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
                 let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
                 for d in evaluation.dispatches {
                     if let e = d.conversionsAPIEvent {
-                        out += e.requestBody
+                        e.writeRequestBody(into: &out)
                     } else {
                         writer.write(d.json, into: &out)
                     }

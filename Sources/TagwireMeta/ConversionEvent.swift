@@ -389,6 +389,12 @@ public struct ConversionEventBuilder: Sendable {
     public static func requestBody(events: [[UInt8]], testEventCode: String?, partnerAgent: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(events.reduce(64 + partnerAgent.utf8.count) { $0 + $1.count + 1 })
+        writeRequestBody(events: events, testEventCode: testEventCode, partnerAgent: partnerAgent, into: &out)
+        return out
+    }
+
+    /// Appends the Graph API request body for built events to `out`.
+    public static func writeRequestBody(events: [[UInt8]], testEventCode: String?, partnerAgent: String, into out: inout [UInt8]) {
         JSONWriter.writeRaw(#"{"data":["#, into: &out)
         for (i, e) in events.enumerated() {
             if i > 0 { out.append(0x2C) }
@@ -401,7 +407,6 @@ public struct ConversionEventBuilder: Sendable {
             JSONWriter.writeString(testEventCode, into: &out)
         }
         out.append(0x7D)
-        return out
     }
 
     /// The Graph API request body for events sent together.

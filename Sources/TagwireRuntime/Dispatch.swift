@@ -39,6 +39,11 @@ public struct ConversionsAPIEvent: Sendable, Hashable {
         ConversionEventBuilder.requestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
     }
 
+    /// Appends ``requestBody`` to `out`.
+    public func writeRequestBody(into out: inout [UInt8]) {
+        ConversionEventBuilder.writeRequestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent, into: &out)
+    }
+
     /// The dispatch's printable form (the event read back from its bytes).
     func json(rule: String) -> JSONValue {
         var payload: [(String, JSONValue)] = [("data", .array([built.event])), ("partner_agent", .string(partnerAgent))]
