@@ -237,7 +237,7 @@ func naive(_ line: Data) -> Int {
 }
 
 func benchEngine(events count: Int, propertyDir: String) throws {
-    print("== engine: quickstart edge property over \(count) generated events (best of 3 runs; the baseline runs once)")
+    print("== engine: quickstart edge property over \(count) generated events (parse-only and full engine timed alternately, best of 5 each; the baseline runs once)")
     let corpus = generatedEvents(count)
     let mb = Double(corpus.count) / 1_048_576
     print("corpus: \(format(mb)) MiB, \(format(Double(corpus.count) / Double(count), 0) ) bytes per event")
