@@ -53,15 +53,21 @@ public struct DeliveryService: Service {
         let flushInterval = self.flushInterval
         let service = self
         let configured = deliverer
+        let outbox = self.outbox
+        // The loop runs on its own thread: claiming and completing records blocks on the embedded outbox's `fsync`,
+        // which must not hold one of the cooperative pool's threads (two on a small machine) that serve requests.
+        let executor = ThreadExecutor(label: "tagwire.outbox.delivery")
         await withGracefulShutdownHandler {
-            // Woken by this process's commits, and by other runners' enqueues when the outbox can tell (PostgreSQL).
-            try? await signal.listening(to: outbox) {
-                while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    let claimed = await service.pass(configured)
-                    if claimed == 0 { await signal.wait(timeout: flushInterval) }
+            await withTaskExecutorPreference(executor) {
+                // Woken by this process's commits, and by other runners' enqueues when the outbox can tell (PostgreSQL).
+                try? await signal.listening(to: outbox) {
+                    while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                        let claimed = await service.pass(configured)
+                        if claimed == 0 { await signal.wait(timeout: flushInterval) }
+                    }
+                    // Last pass: what was committed before the server stopped leaves now if it can.
+                    _ = await service.pass(configured)
                 }
-                // Last pass: what was committed before the server stopped leaves now if it can.
-                _ = await service.pass(configured)
             }
         } onGracefulShutdown: {
             signal.notify()
