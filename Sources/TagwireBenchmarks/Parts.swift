@@ -55,7 +55,7 @@ func benchParts(events count: Int, propertyDir: String) throws {
 /// The group committer alone: `tasks` concurrent callers storing one item at a time into an in-memory outbox.
 func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
     let commits = Atomic<Int>(0)
-    let committer = GroupCommitter(outbox: InMemoryOutbox()) { _ in commits.add(1, ordering: .relaxed) }
+    let committer = GroupCommitter(outbox: InMemoryOutbox()) { commits.add(1, ordering: .relaxed) }
     let item = OutboxItem(destination: "meta-capi", batchKey: "k", payload: Array(repeating: 0x41, count: 800), eventTime: 1)
     let clock = ContinuousClock()
     let started = clock.now

@@ -37,8 +37,8 @@ public final class EventServer: Sendable {
         self.logger = logger
         let signal = WakeSignal()
         self.signal = signal
-        committer = GroupCommitter(outbox: outbox) { count in
-            metrics.recordCommit(items: count)
+        committer = GroupCommitter(outbox: outbox) {
+            metrics.recordCommit()
             signal.notify()
         }
         if let token = options.adminToken { redactor.add([token]) }
@@ -162,7 +162,6 @@ public final class EventServer: Sendable {
         var system = SystemRandomNumberGenerator()
         var ids = SplitMix64(seed: system.next())
         var session = Session(seed: ids.next())
-        committer.expect()
         var outcomes: [ServerMetrics.RuleKey: Int] = [:]
         var dispatchCounts: [String: Int] = [:]
         var items: [OutboxItem] = []

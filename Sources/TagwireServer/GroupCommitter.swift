@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 import TagwireDelivery
 
 /// Stores the items of concurrent requests in shared transactions: while one commit is being written, the items
@@ -9,10 +8,9 @@ import TagwireDelivery
 /// Commits run on their own thread: the embedded outbox's `fsync` blocks, and the cooperative pool (two threads
 /// on a small machine) must stay free for requests.
 ///
-/// Callers announce themselves with ``expect()`` before they evaluate; with a `linger`, a commit about to start
-/// waits up to that long while announced callers are still on their way. The server uses none: the requests that
-/// arrive while one commit is being written already make the next one larger, and on a busy server every commit
-/// would otherwise wait the full linger (measured: 1 ms of linger cost about a fifth of the throughput).
+/// A commit starts as soon as the previous one is done: the requests that arrive while one is being written already
+/// make the next one larger. (Waiting up to 1 ms for requests still being evaluated was measured to cost about a
+/// fifth of the throughput under load, since every commit then waited the full time.)
 public actor GroupCommitter {
     private struct Waiting {
         var items: [OutboxItem]
@@ -23,33 +21,18 @@ public actor GroupCommitter {
     private var waiting: [Waiting] = []
     private var writing = false
     private let executor = ThreadExecutor(label: "tagwire.outbox.commit")
-    private let committed: @Sendable (Int) -> Void
-    /// Callers that announced themselves and have not reached ``store(_:)`` yet.
-    private let arriving = Atomic<Int>(0)
-    private let linger: Duration
+    private let committed: @Sendable () -> Void
 
-    /// A committer over an outbox; `committed` is told how many items each commit stored (it wakes delivery).
-    public init(outbox: any Outbox, linger: Duration = .zero, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// A committer over an outbox; `committed` is called after each commit (it wakes delivery, counts commits).
+    public init(outbox: any Outbox, committed: @escaping @Sendable () -> Void = {}) {
         self.outbox = outbox
-        self.linger = linger
         self.committed = committed
     }
 
-    /// Announces a caller that will call ``store(_:)`` shortly (after evaluating its events).
-    public nonisolated func expect() {
-        arriving.add(1, ordering: .relaxed)
-    }
-
-    /// Stores `items` durably (possibly in one transaction with other callers' items); returns their ids. Every
-    /// ``expect()`` must be followed by one `store`, with no items when there is nothing to store.
-    public nonisolated func store(_ items: [OutboxItem]) async throws -> [Int64] {
-        arriving.subtract(1, ordering: .relaxed)
+    /// Stores `items` durably (possibly in one transaction with other callers' items); returns their ids.
+    public func store(_ items: [OutboxItem]) async throws -> [Int64] {
         if items.isEmpty { return [] }
-        return try await gather(items)
-    }
-
-    private func gather(_ items: [OutboxItem]) async throws -> [Int64] {
-        try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             waiting.append(Waiting(items: items, continuation: continuation))
             if !writing {
                 writing = true
@@ -60,12 +43,6 @@ public actor GroupCommitter {
 
     private func drain() async {
         while !waiting.isEmpty {
-            // Let announced callers join this transaction, briefly.
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: linger)
-            while arriving.load(ordering: .relaxed) > 0, clock.now < deadline {
-                try? await Task.sleep(for: .microseconds(150))
-            }
             let group = waiting
             waiting = []
             let all = group.flatMap(\.items)
@@ -77,7 +54,7 @@ public actor GroupCommitter {
                     w.continuation.resume(returning: Array(ids[offset..<min(ids.count, offset + w.items.count)]))
                     offset += w.items.count
                 }
-                committed(all.count)
+                committed()
             } catch {
                 for w in group { w.continuation.resume(throwing: error) }
             }

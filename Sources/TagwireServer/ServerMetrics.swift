@@ -54,8 +54,8 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// One outbox transaction of the group committer, holding `items` events.
-    func recordCommit(items: Int) {
+    /// One outbox transaction of the group committer (its events are counted as enqueued with their requests).
+    func recordCommit() {
         state.withLock { $0.commits += 1 }
     }
 
