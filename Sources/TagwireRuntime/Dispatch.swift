@@ -21,7 +21,7 @@ public struct DispatchCredentials: Sendable, Hashable {
 public struct ConversionsAPIEvent: Sendable, Hashable {
     public var pixelID: String
     public var graphApiVersion: String
-    /// The event, built and written once (`event` holds its JSON bytes).
+    /// The event, built and written once (its `bytes` are what is sent).
     public var built: ConversionEventBuilder.Built
     /// `partner_agent` of the request.
     public var partnerAgent: String
@@ -46,11 +46,10 @@ public struct ConversionsAPIEvent: Sendable, Hashable {
 
     /// The dispatch's printable form (the event read back from its bytes).
     func json(rule: String) -> JSONValue {
-        var payload: [(String, JSONValue)] = [("data", .array([built.event])), ("partner_agent", .string(partnerAgent))]
-        if let code = built.testEventCode { payload.append(("test_event_code", .string(code))) }
+        let payload = ConversionEventBuilder.requestBody(events: [built.event], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
         var m: [(String, JSONValue)] = [
             ("destination", "meta-capi"), ("rule", .string(rule)), ("pixelId", .string(pixelID)),
-            ("graphApiVersion", .string(graphApiVersion)), ("payload", .object(JSONObject(uniqueKeys: payload))),
+            ("graphApiVersion", .string(graphApiVersion)), ("payload", payload),
         ]
         if !built.warnings.isEmpty { m.append(("warnings", .array(built.warnings.map(JSONValue.string)))) }
         return .object(JSONObject(uniqueKeys: m))

@@ -646,11 +646,8 @@ struct RuleRun {
         case .object(let members):
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(members.count)
-            for m in members where !excluded.contains(m.key) {
-                switch render(m.value, window: &window, session: &session) {
-                case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
-                case .success(let v): if let v { out.append((m.key, v)) }
-                }
+            if let f = renderMembers(members, excluding: excluded, into: &out, { out, _, key, value in out.append((key, value)) }, window: &window, session: &session) {
+                return .failure(f)
             }
             // A template object's keys are those of a parsed JSON object: already unique.
             return .success(JSONObject(uniqueKeys: out))
@@ -660,6 +657,21 @@ struct RuleRun {
         default:
             return .success(JSONObject())
         }
+    }
+
+    /// Renders the members of an object template except `excluded`, in order, handing each one that has a value to
+    /// `place` with its position and key; the first that fails stops the rest and is returned, naming its setting.
+    mutating func renderMembers<Out>(
+        _ members: [TemplateMember], excluding excluded: [String], into out: inout Out, _ place: (inout Out, Int, String, JSONValue) -> Void,
+        window: inout JSONValue, session: inout Session
+    ) -> RuntimeFailure? {
+        for (i, m) in members.enumerated() where !excluded.contains(m.key) {
+            switch render(m.value, window: &window, session: &session) {
+            case .failure(let f): return RuntimeFailure(message: "setting '\(m.key)': \(f.message)")
+            case .success(let v): if let v { place(&out, i, m.key, v) }
+            }
+        }
+        return nil
     }
 
     // MARK: conditions
@@ -864,12 +876,10 @@ struct RuleRun {
         }
         var fields = ConversionEventBuilder.Fields()
         // Every member renders, in order, as `renderSettings` would (a failing one fails the action).
-        for (i, m) in members.enumerated() where m.key != "accessToken" {
-            switch render(m.value, window: &window, session: &session) {
-            case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
-            case .success(let v): if let key = keys[i], let v { fields[key] = v }
-            }
-        }
+        let placed = renderMembers(members, excluding: ["accessToken"], into: &fields, { fields, i, _, value in
+            if let key = keys[i] { fields[key] = value }
+        }, window: &window, session: &session)
+        if let f = placed { return .failure(f) }
         return .success(fields)
     }
 
