@@ -11,27 +11,15 @@ public enum TextTools {
 
     /// `s` without leading and trailing Unicode white space.
     public static func trimmed(_ s: String) -> String {
-        // Fast path: empty, or the first and last bytes are ASCII and not white space (read from the string's
-        // own storage).
-        let unchanged = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
-            guard let f = buf.first, let l = buf.last else { return true }
-            return f < 0x80 && l < 0x80 && !isASCIISpace(f) && !isASCIISpace(l)
+        // Bytes, read from the string's own storage: text whose first and last bytes are ASCII and not white space is
+        // unchanged whatever lies between; other ASCII text is trimmed by bytes.
+        if let done = s.utf8.withContiguousStorageIfAvailable({ buf -> String? in
+            guard let f = buf.first, let l = buf.last else { return s }
+            if f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
+            return asciiTrimmedRange(buf).map { String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self) }
+        }), let done {
+            return done
         }
-        if unchanged == true { return s }
-        // ASCII: trim bytes.
-        if let ascii = s.utf8.withContiguousStorageIfAvailable({ buf -> String? in
-            var start = 0
-            var end = buf.count
-            for b in buf where b >= 0x80 { return nil }
-            while start < end, isASCIISpace(buf[start]) { start += 1 }
-            while end > start, isASCIISpace(buf[end - 1]) { end -= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
-        }), let ascii {
-            return ascii
-        }
-        let utf8 = s.utf8
-        if let f = utf8.first, let l = utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
-        if utf8.isEmpty { return s }
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         guard let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
@@ -42,19 +30,26 @@ public enum TextTools {
     @inline(__always)
     public static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
+    /// For ASCII bytes: the range left without leading and trailing white space; nil when a byte is not ASCII.
+    @inline(__always)
+    static func asciiTrimmedRange(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        for b in buf where b >= 0x80 { return nil }
+        var start = 0
+        var end = buf.count
+        while start < end, isASCIISpace(buf[start]) { start += 1 }
+        while end > start, isASCIISpace(buf[end - 1]) { end -= 1 }
+        return start..<end
+    }
+
     /// For ASCII text: trimmed of white space and lowercased in one pass over the bytes (what NFC, `trimmed` and
     /// `lowercased()` give for ASCII); nil when the text is not ASCII.
     public static func asciiTrimmedLowercased(_ s: String) -> String? {
         var copy = s
         return copy.withUTF8 { buf -> String? in
-            var start = 0
-            var end = buf.count
-            for b in buf where b >= 0x80 { return nil }
-            while start < end, isASCIISpace(buf[start]) { start += 1 }
-            while end > start, isASCIISpace(buf[end - 1]) { end -= 1 }
-            return String(unsafeUninitializedCapacity: end - start) { out in
+            guard let range = asciiTrimmedRange(buf) else { return nil }
+            return String(unsafeUninitializedCapacity: range.count) { out in
                 var k = 0
-                for i in start..<end {
+                for i in range {
                     let b = buf[i]
                     out[k] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
                     k += 1
