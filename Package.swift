@@ -59,7 +59,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireOutboxTests",
-        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireJSON"],
+        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireJSON", "TagwireTestSupport"],
         swiftSettings: swiftSettings
     ),
     .target(

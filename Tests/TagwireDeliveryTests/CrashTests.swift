@@ -34,8 +34,7 @@ struct CrashTests {
     @Test
     func killingTheDelivererRepeatedlyLosesNothing() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.tagwire))
-        let dir = NSTemporaryDirectory() + "tagwire-crash-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("crash")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let count = 300
         let events = dir + "/events.ndjson"
@@ -91,8 +90,7 @@ struct OutboxCommandTests {
     @Test
     func deadLettersCanBeListedRequeuedAndPurged() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CrashTests.tagwire))
-        let dir = NSTemporaryDirectory() + "tagwire-outbox-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("outbox-cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"cli-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
         try (event + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
@@ -137,9 +135,8 @@ struct PostgresRunnersTests {
     @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
     func twoRunnersShareTheWorkWithoutDuplicates() async throws {
         let url = try #require(Self.url)
-        let table = "runners_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let dir = NSTemporaryDirectory() + "tagwire-runners-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let table = Scratch.tableName("runners")
+        let dir = try Scratch.directory("runners")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let count = 200
         try CrashTests.writeLeadEvents(count, idPrefix: "runner-", to: dir + "/events.ndjson")
@@ -178,9 +175,8 @@ struct PostgresRunnersTests {
     @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
     func anIdleRunnerWakesOnEnqueueInsteadOfPolling() async throws {
         let url = try #require(Self.url)
-        let table = "wake_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let dir = NSTemporaryDirectory() + "tagwire-wake-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let table = Scratch.tableName("wake")
+        let dir = try Scratch.directory("wake")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CrashTests.writeLeadEvents(1, idPrefix: "wake-", firstID: 1, to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]

@@ -3,6 +3,7 @@ import Testing
 import TagwireDelivery
 import TagwireOutboxPostgres
 import TagwireOutboxSQLite
+import TagwireTestSupport
 
 /// One conformance suite, run against every outbox implementation.
 struct OutboxConformanceTests {
@@ -25,7 +26,7 @@ struct OutboxConformanceTests {
             try await body(try SQLiteOutbox(path: path))
         case .postgres:
             let url = try #require(postgresURL)
-            let table = "outbox_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let table = Scratch.tableName("outbox_test")
             try await PostgresOutbox.withOutbox(url: url, table: table) { outbox in
                 do {
                     try await body(outbox)
@@ -212,7 +213,7 @@ struct PostgresOutboxTests {
     @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
     func aBatchIsOneInsertWithIdsInItemOrder() async throws {
         let url = try #require(Self.url)
-        let table = "outbox_batch_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let table = Scratch.tableName("outbox_batch")
         try await PostgresOutbox.withOutbox(url: url, table: table) { outbox in
             let items = (0..<1500).map { OutboxConformanceTests.item($0, key: $0 % 2 == 0 ? "a||" : "b||", time: Double(1000 + $0)) }
             let ids = try await outbox.enqueue(items)
@@ -228,7 +229,7 @@ struct PostgresOutboxTests {
     @Test(.enabled(if: url != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
     func enqueuesWakeListenersOfOtherClients() async throws {
         let url = try #require(Self.url)
-        let table = "outbox_listen_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let table = Scratch.tableName("outbox_listen")
         try await PostgresOutbox.withOutbox(url: url, table: table) { listener in
             let signal = WakeSignal()
             let woke = try await signal.listening(to: listener) {

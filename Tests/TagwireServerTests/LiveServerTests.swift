@@ -60,14 +60,8 @@ import Testing
         return (Int(response.status.code), String(buffer: bytes))
     }
 
-    static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "tagwire-serve-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     @Test func postedEventsArriveAtTheGraphSandbox() async throws {
-        let dir = try Self.temporaryDirectory()
+        let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let state = SandboxState()
         let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -109,7 +103,7 @@ import Testing
     @Test(.enabled(if: postgresURL != nil, "needs TAGWIRE_POSTGRES_URL (.ci/run starts a loopback PostgreSQL)"))
     func twoServersShareOnePostgresOutbox() async throws {
         let url = try #require(Self.postgresURL)
-        let table = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let table = Scratch.tableName("serve")
         let state = SandboxState()
         let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await sandbox.test(.live) { client in
@@ -142,7 +136,7 @@ import Testing
     }
 
     @Test func sigtermDrainsRequestsInFlightAndStoresEveryAcceptedEvent() async throws {
-        let dir = try Self.temporaryDirectory()
+        let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // No delivery: every accepted event must be found in the outbox afterwards.
         let served = try await Self.serve(["--data-dir", dir, "--no-deliver"], env: [:])
@@ -182,7 +176,7 @@ import Testing
     }
 
     @Test func slowClientsTimeOut() async throws {
-        let dir = try Self.temporaryDirectory()
+        let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let served = try await Self.serve(["--data-dir", dir, "--no-deliver", "--idle-timeout", "2", "--body-timeout", "0.5"], env: [:])
         defer {
