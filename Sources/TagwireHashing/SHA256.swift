@@ -165,36 +165,31 @@ public struct SHA256: Sendable {
     static func hexDigest(_ string: String, portable: Bool) -> String {
         var s = string
         return s.withUTF8 { bytes in
-            // Inputs that fit two blocks after padding (the usual customer-information value) take a path with
-            // no heap allocation but the result.
-            if bytes.count <= 119 { return shortHexDigest(bytes, portable: portable) }
-            var h = SHA256(portable: portable)
-            h.update(bytes)
-            return hex(h.finalize())
+            let h = digestState(bytes, portable: portable)
+            return String(unsafeUninitializedCapacity: 64) { out in
+                h.writeHex(into: out)
+                return 64
+            }
         }
     }
 
     /// Appends the lowercase hex digest of some bytes to `out` (no `String` made).
     public static func appendHexDigest(of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var h = SHA256()
-        if bytes.count <= 119 {
-            h = shortState(bytes, portable: false)
-        } else {
-            h.update(bytes)
-            h.finalizeState()
-        }
+        let h = digestState(bytes, portable: false)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
             h.writeHex(into: hex)
             out.append(contentsOf: UnsafeBufferPointer(hex))
         }
     }
 
-    private static func shortHexDigest(_ bytes: UnsafeBufferPointer<UInt8>, portable: Bool) -> String {
-        let h = shortState(bytes, portable: portable)
-        return String(unsafeUninitializedCapacity: 64) { out in
-            h.writeHex(into: out)
-            return 64
-        }
+    /// A hasher whose state is the digest of `bytes`. Inputs that fit two blocks after padding (the usual
+    /// customer-information value) take a path with no heap allocation.
+    private static func digestState(_ bytes: UnsafeBufferPointer<UInt8>, portable: Bool) -> SHA256 {
+        if bytes.count <= 119 { return shortState(bytes, portable: portable) }
+        var h = SHA256(portable: portable)
+        h.update(bytes)
+        h.finalizeState()
+        return h
     }
 
     /// A hasher whose state is the digest of a short input (two blocks at most after padding), with no heap
