@@ -349,9 +349,10 @@ public enum Normalization {
 
     /// The value to send: normalised then hashed, or passed through when it already is a digest.
     public static func hashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
-        guard let n = normalize(key: key, raw, options: options, country: country) else { return nil }
-        if isSHA256(n) || isPBLHashed(n) { return n }
-        return SHA256.hexDigest(n)
+        // The event builder's own path (``appendHashed``), without the quotes.
+        var out: [UInt8] = []
+        guard appendHashed(key: key, raw, options: options, country: country, to: &out) else { return nil }
+        return String(decoding: out.dropFirst().dropLast(), as: UTF8.self)
     }
 
     /// ``hashed(key:_:options:country:)`` appended to `out` as a JSON string (digests and the values passed through
