@@ -91,20 +91,25 @@ public enum JSONReader {
     }
 
     /// Parses bytes into a value without positions; the first issue of any kind is thrown.
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
+    ///
+    /// With a `projection`, only the parts it keeps are built; the whole input is still checked, so what fails
+    /// with a projection fails without one, with the same issue, and the reverse.
+    public static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions = .event, keeping projection: JSONProjection? = nil
+    ) throws(JSONIssue) -> JSONValue {
         if bytes.count > options.maxBytes {
             throw JSONIssue(id: "json.file-too-large", message: "input is \(bytes.count) bytes, over the limit of \(options.maxBytes) bytes", offset: 0)
         }
         var opts = options
         opts.recordPositions = false
         var parser = Parser(buf: bytes, options: opts, failFast: true)
-        return try parser.parseDocument()
+        return try parser.parseDocument(projection)
     }
 
     /// Parses a byte array into a value without positions; the first issue of any kind is thrown.
-    public static func parse(_ bytes: [UInt8], options: JSONReaderOptions = .event) throws(JSONIssue) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], options: JSONReaderOptions = .event, keeping projection: JSONProjection? = nil) throws(JSONIssue) -> JSONValue {
         let result: Result<JSONValue, JSONIssue> = bytes.withUnsafeBufferPointer { buf in
-            do throws(JSONIssue) { return .success(try parse(buf, options: options)) } catch { return .failure(error) }
+            do throws(JSONIssue) { return .success(try parse(buf, options: options, keeping: projection)) } catch { return .failure(error) }
         }
         return try result.get()
     }
@@ -164,6 +169,12 @@ private struct Parser: ~Copyable {
     var scratchMembers = ScratchStack<JSONObject.Member>()
     var scratchKeyOffsets: [Int] = []
     var scratchValues = ScratchStack<JSONValue>()
+    /// Every member name of the projected objects being read (kept or not), for the duplicate check.
+    var scratchKeys: [String] = []
+    /// The names (as byte ranges) of the objects being skimmed.
+    var skimKeys: [Range<Int>] = []
+    /// Set while a value skimming gave up on is read again.
+    var skimmingOff = false
 
     init(buf: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions, failFast: Bool = false) {
         self.buf = buf
@@ -171,13 +182,13 @@ private struct Parser: ~Copyable {
         self.failFast = failFast
     }
 
-    mutating func parseDocument() throws(JSONIssue) -> JSONValue {
+    mutating func parseDocument(_ projection: JSONProjection? = nil) throws(JSONIssue) -> JSONValue {
         if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { pos = 3 }
         skipWhitespace()
         if pos >= buf.count {
             throw JSONIssue(id: "json.unexpected-end", message: "the input is empty; expected a JSON value", offset: pos)
         }
-        let v = try parseValue()
+        let v = try parseValue(projection)
         skipWhitespace()
         if pos < buf.count {
             throw JSONIssue(
@@ -211,15 +222,31 @@ private struct Parser: ~Copyable {
         return "byte 0x\(String(b, radix: 16, uppercase: true))"
     }
 
-    mutating func parseValue() throws(JSONIssue) -> JSONValue {
+    /// Reads one value, building what `p` keeps (`nil`: all of it). A value that is not kept reads as `null` or
+    /// as an empty array or object.
+    mutating func parseValue(_ p: JSONProjection? = nil) throws(JSONIssue) -> JSONValue {
         guard pos < buf.count else {
             throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected a JSON value", offset: pos)
         }
         let b = buf[pos]
         switch b {
-        case 0x7B: return try parseObject()
-        case 0x5B: return try parseArray()
-        case 0x22: return .string(try parseString())
+        case 0x7B, 0x5B:
+            if let p, p.dropsAll, !skimmingOff {
+                let start = pos
+                if skimValue() { return .null }
+                // Something out of the ordinary: read again the general way, which reports it as it would.
+                pos = start
+                skimmingOff = true
+                defer { skimmingOff = false }
+                return b == 0x7B ? try parseObject(p) : try parseArray(p)
+            }
+            return b == 0x7B ? try parseObject(p) : try parseArray(p)
+        case 0x22:
+            if let p, p.dropsAll {
+                try skipString()
+                return .null
+            }
+            return .string(try parseString())
         case 0x74: try literal("true"); return .bool(true)
         case 0x66: try literal("false"); return .bool(false)
         case 0x6E: try literal("null"); return .null
@@ -257,7 +284,10 @@ private struct Parser: ~Copyable {
         }
     }
 
-    mutating func parseArray() throws(JSONIssue) -> JSONValue {
+    mutating func parseArray(_ p: JSONProjection?) throws(JSONIssue) -> JSONValue {
+        // Elements are read with the array's projection, unless it names elements by index: then all are kept.
+        let elements = p?.namesIndex == true ? nil : p
+        let keeps = !(elements?.dropsAll ?? false)
         try enter()
         defer { depth -= 1 }
         pos += 1
@@ -270,8 +300,8 @@ private struct Parser: ~Copyable {
         defer { scratchValues.truncate(to: base) }
         while true {
             skipWhitespace()
-            let v = try parseValue()
-            scratchValues.push(v)
+            let v = try parseValue(elements)
+            if keeps { scratchValues.push(v) }
             skipWhitespace()
             guard pos < buf.count else {
                 throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an array; expected ',' or ']'", offset: pos)
@@ -302,7 +332,7 @@ private struct Parser: ~Copyable {
         }
     }
 
-    mutating func parseObject() throws(JSONIssue) -> JSONValue {
+    mutating func parseObject(_ p: JSONProjection?) throws(JSONIssue) -> JSONValue {
         try enter()
         defer { depth -= 1 }
         pos += 1
@@ -315,9 +345,12 @@ private struct Parser: ~Copyable {
         // exactly the right size: one allocation per object.
         let base = scratchMembers.count
         let keyBase = scratchKeyOffsets.count
+        // Under a projection every name is listed (kept or not) in `scratchKeys`, and `scratchKeyOffsets` follows it.
+        let namesBase = scratchKeys.count
         defer {
             scratchMembers.truncate(to: base)
             scratchKeyOffsets.removeSubrange(keyBase...)
+            if p != nil { scratchKeys.removeSubrange(namesBase...) }
         }
         var seen: [String: Int]? = nil
         while true {
@@ -346,9 +379,20 @@ private struct Parser: ~Copyable {
             skipWhitespace()
             // Duplicate detection: a scan for small objects, a dictionary past 32 members.
             var duplicateOf: Int? = nil
-            let count = scratchMembers.count - base
+            let count = p == nil ? scratchMembers.count - base : scratchKeys.count - namesBase
             if let s = seen {
                 duplicateOf = s[key]
+            } else if p != nil {
+                let keyLength = key.utf8.count
+                for i in namesBase..<scratchKeys.count where scratchKeys[i].utf8.count == keyLength && scratchKeys[i] == key {
+                    duplicateOf = i - namesBase
+                    break
+                }
+                if count >= 32 {
+                    var s: [String: Int] = [:]
+                    for i in namesBase..<scratchKeys.count where s[scratchKeys[i]] == nil { s[scratchKeys[i]] = i - namesBase }
+                    seen = s
+                }
             } else {
                 let keyLength = key.utf8.count
                 for i in base..<scratchMembers.count {
@@ -375,7 +419,14 @@ private struct Parser: ~Copyable {
                     fatal: false
                 ))
                 // Keep the first value; parse the duplicate's value for its own errors, then drop it.
-                _ = try parseValue()
+                _ = try parseValue(p == nil ? nil : .nothing)
+            } else if let p {
+                let child = p.member(key)
+                scratchKeys.append(key)
+                scratchKeyOffsets.append(keyAt)
+                seen?[key] = count
+                let v = try parseValue(child)
+                if !(child?.dropsAll ?? false) { scratchMembers.push(JSONObject.Member(key: key, value: v)) }
             } else {
                 let v = try parseValue()
                 scratchMembers.push(JSONObject.Member(key: key, value: v))
@@ -494,6 +545,143 @@ private struct Parser: ~Copyable {
             }
         }
         throw JSONIssue(id: "json.unterminated-string", message: "string is not terminated", offset: open, help: "add the closing '\"'")
+    }
+
+    /// Reads over a string: ASCII text without escapes in one scan; anything else is read by ``parseString()``, so
+    /// the checks and their issues are the same.
+    mutating func skipString() throws(JSONIssue) {
+        let open = pos
+        pos += 1
+        while pos < buf.count {
+            let b = buf[pos]
+            if b == 0x22 {
+                pos += 1
+                return
+            }
+            if b == 0x5C || b < 0x20 || b >= 0x80 { break }
+            pos += 1
+        }
+        pos = open
+        _ = try parseString()
+    }
+
+    // MARK: skimming
+
+    // Values nothing is kept of are skimmed: read on the well-formed path only (ASCII names without escapes,
+    // compared as bytes for duplicates; strings without escapes; at most 32 members an object), without building
+    // anything. At the first thing skimming does not handle it returns false and the value is read again by the
+    // general path, which then finds any issue in the same order and reports it the same way.
+
+    mutating func skimValue() -> Bool {
+        guard pos < buf.count else { return false }
+        switch buf[pos] {
+        case 0x7B: return skimObject()
+        case 0x5B: return skimArray()
+        case 0x22: return skimString()
+        case 0x74: return skimLiteral("true")
+        case 0x66: return skimLiteral("false")
+        case 0x6E: return skimLiteral("null")
+        case 0x2D, 0x30...0x39:
+            do throws(JSONIssue) {
+                _ = try parseNumber()
+                return true
+            } catch {
+                return false
+            }
+        default: return false
+        }
+    }
+
+    /// Past a string of printable ASCII without escapes.
+    mutating func skimString() -> Bool {
+        pos += 1
+        while pos < buf.count {
+            let b = buf[pos]
+            if b == 0x22 {
+                pos += 1
+                return true
+            }
+            if b == 0x5C || b < 0x20 || b >= 0x80 { return false }
+            pos += 1
+        }
+        return false
+    }
+
+    mutating func skimLiteral(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard pos + n <= buf.count else { return false }
+        for i in 0..<n where buf[pos + i] != word.utf8Start[i] { return false }
+        pos += n
+        return true
+    }
+
+    mutating func skimArray() -> Bool {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= options.maxDepth else { return false }
+        pos += 1
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x5D {
+            pos += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard skimValue() else { return false }
+            skipWhitespace()
+            guard pos < buf.count else { return false }
+            if buf[pos] == 0x5D {
+                pos += 1
+                return true
+            }
+            guard buf[pos] == 0x2C else { return false }
+            pos += 1
+            skipWhitespace()
+            if pos < buf.count, buf[pos] == 0x5D { return false }
+        }
+    }
+
+    mutating func skimObject() -> Bool {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= options.maxDepth else { return false }
+        pos += 1
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x7D {
+            pos += 1
+            return true
+        }
+        let base = skimKeys.count
+        defer { skimKeys.removeSubrange(base...) }
+        while true {
+            skipWhitespace()
+            guard pos < buf.count, buf[pos] == 0x22, skimKeys.count - base < 32 else { return false }
+            let keyStart = pos + 1
+            guard skimString() else { return false }
+            let key = keyStart..<(pos - 1)
+            for i in base..<skimKeys.count where skimKeys[i].count == key.count {
+                let other = skimKeys[i].lowerBound
+                var k = 0
+                while k < key.count, buf[other + k] == buf[key.lowerBound + k] { k += 1 }
+                if k == key.count { return false }
+            }
+            skimKeys.append(key)
+            skipWhitespace()
+            guard pos < buf.count, buf[pos] == 0x3A else { return false }
+            pos += 1
+            skipWhitespace()
+            guard skimValue() else { return false }
+            skipWhitespace()
+            guard pos < buf.count else { return false }
+            if buf[pos] == 0x7D {
+                pos += 1
+                return true
+            }
+            guard buf[pos] == 0x2C else { return false }
+            pos += 1
+            skipWhitespace()
+            if pos < buf.count, buf[pos] == 0x7D { return false }
+        }
     }
 
     mutating func hex4(_ escAt: Int) throws(JSONIssue) -> UInt32 {

@@ -104,6 +104,9 @@ public struct ConversionEventBuilder: Sendable {
         (.partnerName, "partner_name", false), (.partnerId, "partner_id", false),
     ]
 
+    /// ``userDataKeys``' hashed keys, by position (nil for keys sent as they are).
+    static let userDataHashedKeys: [Normalization.HashedKey?] = userDataKeys.map { $0.hashed ? Normalization.HashedKey(rawValue: $0.key) : nil }
+
     static func present(_ v: JSONValue?) -> JSONValue? {
         switch v {
         case nil, .null?: return nil
@@ -211,9 +214,9 @@ public struct ConversionEventBuilder: Sendable {
         var userDataMembers = 0
         var hasUserAgent = false
         let countryHint = Self.present(settings[.country]).flatMap(Self.text).flatMap(Normalization.country)
-        for (setting, key, hashed) in Self.userDataKeys {
+        for (i, (setting, key, _)) in Self.userDataKeys.enumerated() {
             guard let raw = Self.present(settings[setting]) else { continue }
-            if hashed {
+            if let hashedKey = Self.userDataHashedKeys[i] {
                 // The member is written as it goes (hashes straight into the output) and taken back when no value
                 // is left.
                 let memberStart = out.count
@@ -224,10 +227,10 @@ public struct ConversionEventBuilder: Sendable {
                 var more: [Range<Int>] = []
                 if case .array(let inputs) = raw {
                     for input in inputs {
-                        appendHash(input, key: key, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
+                        appendHash(input, key: hashedKey, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
                     }
                 } else {
-                    appendHash(raw, key: key, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
+                    appendHash(raw, key: hashedKey, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
                 }
                 if first == nil {
                     out.removeLast(out.count - memberStart)
@@ -352,11 +355,11 @@ public struct ConversionEventBuilder: Sendable {
     /// Appends one value's hash to a `user_data` array being written (after a comma when it is not the first),
     /// unless it normalises to nothing (a warning) or repeats a hash already written there.
     func appendHash(
-        _ input: JSONValue, key: String, country: String?, into out: inout [UInt8], first: inout Range<Int>?, more: inout [Range<Int>],
+        _ input: JSONValue, key: Normalization.HashedKey, country: String?, into out: inout [UInt8], first: inout Range<Int>?, more: inout [Range<Int>],
         warnings: inout [String]
     ) {
         guard let s = Self.present(input).flatMap(Self.text) else { return }
-        if key == "ph", options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
+        if key == .ph, options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
             warnings.append("user_data.ph: a national number without a country code")
         }
         let before = out.count
@@ -364,7 +367,7 @@ public struct ConversionEventBuilder: Sendable {
         let start = out.count
         guard Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) else {
             out.removeLast(out.count - before)
-            warnings.append("user_data.\(key): a value could not be normalised and was left out")
+            warnings.append("user_data.\(key.rawValue): a value could not be normalised and was left out")
             return
         }
         let range = start..<out.count

@@ -358,6 +358,18 @@ public enum Normalization {
     /// ``hashed(key:_:options:country:)`` appended to `out` as a JSON string (digests and the values passed through
     /// need no escaping); false, with nothing appended, when the value normalises to nothing.
     public static func appendHashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
+        guard let k = HashedKey(rawValue: key) else { return appendHashedGenerally(key: key, raw, options: options, country: country, to: &out) }
+        return appendHashed(key: k, raw, options: options, country: country, to: &out)
+    }
+
+    /// ``appendHashed(key:_:options:country:to:)`` for a key known to be hashed: printable ASCII takes the byte path.
+    public static func appendHashed(key: HashedKey, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
+        if let done = appendHashedASCII(key: key, raw, options: options, country: country, to: &out) { return done }
+        return appendHashedGenerally(key: key.rawValue, raw, options: options, country: country, to: &out)
+    }
+
+    /// ``appendHashed(key:_:options:country:to:)`` by way of ``normalize(key:_:options:country:)``: for any text.
+    static func appendHashedGenerally(key: String, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
         guard var n = normalize(key: key, raw, options: options, country: country) else { return false }
         out.append(0x22)
         if isSHA256(n) || isPBLHashed(n) {

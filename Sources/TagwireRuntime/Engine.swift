@@ -53,6 +53,8 @@ public struct Engine: Sendable {
         /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
         /// each template member fills (nil for members the builder does not read).
         let conversionFields: [[[ConversionEventBuilder.Fields.Key?]?]]
+        /// The parts of an incoming event the graph can read (``Engine/eventProjection``).
+        let eventProjection: JSONProjection?
 
         init(
             graph: RuleGraph, options: EngineOptions, secrets: SecretResolver, secretElements: Set<Int>, selectors: [[Selector?]],
@@ -84,6 +86,49 @@ public struct Engine: Sendable {
                     return members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
                 }
             }
+            eventProjection = Self.eventProjection(graph, paths: paths)
+        }
+
+        /// What of an edge event the graph can read: the literal paths of its `core.path` data elements under
+        /// `arc.event` and `arc.request`, `cookies` for cookie data elements, `url` for page data, `request` for
+        /// `edge.send-event`. `nil` (the whole event) for web graphs, computed paths and types not known here.
+        static func eventProjection(_ graph: RuleGraph, paths: [[String]?]) -> JSONProjection? {
+            guard !graph.isWeb else { return nil }
+            var kept: [[String]] = []
+            for (i, d) in graph.dataElements.enumerated() {
+                switch d.type {
+                case "core.constant", "core.secret", "core.random-number", "core.uuid", "core.timestamp", "core.conditional-value":
+                    continue
+                case "core.cookie":
+                    kept.append(["cookies"])
+                case "core.page-info", "core.query-parameter":
+                    kept.append(["url"])
+                case "core.path":
+                    // A path computed per event may read anything.
+                    guard let p = paths[i] else { return nil }
+                    guard p.count >= 2, p[0] == "arc" else { continue }
+                    switch p[1] {
+                    case "event":
+                        if p.count >= 3, p[2] == "xdm" || p[2] == "data" { kept.append(Array(p[2...])) } else { kept += [["xdm"], ["data"]] }
+                    case "request":
+                        kept.append(["request"] + p[2...])
+                    default:
+                        continue
+                    }
+                default:
+                    return nil
+                }
+            }
+            for rule in graph.rules {
+                for a in rule.actions {
+                    switch a.type {
+                    case "edge.send-event": kept.append(["request"])
+                    case "core.generate-event-id", "meta-pixel.send-event", "meta-capi.send-event", "http.send-request": continue
+                    default: return nil
+                    }
+                }
+            }
+            return JSONProjection.keeping(kept)
         }
     }
 
@@ -96,6 +141,9 @@ public struct Engine: Sendable {
     var regexes: [[NSRegularExpression?]] { prepared.regexes }
     var paths: [[String]?] { prepared.paths }
     var conditionPlans: [[ConditionPlan]] { prepared.conditionPlans }
+    /// The parts of an incoming event this engine can read; the rest need not be built (the reader still checks
+    /// it). `nil`: the whole event.
+    public var eventProjection: JSONProjection? { prepared.eventProjection }
 
     /// An engine for a graph.
     public init(graph: RuleGraph, secrets: SecretResolver = .system, options: EngineOptions = EngineOptions()) {
@@ -310,6 +358,40 @@ struct RuntimeFailure: Error {
     var message: String
 }
 
+/// Data element values resolved so far, by data element index: a lookup is one array read, with no scan and no
+/// copies of the values it passes over.
+struct ResolvedValues {
+    private var values: [JSONValue?] = []
+    private var resolved: [Bool] = []
+    private var isEmpty = true
+
+    /// The value when resolved (itself nil when the data element has none).
+    subscript(index: Int) -> JSONValue?? {
+        guard !isEmpty, resolved[index] else { return nil }
+        return .some(values[index])
+    }
+
+    /// Records a value; the table is made on first use, with a slot for each of `count` data elements.
+    mutating func set(_ index: Int, _ value: JSONValue?, of count: Int) {
+        if values.isEmpty {
+            values = Array(repeating: nil, count: count)
+            resolved = Array(repeating: false, count: count)
+        }
+        values[index] = value
+        resolved[index] = true
+        isEmpty = false
+    }
+
+    mutating func removeAll() {
+        guard !isEmpty else { return }
+        for i in values.indices {
+            values[i] = nil
+            resolved[i] = false
+        }
+        isEmpty = true
+    }
+}
+
 /// One rule run for one event: memoised data elements, the rule stash, traces and dispatches.
 struct RuleRun {
     let engine: Engine
@@ -320,11 +402,11 @@ struct RuleRun {
     let visitor: String
     let sessionKey: String
     var stash = JSONObject()
-    /// Data elements resolved in this rule run, as (index, value); a rule reads few, so a scan beats hashing.
-    var memo: [(index: Int, value: JSONValue?)] = []
+    /// Data elements resolved in this rule run.
+    var memo = ResolvedValues()
     /// Values of data elements that depend on the event alone (``Engine/Prepared/isEventPure``), shared by the
     /// rules of one edge event.
-    var eventValues: [(index: Int, value: JSONValue?)] = []
+    var eventValues = ResolvedValues()
     var resolving: [Int] = []
     var dispatches: [Dispatch] = []
     var traceElements: [(String, JSONValue)] = []
@@ -387,7 +469,7 @@ struct RuleRun {
                 }
             }
             // An action may have changed the page state or the stash: later reads resolve again.
-            memo.removeAll(keepingCapacity: true)
+            memo.removeAll()
         }
         dispatches = produced
         return outcome(.fired, nil)
@@ -397,14 +479,12 @@ struct RuleRun {
 
     mutating func resolve(_ index: Int, window: inout JSONValue, session: inout Session) -> Result<JSONValue?, RuntimeFailure> {
         if engine.prepared.isSecret[index] { usedSecret = true }
-        for entry in memo where entry.index == index { return .success(entry.value) }
+        if let value = memo[index] { return .success(value) }
         // Event-pure values are kept for the whole event (not in the rule's memo, which actions clear).
         let pure = engine.prepared.isEventPure[index]
-        if pure {
-            for entry in eventValues where entry.index == index {
-                if engine.options.trace { trace(index, entry.value) }
-                return .success(entry.value)
-            }
+        if pure, let value = eventValues[index] {
+            if engine.options.trace { trace(index, value) }
+            return .success(value)
         }
         let node = graph.dataElements[index]
         var value: JSONValue?
@@ -448,7 +528,7 @@ struct RuleRun {
             if node.forceLowerCase { s = s.lowercased() }
             value = .string(s)
         }
-        if pure { eventValues.append((index, value)) } else { memo.append((index, value)) }
+        if pure { eventValues.set(index, value, of: graph.dataElements.count) } else { memo.set(index, value, of: graph.dataElements.count) }
         if engine.options.trace { trace(index, value) }
         return .success(value)
     }

@@ -60,7 +60,8 @@ public struct EventRunner: Sendable {
     public mutating func evaluateLineWithDispatches(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> (result: JSONValue, dispatches: [Dispatch]) {
         let event: JSONValue
         do {
-            event = try JSONReader.parse(line, options: .event)
+            // Only what the rules can read is built; the whole line is still checked.
+            event = try JSONReader.parse(line, options: .event, keeping: engine.eventProjection)
         } catch {
             return (errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)"), [])
         }

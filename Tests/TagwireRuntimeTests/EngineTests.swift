@@ -255,3 +255,85 @@ struct FirstConditionShortcutTests {
         }
     }
 }
+
+struct EventProjectionTests {
+    static func file(_ path: String, _ value: JSONValue) -> PropertySource.File {
+        PropertySource.File(path: path, bytes: JSONWriter(pretty: true).bytes(value))
+    }
+
+    static func edgeGraph(_ dataElements: [JSONValue]) throws -> RuleGraph {
+        var files = [
+            file("property.json", ["name": "projection", "platform": "edge"]),
+            file("extensions/http.json", ["name": "http"]),
+            file("environments/production.json", ["name": "production", "stage": "production"]),
+            file("rules/r.json", ["name": "R", "actions": [["type": "http.send-request", "settings": ["method": "POST", "url": "https://hooks.example.com/", "body": "{{A}}"]]]]),
+        ]
+        for (i, d) in dataElements.enumerated() { files.append(file("data-elements/d\(i).json", d)) }
+        let result = Compiler.compile(PropertyLoader.load(PropertySource(root: "projection", files: files)))
+        guard let g = result.graph else { throw ArtifactError("does not compile: \(result.diagnostics.map(\.message))") }
+        return g
+    }
+
+    @Test func theQuickstartEdgePropertyReadsEightPaths() throws {
+        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        let paths = try #require(engine.eventProjection).paths.map { $0.joined(separator: ".") }
+        #expect(Set(paths) == [
+            "data.eventName", "data.cookies.fbc", "data.cookies.fbp", "data.meta", "request.ip", "request.headers.user-agent",
+            "xdm.web.webReferrer.URL", "xdm.web.webPageDetails.URL",
+        ])
+        #expect(paths.count == 8)
+        // Web properties carry page state across events: they read everything.
+        #expect(Engine(graph: try Fixtures.graph(Fixtures.web)).eventProjection == nil)
+    }
+
+    @Test func pathsComputedPerEventOrTheWholeEventKeepEverything() throws {
+        let computed = try Self.edgeGraph([
+            ["name": "A", "type": "core.path", "settings": ["path": "arc.event.data.{{K}}"]],
+            ["name": "K", "type": "core.constant", "settings": ["value": "x"]],
+        ])
+        #expect(Engine(graph: computed).eventProjection == nil)
+        let whole = try Self.edgeGraph([["name": "A", "type": "core.path", "settings": ["path": "arc.event"]]])
+        #expect(try #require(Engine(graph: whole).eventProjection).paths == [["xdm"], ["data"]])
+        let request = try Self.edgeGraph([
+            ["name": "A", "type": "core.path", "settings": ["path": "arc.request.headers.cookie"]],
+            ["name": "B", "type": "core.path", "settings": ["path": "arc.ruleStash.x"]],
+            ["name": "C", "type": "core.timestamp", "settings": [:]],
+        ])
+        #expect(try #require(Engine(graph: request).eventProjection).paths == [["request", "headers", "cookie"]])
+    }
+
+    /// `tagwire run` reads each line with the projection: its results are those of the whole event, over events
+    /// with fields present, missing, of other types, and surrounded by fields no rule reads.
+    @Test func resultsAreThoseOfTheWholeEvent() throws {
+        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge), secrets: SecretResolver { _ in "token" })
+        var projected = EventRunner(engine: engine, seed: 3)
+        var whole = EventRunner(engine: engine, seed: 3)
+        let names: [JSONValue] = ["Purchase", "Lead", "AddToCart", "Nope", 7, .null]
+        let metas: [JSONValue] = [
+            ["userData": ["email": "A@Example.com", "phone": "(650) 555-1212", "zip": "94025-1234"],
+             "conversionData": ["eventId": "e1", "customData": ["value": 10.5, "currency": "EUR", "contents": [["id": "a", "quantity": 2]]]]],
+            ["userData": ["email": ["x@y.co", "z@y.co"], "country": "United States"], "conversionData": ["eventId": 12]],
+            "not an object", .null, [1, 2, 3],
+        ]
+        var checked = 0
+        var fired = 0
+        for (i, name) in names.enumerated() {
+            for (j, meta) in metas.enumerated() {
+                let event: JSONValue = [
+                    "xdm": ["web": ["webPageDetails": ["URL": "https://shop.example.com/p", "name": "unread"], "webReferrer": j % 2 == 0 ? ["URL": "https://r.example/"] : "x"],
+                            "device": ["screenHeight": 1080, "nested": [[["deep": true]]]], "_id": .string("id-\(i)-\(j)")],
+                    "data": ["eventName": name, "meta": meta, "cookies": ["fbp": "fb.1.1.1", "other": "o"], "unread": ["a": [1, "b", ["c": nil]]]],
+                    "request": ["ip": "203.0.113.7", "headers": ["user-agent": "Mozilla/5.0", "accept": "*/*"]],
+                ]
+                let bytes = JSONWriter().bytes(event)
+                let a = bytes.withUnsafeBufferPointer { projected.evaluateLine($0, index: checked, lineNumber: checked + 1, receivedAt: 1_764_374_400) }
+                let b = whole.evaluate(event, index: checked, receivedAt: 1_764_374_400)
+                #expect(a == b, "\(event)")
+                if a["dispatches"]?.arrayValue?.isEmpty == false { fired += 1 }
+                checked += 1
+            }
+        }
+        #expect(checked == 30)
+        #expect(fired >= 3)
+    }
+}

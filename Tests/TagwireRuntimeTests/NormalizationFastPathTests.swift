@@ -54,6 +54,38 @@ struct NormalizationFastPathTests {
         }
     }
 
+    /// Every hashed key: the byte path (normalise in a stack buffer, hash, no String) appends what the general
+    /// path appends, or leaves the value to it; both paths are taken on most inputs (counted).
+    @Test func hashedValuesByBytes() {
+        let digest = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
+        let pieces = ["Jane", " ", "\t", "Doe", "@", "example", ".", "com", "CA", "ca", "94025", "-", "1234", "Menlo", "Park", "m", "Female",
+                      "woman", "US", "x", "O'Brien", "é", "\u{01}", "1990", "02", "16", "+1", "(650)", "555", "'", digest, digest.lowercased(),
+                      digest + ".AbCd", "new", "york", "ohio", "Ab", "0", "00", "1", "7700", "900123", "2000", "13", "/", ",", "19900216", "1990-02-16"]
+        var byBytes = 0
+        var generally = 0
+        for s in Self.inputs(3000, alphabet: pieces, seed: 19) + ["Customer.1@Example.com", " JANE ", "O'Brien-Smith", "Menlo Park", "CA", "94025-1234",
+                                                                   digest, " \(digest) ", digest + ".AbCd", "a@b", "@b.c", "  ", "(650) 555-1212", "+44 7700 900123",
+                                                                   "07700 900123", "0044 7700 900123", "1990-02-16", "19900216", "1990/2/16", "2/16/1990", "1899-12-31", "2000.13.01"] {
+            for key in Normalization.HashedKey.allCases {
+                for (country, options) in [(nil, Normalization.Options()), ("us", Normalization.Options(defaultCountryCallingCode: "1")), ("gb", Normalization.Options(defaultCountryCallingCode: "+44"))] {
+                    var general: [UInt8] = []
+                    let generalDone = Normalization.appendHashedGenerally(key: key.rawValue, s, options: options, country: country, to: &general)
+                    var bytes: [UInt8] = []
+                    guard let done = Normalization.appendHashedASCII(key: key, s, options: options, country: country, to: &bytes) else {
+                        #expect(bytes.isEmpty)
+                        generally += 1
+                        continue
+                    }
+                    byBytes += 1
+                    #expect(done == generalDone, "\(key) \(s)")
+                    #expect(bytes == general, "\(key) \(s)")
+                }
+            }
+        }
+        #expect(byBytes > 30_000)
+        #expect(generally > 10_000)
+    }
+
     @Test func trimming() {
         func reference(_ s: String) -> String {
             let scalars = Array(s.unicodeScalars)
