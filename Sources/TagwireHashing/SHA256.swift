@@ -214,12 +214,9 @@ public struct SHA256: Sendable {
     /// The state words as lowercase hex, into 64 bytes.
     private func writeHex(into out: UnsafeMutableBufferPointer<UInt8>) {
         let (a, b, c, d, e, f, g, h) = state
+        guard let base = UnsafeMutableRawPointer(out.baseAddress), out.count >= 64 else { return }
         func put(_ word: UInt32, at start: Int) {
-            for k in 0..<4 {
-                let byte = UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * k))
-                out[start + 2 * k] = SHA256.hexDigit(byte >> 4)
-                out[start + 2 * k + 1] = SHA256.hexDigit(byte & 0xF)
-            }
+            base.storeBytes(of: SHA256.hexWord(word).bigEndian, toByteOffset: start, as: UInt64.self)
         }
         put(a, at: 0)
         put(b, at: 8)
@@ -231,8 +228,18 @@ public struct SHA256: Sendable {
         put(h, at: 56)
     }
 
+    /// The eight lowercase hex digits of a word, most significant first from the word's high byte: each nibble
+    /// is spread into a byte of its own, then turned into '0'–'9' or 'a'–'f' all at once.
     @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
+    static func hexWord(_ word: UInt32) -> UInt64 {
+        var x = UInt64(word)
+        x = ((x & 0xFFFF_0000) << 16) | (x & 0x0000_FFFF)
+        x = ((x & 0x0000_FF00_0000_FF00) << 8) | (x & 0x0000_00FF_0000_00FF)
+        x = ((x & 0x00F0_00F0_00F0_00F0) << 4) | (x & 0x000F_000F_000F_000F)
+        // 1 in each byte whose nibble is 10 or more; those move from ':'… to 'a'… (39 further on).
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return x &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
+    }
 
     /// The lowercase hex digest of some bytes.
     public static func hexDigest(_ bytes: [UInt8]) -> String {

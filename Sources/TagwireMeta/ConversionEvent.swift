@@ -110,7 +110,7 @@ public struct ConversionEventBuilder: Sendable {
     static func present(_ v: JSONValue?) -> JSONValue? {
         switch v {
         case nil, .null?: return nil
-        case .string(let s)? where TextTools.trimmed(s).isEmpty: return nil
+        case .string(let s)? where TextTools.isBlank(s): return nil
         default: return v
         }
     }

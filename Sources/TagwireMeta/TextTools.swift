@@ -11,11 +11,11 @@ public enum TextTools {
 
     /// `s` without leading and trailing Unicode white space.
     public static func trimmed(_ s: String) -> String {
-        // Bytes, read from the string's own storage: text whose first and last bytes are ASCII and not white space is
-        // unchanged whatever lies between; other ASCII text is trimmed by bytes.
+        // Text whose first and last bytes are ASCII and not white space is unchanged whatever lies between.
+        if let f = s.utf8.first, let l = s.utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
+        // Bytes, read from the string's own storage: other ASCII text is trimmed by bytes.
         if let done = s.utf8.withContiguousStorageIfAvailable({ buf -> String? in
-            guard let f = buf.first, let l = buf.last else { return s }
-            if f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
+            guard !buf.isEmpty else { return s }
             return asciiTrimmedRange(buf).map { String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self) }
         }), let done {
             return done
@@ -27,6 +27,16 @@ public enum TextTools {
         return String(scalars[first...last])
     }
 
+    /// Whether nothing but Unicode white space is left of `s` (``trimmed(_:)`` is empty), without making a string.
+    public static func isBlank(_ s: String) -> Bool {
+        for b in s.utf8 {
+            if b >= 0x80 { return trimmed(s).isEmpty }
+            if !isASCIISpace(b) { return false }
+        }
+        return true
+    }
+
+    /// Whether an ASCII byte is white space (tab, line feed, vertical tab, form feed, carriage return, space).
     @inline(__always)
     public static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 

@@ -52,9 +52,11 @@ public struct Engine: Sendable {
         let checksFirstCondition: [Bool]
         /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
         /// each template member fills (nil for members the builder does not read).
-        let conversionFields: [[[ConversionEventBuilder.Fields.Key?]?]]
+        let conversionFields: [[ConversionFieldsPlan?]]
         /// The parts of an incoming event the graph can read (``Engine/eventProjection``).
         let eventProjection: JSONProjection?
+        /// By data element index: what resolving it needs, read once.
+        let elements: [ElementPlan]
 
         init(
             graph: RuleGraph, options: EngineOptions, secrets: SecretResolver, secretElements: Set<Int>, selectors: [[Selector?]],
@@ -83,10 +85,11 @@ public struct Engine: Sendable {
             conversionFields = graph.rules.map { rule in
                 rule.actions.map { a in
                     guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
-                    return members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
+                    return ConversionFieldsPlan(members)
                 }
             }
             eventProjection = Self.eventProjection(graph, paths: paths)
+            elements = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
         }
 
         /// What of an edge event the graph can read: the literal paths of its `core.path` data elements under
@@ -133,6 +136,9 @@ public struct Engine: Sendable {
     }
 
     let prepared: Prepared
+    /// The `meta-capi` extension's settings (without its secrets) rendered once, when every one is literal or reads
+    /// only plain constants: then every event would render the same object.
+    private(set) var constantConversionsAPISettings: JSONObject?
     public var graph: RuleGraph { prepared.graph }
     public var options: EngineOptions { prepared.options }
     var secrets: SecretResolver { prepared.secrets }
@@ -177,16 +183,7 @@ public struct Engine: Sendable {
         }
         let conditionPlans: [[ConditionPlan]] = graph.rules.map { rule in
             rule.conditions.enumerated().map { k, c in
-                let comparison = c.settings.member("comparison")?.literalValue
-                return ConditionPlan(
-                    left: c.settings.member("leftOperand"),
-                    right: c.settings.member("rightOperand"),
-                    op: comparison?["operator"]?.stringValue,
-                    caseInsensitive: comparison?["caseInsensitive"]?.boolValue ?? false,
-                    notMet: "condition \(k + 1) (\(c.displayName)) was not met",
-                    failedPrefix: "condition \(k + 1) (\(c.displayName)) failed: ",
-                    readsSecret: c.settings.references.contains { tainted.contains($0.element) }
-                )
+                ConditionPlan(c, index: k, readsSecret: c.settings.references.contains { tainted.contains($0.element) })
             }
         }
         let paths: [[String]?] = graph.dataElements.map { d in
@@ -197,6 +194,29 @@ public struct Engine: Sendable {
             graph: graph, options: options, secrets: secrets, secretElements: tainted, selectors: selectors, regexes: regexes,
             paths: paths, conditionPlans: conditionPlans
         )
+        constantConversionsAPISettings = nil
+        constantConversionsAPISettings = renderedIfConstant("meta-capi", excluding: Self.conversionsAPISecretSettings)
+    }
+
+    /// The extension settings the Conversions API action reads only for delivery.
+    static let conversionsAPISecretSettings = ["accessToken", "appSecret"]
+
+    /// An extension's settings rendered now, when each one (but `excluded`) is literal or reads only constants that
+    /// read nothing else and are not secrets (not with tracing on: a trace lists the data elements each event read).
+    func renderedIfConstant(_ name: String, excluding excluded: [String]) -> JSONObject? {
+        guard !options.trace, case .object(let members)? = graph.extensionSettings(name) else { return nil }
+        let plain = members.filter { !excluded.contains($0.key) }.allSatisfy { m in
+            m.value.references.allSatisfy { ref in
+                let d = graph.dataElements[ref.element]
+                return d.type == "core.constant" && d.settings.references.isEmpty && d.storageDuration == nil && !isSecret[ref.element]
+            }
+        }
+        guard plain else { return nil }
+        var window = JSONValue.null
+        var session = Session(seed: 0)
+        var run = RuleRun(engine: self, rule: 0, event: .object(JSONObject()), receivedAt: 0, page: "", visitor: "", sessionKey: "")
+        guard case .success(let o) = run.extensionSettings(name, excluding: excluded, window: &window, session: &session) else { return nil }
+        return o
     }
 
     /// An extension setting resolved outside any event (for example the Conversions API token when delivering
@@ -232,7 +252,7 @@ public struct Engine: Sendable {
             if prepared.checksFirstCondition[r] {
                 // Exactly what the rule run would find first (its first condition sees no stash, no memo).
                 probe.rule = r
-                if case .success(false) = probe.evaluateCondition(0, graph.rules[r].conditions[0], window: &window, session: &session) {
+                if case .success(false) = probe.evaluateCondition(0, window: &window, session: &session) {
                     outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
                     continue
                 }
@@ -324,8 +344,12 @@ public struct Engine: Sendable {
 
 /// A condition prepared when the engine is built (a class: reading one per rule run retains one reference).
 final class ConditionPlan: Sendable {
+    let type: String
+    let negate: Bool
     let left: Template?
     let right: Template?
+    /// The `comparison` setting, rendered per event when the operator is not literal.
+    let comparison: Template?
     /// The operator when it is literal (nil: rendered per event).
     let op: String?
     let caseInsensitive: Bool
@@ -333,14 +357,79 @@ final class ConditionPlan: Sendable {
     let failedPrefix: String
     let readsSecret: Bool
 
-    init(left: Template?, right: Template?, op: String?, caseInsensitive: Bool, notMet: String, failedPrefix: String, readsSecret: Bool) {
-        self.left = left
-        self.right = right
-        self.op = op
-        self.caseInsensitive = caseInsensitive
-        self.notMet = notMet
-        self.failedPrefix = failedPrefix
+    init(_ c: ComponentNode, index k: Int, readsSecret: Bool) {
+        type = c.type
+        negate = c.negate
+        left = c.settings.member("leftOperand")
+        right = c.settings.member("rightOperand")
+        comparison = c.settings.member("comparison")
+        let literal = comparison?.literalValue
+        op = literal?["operator"]?.stringValue
+        caseInsensitive = literal?["caseInsensitive"]?.boolValue ?? false
+        notMet = "condition \(k + 1) (\(c.displayName)) was not met"
+        failedPrefix = "condition \(k + 1) (\(c.displayName)) failed: "
         self.readsSecret = readsSecret
+    }
+}
+
+/// The members of a `meta-capi.send-event` action's settings template, prepared: the builder field each fills (nil
+/// for members the builder does not read; those still render, as every setting does) and whether it renders at all
+/// (the access token is read only for delivery).
+final class ConversionFieldsPlan: Sendable {
+    let keys: [ConversionEventBuilder.Fields.Key?]
+    let renders: [Bool]
+
+    init(_ members: [TemplateMember]) {
+        keys = members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
+        renders = members.map { $0.key != "accessToken" }
+    }
+}
+
+/// A data element prepared when the engine is built: what resolving it reads, without copying its node.
+final class ElementPlan: Sendable {
+    /// Where a literal `core.path` starts reading.
+    enum Root: Sendable {
+        case window, event, eventMember(String), eventXDMAndData, request, ruleStash, nothing
+    }
+
+    let name: String
+    /// For a `core.path` with a literal path: its root and the segments after it.
+    let path: (root: Root, rest: [String])?
+    let defaultValue: JSONValue?
+    let cleanText: Bool
+    let forceLowerCase: Bool
+    let storageDuration: String?
+
+    init(_ d: DataElementNode, path segments: [String]?, isWeb: Bool) {
+        name = d.name
+        defaultValue = d.defaultValue
+        cleanText = d.cleanText
+        forceLowerCase = d.forceLowerCase
+        storageDuration = d.storageDuration
+        path = segments.map { Self.root(of: $0, isWeb: isWeb) }
+    }
+
+    /// How ``RuleRun/readPath(_:window:)`` starts on these segments.
+    static func root(of segments: [String], isWeb: Bool) -> (root: Root, rest: [String]) {
+        guard let first = segments.first else { return (.nothing, []) }
+        var rest = segments.dropFirst()
+        if isWeb {
+            switch first {
+            case "window": return (.window, Array(rest))
+            case "event": return (.event, Array(rest))
+            default: return (.nothing, [])
+            }
+        }
+        guard first == "arc", let second = rest.first else { return (.nothing, []) }
+        rest = rest.dropFirst()
+        switch second {
+        case "event":
+            if let third = rest.first, third == "xdm" || third == "data" { return (.eventMember(third), Array(rest.dropFirst())) }
+            return (.eventXDMAndData, Array(rest))
+        case "request": return (.request, Array(rest))
+        case "ruleStash": return (.ruleStash, Array(rest))
+        default: return (.nothing, [])
+        }
     }
 }
 
@@ -438,8 +527,8 @@ struct RuleRun {
             }
             return RuleOutcome(name: node.name, status: status, reason: reason, trace: trace)
         }
-        for (k, condition) in node.conditions.enumerated() {
-            switch evaluateCondition(k, condition, window: &window, session: &session) {
+        for k in node.conditions.indices {
+            switch evaluateCondition(k, window: &window, session: &session) {
             case .success(true): continue
             case .success(false):
                 return outcome(.conditionNotMet, engine.conditionPlans[rule][k].notMet)
@@ -486,26 +575,26 @@ struct RuleRun {
             if engine.options.trace { trace(index, value) }
             return .success(value)
         }
-        let node = graph.dataElements[index]
+        let plan = engine.prepared.elements[index]
         var value: JSONValue?
-        if node.type == "core.path", let segments = engine.paths[index] {
+        if let path = plan.path {
             // A literal path reads no other data element: no cycle bookkeeping needed.
-            value = readPath(segments, window: window)
+            value = read(path.root, path.rest, window: window)
         } else {
             if resolving.contains(index) {
-                return .failure(RuntimeFailure(message: "data element '\(node.name)' depends on itself"))
+                return .failure(RuntimeFailure(message: "data element '\(plan.name)' depends on itself"))
             }
             resolving.append(index)
             defer { resolving.removeLast() }
-            switch runDataElement(index, node, window: &window, session: &session) {
+            switch runDataElement(index, graph.dataElements[index], window: &window, session: &session) {
             case .failure(let f):
-                return .failure(RuntimeFailure(message: "data element '\(node.name)': \(f.message)"))
+                return .failure(RuntimeFailure(message: "data element '\(plan.name)': \(f.message)"))
             case .success(let v):
                 value = v
             }
         }
-        if let duration = node.storageDuration, graph.isWeb {
-            let key = node.name
+        if let duration = plan.storageDuration, graph.isWeb {
+            let key = plan.name
             if let v = value, !v.isNull {
                 switch duration {
                 case "pageview": session.pageviewStorage[page, default: [:]][key] = v
@@ -520,12 +609,17 @@ struct RuleRun {
                 }
             }
         }
-        if value == nil || value == .null, let d = node.defaultValue { value = d }
-        if case .string(var s)? = value {
-            if node.cleanText {
+        if let d = plan.defaultValue {
+            switch value {
+            case nil, .null?: value = d
+            default: break
+            }
+        }
+        if plan.cleanText || plan.forceLowerCase, case .string(var s)? = value {
+            if plan.cleanText {
                 s = s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
             }
-            if node.forceLowerCase { s = s.lowercased() }
+            if plan.forceLowerCase { s = s.lowercased() }
             value = .string(s)
         }
         if pure { eventValues.set(index, value, of: graph.dataElements.count) } else { memo.set(index, value, of: graph.dataElements.count) }
@@ -595,30 +689,21 @@ struct RuleRun {
 
     /// Reads a dotted path from the platform's roots.
     func readPath(_ segments: [String], window: JSONValue) -> JSONValue? {
-        guard let first = segments.first else { return nil }
+        let (root, rest) = ElementPlan.root(of: segments, isWeb: graph.isWeb)
+        return read(root, rest, window: window)
+    }
+
+    /// Reads the segments `rest` from one of the platform's roots.
+    func read(_ root: ElementPlan.Root, _ rest: [String], window: JSONValue) -> JSONValue? {
         var current: JSONValue?
-        var rest = segments.dropFirst()
-        if graph.isWeb {
-            switch first {
-            case "window": current = window
-            case "event": current = event
-            default: return nil
-            }
-        } else {
-            guard first == "arc", let second = rest.first else { return nil }
-            rest = rest.dropFirst()
-            switch second {
-            case "event":
-                if let third = rest.first, third == "xdm" || third == "data" {
-                    rest = rest.dropFirst()
-                    current = event[third]
-                } else {
-                    current = .object(JSONObject([("xdm", event["xdm"] ?? .null), ("data", event["data"] ?? .null)]))
-                }
-            case "request": current = event["request"]
-            case "ruleStash": current = .object(stash)
-            default: return nil
-            }
+        switch root {
+        case .window: current = window
+        case .event: current = event
+        case .eventMember(let key): current = event[key]
+        case .eventXDMAndData: current = .object(JSONObject([("xdm", event["xdm"] ?? .null), ("data", event["data"] ?? .null)]))
+        case .request: current = event["request"]
+        case .ruleStash: current = .object(stash)
+        case .nothing: return nil
         }
         for s in rest {
             guard let c = current else { return nil }
@@ -756,14 +841,14 @@ struct RuleRun {
 
     // MARK: conditions
 
-    mutating func evaluateCondition(_ k: Int, _ c: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Bool, RuntimeFailure> {
-        guard c.type == "core.value-comparison" else {
-            return .failure(RuntimeFailure(message: "condition type '\(c.type)' is not available in this runner"))
-        }
+    mutating func evaluateCondition(_ k: Int, window: inout JSONValue, session: inout Session) -> Result<Bool, RuntimeFailure> {
         let plan = engine.conditionPlans[rule][k]
+        guard plan.type == "core.value-comparison" else {
+            return .failure(RuntimeFailure(message: "condition type '\(plan.type)' is not available in this runner"))
+        }
         var op = plan.op ?? "equals"
         var ci = plan.caseInsensitive
-        if plan.op == nil, let t = c.settings.member("comparison") {
+        if plan.op == nil, let t = plan.comparison {
             switch render(t, window: &window, session: &session) {
             case .failure(let f): return .failure(RuntimeFailure(message: "setting 'comparison': \(f.message)"))
             case .success(let v):
@@ -790,13 +875,13 @@ struct RuleRun {
         case .failure(let m):
             return .failure(RuntimeFailure(message: m))
         case .result(let r):
-            let met = c.negate ? !r : r
+            let met = plan.negate ? !r : r
             if engine.options.trace {
                 let secret = plan.readsSecret
-                var entry: [(String, JSONValue)] = [("index", .number(Double(k + 1))), ("type", .string(c.type)), ("operator", .string(op))]
+                var entry: [(String, JSONValue)] = [("index", .number(Double(k + 1))), ("type", .string(plan.type)), ("operator", .string(op))]
                 entry.append(("left", secret ? .string(maskedSecret) : (left ?? .null)))
                 if ValueComparison.needsRightOperand(op) { entry.append(("right", secret ? .string(maskedSecret) : (right ?? .null))) }
-                if c.negate { entry.append(("negate", true)) }
+                if plan.negate { entry.append(("negate", true)) }
                 entry.append(("result", .bool(met)))
                 traceConditions.append(.object(JSONObject(entry)))
             }
@@ -948,26 +1033,39 @@ struct RuleRun {
 
     /// The action's settings (except its access token) placed where the Conversions API builder reads them.
     mutating func conversionFields(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<ConversionEventBuilder.Fields, RuntimeFailure> {
-        guard case .object(let members) = a.settings, let keys = engine.prepared.conversionFields[rule][k] else {
+        guard case .object(let members) = a.settings, let plan = engine.prepared.conversionFields[rule][k] else {
             switch renderSettings(a.settings, excluding: ["accessToken"], window: &window, session: &session) {
             case .failure(let f): return .failure(f)
             case .success(let o): return .success(ConversionEventBuilder.Fields(o))
             }
         }
         var fields = ConversionEventBuilder.Fields()
-        // Every member renders, in order, as `renderSettings` would (a failing one fails the action).
-        let placed = renderMembers(members, excluding: ["accessToken"], into: &fields, { fields, i, _, value in
-            if let key = keys[i] { fields[key] = value }
-        }, window: &window, session: &session)
-        if let f = placed { return .failure(f) }
+        // Every member renders, in order, as `renderSettings` would (a failing one fails the action); a lone token
+        // (most settings) is read without the general render.
+        for i in members.indices where plan.renders[i] {
+            let rendered: Result<JSONValue?, RuntimeFailure>
+            switch members[i].value {
+            case .literal(let v): rendered = .success(v)
+            case .token(let ref): rendered = reference(ref, window: &window, session: &session)
+            default: rendered = render(members[i].value, window: &window, session: &session)
+            }
+            switch rendered {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(members[i].key)': \(f.message)"))
+            case .success(let v): if let v, let key = plan.keys[i] { fields[key] = v }
+            }
+        }
         return .success(fields)
     }
 
     mutating func conversionsAPIEvent(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         let ext: JSONObject
-        switch extensionSettings("meta-capi", excluding: ["accessToken", "appSecret"], window: &window, session: &session) {
-        case .failure(let f): return .failure(f)
-        case .success(let s): ext = s
+        if let constant = engine.constantConversionsAPISettings {
+            ext = constant
+        } else {
+            switch extensionSettings("meta-capi", excluding: Engine.conversionsAPISecretSettings, window: &window, session: &session) {
+            case .failure(let f): return .failure(f)
+            case .success(let s): ext = s
+            }
         }
         let settings: ConversionEventBuilder.Fields
         switch conversionFields(k, a, window: &window, session: &session) {

@@ -99,6 +99,7 @@ struct NormalizationFastPathTests {
         let pieces = [" ", "\t", "\n", "\u{0B}", "\u{0C}", "\r", "\u{1C}", "\u{1F}", "a", "Z", "é", "\u{85}", "\u{A0}", "x y", "@", "\u{2003}"]
         for s in Self.inputs(6000, alphabet: pieces, seed: 17) {
             #expect(TextTools.trimmed(s) == reference(s), "\(Array(s.unicodeScalars))")
+            #expect(TextTools.isBlank(s) == reference(s).isEmpty, "\(Array(s.unicodeScalars))")
         }
     }
 }
