@@ -144,7 +144,7 @@ public struct ConversionEventBuilder: Sendable {
         guard let eventName = Self.present(settings[.eventName]).flatMap(Self.text), !eventName.isEmpty else {
             return .failure(Rejection(field: "event_name", reason: "is missing"))
         }
-        guard eventName.count <= 50 else {
+        guard eventName.utf8.count <= 50 || eventName.count <= 50 else {
             return .failure(Rejection(field: "event_name", reason: "'\(eventName)' is longer than 50 characters"))
         }
         // event_time: integer seconds; numeric strings and millisecond values are accepted and converted.
@@ -285,11 +285,11 @@ public struct ConversionEventBuilder: Sendable {
             // Checked before writing, currency first.
             var currencyCode: String?
             if let currency = custom["currency"] {
-                guard let code = currency.stringValue, Regions.currencies.contains(code.uppercased()) else {
+                guard let code = currency.stringValue, Regions.currencies.contains(TextTools.asciiUppercased(code) ?? code.uppercased()) else {
                     let shown = Self.text(currency) ?? currency.typeName
                     return .failure(Rejection(field: "custom_data.currency", reason: "'\(shown)' is not an ISO 4217 currency code"))
                 }
-                currencyCode = code.lowercased()
+                currencyCode = TextTools.asciiTrimmedLowercased(code).flatMap { $0.utf8.count == code.utf8.count ? $0 : nil } ?? code.lowercased()
             }
             var value: Double?
             if let v = custom["value"] {

@@ -27,6 +27,18 @@ public enum TextTools {
         return String(scalars[first...last])
     }
 
+    /// `s.uppercased()` for ASCII text, by bytes; nil when the text is not ASCII.
+    public static func asciiUppercased(_ s: String) -> String? {
+        var copy = s
+        return copy.withUTF8 { buf -> String? in
+            for b in buf where b >= 0x80 { return nil }
+            return String(unsafeUninitializedCapacity: buf.count) { out in
+                for i in buf.indices { out[i] = buf[i] >= 0x61 && buf[i] <= 0x7A ? buf[i] - 0x20 : buf[i] }
+                return buf.count
+            }
+        }
+    }
+
     /// Whether nothing but Unicode white space is left of `s` (``trimmed(_:)`` is empty), without making a string.
     public static func isBlank(_ s: String) -> Bool {
         for b in s.utf8 {

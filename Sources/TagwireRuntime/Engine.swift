@@ -50,6 +50,11 @@ public struct Engine: Sendable {
         /// By rule: whether its first condition can be checked before a rule run is set up (a value comparison
         /// that reads only event-pure data elements, with tracing off): a rule it rejects needs nothing else.
         let checksFirstCondition: [Bool]
+        /// By rule: its first condition as text equality (``FirstEquality``), when it is checked before a rule run,
+        /// compares one reference with a literal text with `equals` or `doesNotEqual`, without case folding.
+        let firstEquality: [FirstEquality?]
+        /// The references those conditions read, each once (``FirstEquality/reference`` indexes this).
+        let equalityReferences: [TokenReference]
         /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
         /// each template member fills (nil for members the builder does not read).
         let conversionFields: [[ConversionFieldsPlan?]]
@@ -78,10 +83,21 @@ public struct Engine: Sendable {
                 return p[1] == "event" || p[1] == "request"
             }
             isEventPure = pure
-            checksFirstCondition = graph.rules.map { rule in
+            let checks = graph.rules.map { rule in
                 guard !options.trace, let c = rule.conditions.first, c.type == "core.value-comparison" else { return false }
                 return c.settings.references.allSatisfy { pure[$0.element] }
             }
+            checksFirstCondition = checks
+            var references: [TokenReference] = []
+            firstEquality = graph.rules.indices.map { r in
+                guard checks[r], let plan = conditionPlans[r].first, let equals = plan.equality,
+                    case .token(let ref)? = plan.left, case .literal(.string(let text))? = plan.right
+                else { return nil }
+                let k = references.firstIndex(of: ref) ?? references.count
+                if k == references.count { references.append(ref) }
+                return FirstEquality(reference: k, text: text, metWhenEqual: equals != plan.negate)
+            }
+            equalityReferences = references
             conversionFields = graph.rules.map { rule in
                 rule.actions.map { a in
                     guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
@@ -243,11 +259,30 @@ public struct Engine: Sendable {
         var window = JSONValue.null
         // Checks first conditions that read only event-pure values, and holds those values for every rule.
         var probe = RuleRun(engine: self, rule: 0, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
+        // The text each equality reference reads, resolved when a rule first needs it (nil: not yet; .some(nil):
+        // not text, so its rules are checked the general way).
+        var equalityTexts = [String??](repeating: nil, count: prepared.equalityReferences.count)
         outcomes.reserveCapacity(graph.rules.count)
         for r in graph.rules.indices {
             guard graph.rules[r].enabled else {
                 outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .skipped, reason: "the rule is disabled"))
                 continue
+            }
+            if let equality = prepared.firstEquality[r] {
+                if equalityTexts[equality.reference] == nil {
+                    let text: String?
+                    if case .success(.string(let s)?) = probe.reference(prepared.equalityReferences[equality.reference], window: &window, session: &session) {
+                        text = s
+                    } else {
+                        text = nil
+                    }
+                    equalityTexts[equality.reference] = .some(text)
+                }
+                // Text against text: loose equality is plain equality, and the condition is decided here.
+                if case .some(.some(let text)) = equalityTexts[equality.reference], (text == equality.text) != equality.metWhenEqual {
+                    outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                    continue
+                }
             }
             if prepared.checksFirstCondition[r] {
                 // Exactly what the rule run would find first (its first condition sees no stash, no memo).
@@ -353,6 +388,9 @@ final class ConditionPlan: Sendable {
     /// The operator when it is literal (nil: rendered per event).
     let op: String?
     let caseInsensitive: Bool
+    /// For a literal `equals` (true) or `doesNotEqual` (false) without case folding: loose equality, decided
+    /// without the operator table.
+    let equality: Bool?
     let notMet: String
     let failedPrefix: String
     let readsSecret: Bool
@@ -366,6 +404,7 @@ final class ConditionPlan: Sendable {
         let literal = comparison?.literalValue
         op = literal?["operator"]?.stringValue
         caseInsensitive = literal?["caseInsensitive"]?.boolValue ?? false
+        equality = caseInsensitive ? nil : (op == "equals" ? true : (op == "doesNotEqual" ? false : nil))
         notMet = "condition \(k + 1) (\(c.displayName)) was not met"
         failedPrefix = "condition \(k + 1) (\(c.displayName)) failed: "
         self.readsSecret = readsSecret
@@ -383,6 +422,15 @@ final class ConversionFieldsPlan: Sendable {
         keys = members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
         renders = members.map { $0.key != "accessToken" }
     }
+}
+
+/// A rule's first condition when it is `{{reference}} equals|doesNotEqual "text"` (possibly negated) on an
+/// event-pure value: when the reference reads text, the condition is met exactly when the texts are equal
+/// (`metWhenEqual`) or exactly when they differ.
+struct FirstEquality: Sendable {
+    let reference: Int
+    let text: String
+    let metWhenEqual: Bool
 }
 
 /// A data element prepared when the engine is built: what resolving it reads, without copying its node.
@@ -450,33 +498,26 @@ struct RuntimeFailure: Error {
 /// Data element values resolved so far, by data element index: a lookup is one array read, with no scan and no
 /// copies of the values it passes over.
 struct ResolvedValues {
-    private var values: [JSONValue?] = []
-    private var resolved: [Bool] = []
+    /// By data element index: nil when not resolved, `.some(nil)` when resolved to nothing.
+    private var values: [JSONValue??] = []
     private var isEmpty = true
 
     /// The value when resolved (itself nil when the data element has none).
     subscript(index: Int) -> JSONValue?? {
-        guard !isEmpty, resolved[index] else { return nil }
-        return .some(values[index])
+        guard !isEmpty else { return nil }
+        return values[index]
     }
 
     /// Records a value; the table is made on first use, with a slot for each of `count` data elements.
     mutating func set(_ index: Int, _ value: JSONValue?, of count: Int) {
-        if values.isEmpty {
-            values = Array(repeating: nil, count: count)
-            resolved = Array(repeating: false, count: count)
-        }
-        values[index] = value
-        resolved[index] = true
+        if values.isEmpty { values = Array(repeating: nil, count: count) }
+        values[index] = .some(value)
         isEmpty = false
     }
 
     mutating func removeAll() {
         guard !isEmpty else { return }
-        for i in values.indices {
-            values[i] = nil
-            resolved[i] = false
-        }
+        for i in values.indices { values[i] = nil }
         isEmpty = true
     }
 }
@@ -870,7 +911,13 @@ struct RuleRun {
             case .success(let v): right = v
             }
         }
-        let outcome = ValueComparison.evaluate(op, left: left, right: right, caseInsensitive: ci, regex: engine.regexes[rule][k])
+        let outcome: ValueComparison.Outcome
+        if let equals = plan.equality {
+            let eq = Coercion.looseEquals(left, right)
+            outcome = .result(equals ? eq : !eq)
+        } else {
+            outcome = ValueComparison.evaluate(op, left: left, right: right, caseInsensitive: ci, regex: engine.regexes[rule][k])
+        }
         switch outcome {
         case .failure(let m):
             return .failure(RuntimeFailure(message: m))

@@ -228,6 +228,10 @@ struct FirstConditionShortcutTests {
             rule("numbers", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "lessThanOrEqual"}, "rightOperand": "{{Limit}}"}}]"#),
             rule("stash", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Stash}}", "comparison": {"operator": "isFalsy"}}}]"#),
             rule("truthy", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "isTruthy"}}}]"#),
+            // Text equality decided once per reference (text, numbers and null read by the same references).
+            rule("differs", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "doesNotEqual"}, "rightOperand": "12"}}]"#),
+            rule("notBuy", #"[{"type": "core.value-comparison", "negate": true, "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "buy"}}]"#),
+            rule("none", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "none"}}]"#),
         ])
         let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
         let quick = Engine(graph: graph)
@@ -250,7 +254,7 @@ struct FirstConditionShortcutTests {
         }
         #expect(compared == 90)
         // Both outcomes of every rule occurred, so both paths were exercised.
-        for r in ["equals", "negated", "regex", "numbers", "truthy"] {
+        for r in ["equals", "negated", "regex", "numbers", "truthy", "differs", "notBuy", "none"] {
             #expect(outcomes.contains("\(r) fired") && outcomes.contains("\(r) conditionNotMet"), "\(r)")
         }
     }
