@@ -62,6 +62,9 @@ public struct Engine: Sendable {
         let eventProjection: JSONProjection?
         /// By data element index: what resolving it needs, read once.
         let elements: [ElementPlan]
+        /// Whether any data element can read the rule stash (a literal `arc.ruleStash` path, or a path computed per
+        /// event); when none can, actions need not fill it.
+        let readsRuleStash: Bool
 
         init(
             graph: RuleGraph, options: EngineOptions, secrets: SecretResolver, secretElements: Set<Int>, selectors: [[Selector?]],
@@ -105,7 +108,14 @@ public struct Engine: Sendable {
                 }
             }
             eventProjection = Self.eventProjection(graph, paths: paths)
-            elements = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
+            let elementPlans = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
+            elements = elementPlans
+            readsRuleStash = graph.dataElements.indices.contains { i in
+                guard graph.dataElements[i].type == "core.path" else { return false }
+                guard let path = elementPlans[i].path else { return true }
+                if case .ruleStash = path.root { return true }
+                return false
+            }
         }
 
         /// What of an edge event the graph can read: the literal paths of its `core.path` data elements under
@@ -268,6 +278,8 @@ public struct Engine: Sendable {
                 outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .skipped, reason: "the rule is disabled"))
                 continue
             }
+            // Whether the first condition is already known to be met (then the rule run starts at the second).
+            var firstMet = false
             if let equality = prepared.firstEquality[r] {
                 if equalityTexts[equality.reference] == nil {
                     let text: String?
@@ -279,23 +291,31 @@ public struct Engine: Sendable {
                     equalityTexts[equality.reference] = .some(text)
                 }
                 // Text against text: loose equality is plain equality, and the condition is decided here.
-                if case .some(.some(let text)) = equalityTexts[equality.reference], (text == equality.text) != equality.metWhenEqual {
-                    outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
-                    continue
+                if case .some(.some(let text)) = equalityTexts[equality.reference] {
+                    guard (text == equality.text) == equality.metWhenEqual else {
+                        outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                        continue
+                    }
+                    firstMet = true
                 }
             }
-            if prepared.checksFirstCondition[r] {
+            if prepared.checksFirstCondition[r], !firstMet {
                 // Exactly what the rule run would find first (its first condition sees no stash, no memo).
                 probe.rule = r
-                if case .success(false) = probe.evaluateCondition(0, window: &window, session: &session) {
+                switch probe.evaluateCondition(0, window: &window, session: &session) {
+                case .success(false):
                     outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
                     continue
+                case .success(true):
+                    firstMet = true
+                case .failure:
+                    break
                 }
             }
             var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
             // Values that depend on the event alone pass from rule to rule.
             swap(&run.eventValues, &probe.eventValues)
-            let outcome = run.execute(window: &window, session: &session)
+            let outcome = run.execute(window: &window, session: &session, from: firstMet ? 1 : 0)
             swap(&run.eventValues, &probe.eventValues)
             outcomes.append(outcome)
             dispatches += run.dispatches
@@ -556,7 +576,8 @@ struct RuleRun {
 
     var graph: RuleGraph { engine.graph }
 
-    mutating func execute(window: inout JSONValue, session: inout Session) -> RuleOutcome {
+    /// Runs the rule: its conditions from `first` on (those before are known to be met), then its actions.
+    mutating func execute(window: inout JSONValue, session: inout Session, from first: Int = 0) -> RuleOutcome {
         let node = graph.rules[rule]
         func outcome(_ status: RuleOutcome.Status, _ reason: String?) -> RuleOutcome {
             var trace: JSONValue?
@@ -568,7 +589,7 @@ struct RuleRun {
             }
             return RuleOutcome(name: node.name, status: status, reason: reason, trace: trace)
         }
-        for k in node.conditions.indices {
+        for k in node.conditions.indices.dropFirst(first) {
             switch evaluateCondition(k, window: &window, session: &session) {
             case .success(true): continue
             case .success(false):
@@ -1149,10 +1170,12 @@ struct RuleRun {
                 return .failure(RuntimeFailure(message: "no access token: set 'accessToken' on the meta-capi extension"))
             }
         }
-        var stashEntry = JSONObject()
-        stashEntry["eventName"] = .string(built.eventName)
-        stashEntry["eventId"] = built.eventID.map(JSONValue.string)
-        stash["meta-capi"] = .object(stashEntry)
+        if engine.prepared.readsRuleStash {
+            var stashEntry = JSONObject()
+            stashEntry["eventName"] = .string(built.eventName)
+            stashEntry["eventId"] = built.eventID.map(JSONValue.string)
+            stash["meta-capi"] = .object(stashEntry)
+        }
         let event = ConversionsAPIEvent(
             pixelID: pixelID, graphApiVersion: ext["graphApiVersion"]?.stringValue ?? "v26.0", built: built, partnerAgent: engine.options.partnerAgent
         )
