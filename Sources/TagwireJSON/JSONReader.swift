@@ -619,38 +619,45 @@ private struct Parser: ~Copyable {
         depth += 1
         defer { depth -= 1 }
         guard depth <= options.maxDepth else { return false }
-        pos += 1
-        skipWhitespace()
-        if pos < buf.count, buf[pos] == 0x5D {
-            pos += 1
-            return true
-        }
+        if skimOpening(closing: 0x5D) { return true }
         while true {
             skipWhitespace()
             guard skimValue() else { return false }
-            skipWhitespace()
-            guard pos < buf.count else { return false }
-            if buf[pos] == 0x5D {
-                pos += 1
-                return true
-            }
-            guard buf[pos] == 0x2C else { return false }
-            pos += 1
-            skipWhitespace()
-            if pos < buf.count, buf[pos] == 0x5D { return false }
+            guard let more = skimAfterMember(closing: 0x5D) else { return false }
+            if !more { return true }
         }
+    }
+
+    /// Past an opening bracket, and its closing one when nothing is between them (true: the value is over).
+    mutating func skimOpening(closing: UInt8) -> Bool {
+        pos += 1
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == closing else { return false }
+        pos += 1
+        return true
+    }
+
+    /// After an element or member: past a ',' (true: another follows) or the closing bracket (false); nil for
+    /// anything else, a trailing comma included.
+    mutating func skimAfterMember(closing: UInt8) -> Bool? {
+        skipWhitespace()
+        guard pos < buf.count else { return nil }
+        if buf[pos] == closing {
+            pos += 1
+            return false
+        }
+        guard buf[pos] == 0x2C else { return nil }
+        pos += 1
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == closing { return nil }
+        return true
     }
 
     mutating func skimObject() -> Bool {
         depth += 1
         defer { depth -= 1 }
         guard depth <= options.maxDepth else { return false }
-        pos += 1
-        skipWhitespace()
-        if pos < buf.count, buf[pos] == 0x7D {
-            pos += 1
-            return true
-        }
+        if skimOpening(closing: 0x7D) { return true }
         let base = skimKeys.count
         defer { skimKeys.removeSubrange(base...) }
         while true {
@@ -671,16 +678,8 @@ private struct Parser: ~Copyable {
             pos += 1
             skipWhitespace()
             guard skimValue() else { return false }
-            skipWhitespace()
-            guard pos < buf.count else { return false }
-            if buf[pos] == 0x7D {
-                pos += 1
-                return true
-            }
-            guard buf[pos] == 0x2C else { return false }
-            pos += 1
-            skipWhitespace()
-            if pos < buf.count, buf[pos] == 0x7D { return false }
+            guard let more = skimAfterMember(closing: 0x7D) else { return false }
+            if !more { return true }
         }
     }
 

@@ -35,16 +35,16 @@ public struct JSONWriter: Sendable {
     public func write(_ value: JSONValue, into out: inout [UInt8], depth: Int = 0) {
         switch value {
         case .null:
-            out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            JSONWriter.writeRaw("null", into: &out)
         case .bool(let b):
-            if b { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+            JSONWriter.writeRaw(b ? "true" : "false", into: &out)
         case .number(let n):
             JSONWriter.writeNumber(n, into: &out)
         case .string(let s):
             JSONWriter.writeString(s, into: &out)
         case .array(let a):
             if a.isEmpty {
-                out.append(contentsOf: [0x5B, 0x5D])
+                JSONWriter.writeRaw("[]", into: &out)
                 return
             }
             out.append(0x5B)
@@ -59,7 +59,7 @@ public struct JSONWriter: Sendable {
             out.append(0x5D)
         case .object(let o):
             if o.isEmpty {
-                out.append(contentsOf: [0x7B, 0x7D])
+                JSONWriter.writeRaw("{}", into: &out)
                 return
             }
             out.append(0x7B)

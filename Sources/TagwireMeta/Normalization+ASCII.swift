@@ -152,7 +152,8 @@ extension Normalization {
         text.count == 64 && text.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
     }
 
-    /// ``isEmail(_:)`` over bytes.
+    /// ``isEmail(_:)`` over bytes: local@label.label…, one '@', a non-empty local part, at least two non-empty domain
+    /// labels, no spaces.
     static func isEmail(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var ats = 0
         var localLength = 0

@@ -60,29 +60,8 @@ public enum Normalization {
 
     /// Whether a normalised string has the shape of an email address.
     public static func isEmail(_ s: String) -> Bool {
-        // local@label.label…: one '@', a non-empty local part, at least two non-empty domain labels, no spaces.
-        var ats = 0
-        var localLength = 0
-        var labels = 0
-        var labelLength = 0
-        for b in s.utf8 {
-            if b == 0x20 || b == 0x09 { return false }
-            if b == 0x40 {
-                ats += 1
-                if ats > 1 { return false }
-                continue
-            }
-            if ats == 0 {
-                localLength += 1
-            } else if b == 0x2E {
-                if labelLength == 0 { return false }
-                labels += 1
-                labelLength = 0
-            } else {
-                labelLength += 1
-            }
-        }
-        return ats == 1 && localLength > 0 && labelLength > 0 && labels >= 1
+        var copy = s
+        return copy.withUTF8 { isEmail($0) }
     }
 
     /// Phone: digits only, without leading zeros or `+`; national numbers get the default country calling code.

@@ -163,8 +163,8 @@ public struct Engine: Sendable {
 
     let prepared: Prepared
     /// The `meta-capi` extension's settings (without its secrets) rendered once, when every one is literal or reads
-    /// only plain constants: then every event would render the same object.
-    private(set) var constantConversionsAPISettings: JSONObject?
+    /// only plain constants: then every event would render the same values.
+    private(set) var constantConversionsAPISettings: ConversionsAPIExtension?
     public var graph: RuleGraph { prepared.graph }
     public var options: EngineOptions { prepared.options }
     var secrets: SecretResolver { prepared.secrets }
@@ -221,7 +221,7 @@ public struct Engine: Sendable {
             paths: paths, conditionPlans: conditionPlans
         )
         constantConversionsAPISettings = nil
-        constantConversionsAPISettings = renderedIfConstant("meta-capi", excluding: Self.conversionsAPISecretSettings)
+        constantConversionsAPISettings = renderedIfConstant("meta-capi", excluding: Self.conversionsAPISecretSettings).map(ConversionsAPIExtension.init)
     }
 
     /// The extension settings the Conversions API action reads only for delivery.
@@ -318,7 +318,7 @@ public struct Engine: Sendable {
             let outcome = run.execute(window: &window, session: &session, from: firstMet ? 1 : 0)
             swap(&run.eventValues, &probe.eventValues)
             outcomes.append(outcome)
-            dispatches += run.dispatches
+            if dispatches.isEmpty { swap(&dispatches, &run.dispatches) } else { dispatches += run.dispatches }
         }
         return Evaluation(rules: outcomes, dispatches: dispatches)
     }
@@ -441,6 +441,19 @@ final class ConversionFieldsPlan: Sendable {
     init(_ members: [TemplateMember]) {
         keys = members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
         renders = members.map { $0.key != "accessToken" }
+    }
+}
+
+/// What a `meta-capi.send-event` action reads of its extension's rendered settings.
+struct ConversionsAPIExtension: Sendable {
+    let pixelID: String?
+    let defaultCountryCode: String?
+    let graphApiVersion: String
+
+    init(_ settings: JSONObject) {
+        pixelID = settings["pixelId"].flatMap(Engine.idText)
+        defaultCountryCode = settings["defaultCountryCode"]?.stringValue
+        graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
     }
 }
 
@@ -1126,13 +1139,13 @@ struct RuleRun {
     }
 
     mutating func conversionsAPIEvent(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
-        let ext: JSONObject
+        let ext: ConversionsAPIExtension
         if let constant = engine.constantConversionsAPISettings {
             ext = constant
         } else {
             switch extensionSettings("meta-capi", excluding: Engine.conversionsAPISecretSettings, window: &window, session: &session) {
             case .failure(let f): return .failure(f)
-            case .success(let s): ext = s
+            case .success(let s): ext = ConversionsAPIExtension(s)
             }
         }
         let settings: ConversionEventBuilder.Fields
@@ -1140,11 +1153,13 @@ struct RuleRun {
         case .failure(let f): return .failure(f)
         case .success(let s): settings = s
         }
-        guard let pixelID = (settings[.pixelId] ?? ext["pixelId"]).flatMap(Engine.idText), !pixelID.isEmpty else {
+        // The action's own pixel id when it has one (even one that is not usable), else the extension's.
+        let actionPixelID = settings[.pixelId]
+        guard let pixelID = actionPixelID == nil ? ext.pixelID : actionPixelID.flatMap(Engine.idText), !pixelID.isEmpty else {
             return .failure(RuntimeFailure(message: "no pixel id: set 'pixelId' on the meta-capi extension or the action"))
         }
         var builder = ConversionEventBuilder()
-        builder.options.defaultCountryCallingCode = ext["defaultCountryCode"]?.stringValue
+        builder.options.defaultCountryCallingCode = ext.defaultCountryCode
         let built: ConversionEventBuilder.Built
         switch builder.build(fields: settings, receivedAt: receivedAt, now: receivedAt) {
         case .failure(let r): return .failure(RuntimeFailure(message: "the event is not valid for Meta and is not sent: \(r.message)"))
@@ -1177,7 +1192,7 @@ struct RuleRun {
             stash["meta-capi"] = .object(stashEntry)
         }
         let event = ConversionsAPIEvent(
-            pixelID: pixelID, graphApiVersion: ext["graphApiVersion"]?.stringValue ?? "v26.0", built: built, partnerAgent: engine.options.partnerAgent
+            pixelID: pixelID, graphApiVersion: ext.graphApiVersion, built: built, partnerAgent: engine.options.partnerAgent
         )
         return .success(Dispatch(conversionsAPI: event, rule: graph.rules[rule].name, origin: a.origin, credentials: credentials))
     }
