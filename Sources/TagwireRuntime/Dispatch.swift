@@ -58,65 +58,94 @@ public struct ConversionsAPIEvent: Sendable, Hashable {
 
 /// An effect a rule produced: something to deliver to a destination. The engine returns these as values;
 /// delivery turns them into requests.
+///
+/// The fields live in one immutable shared box: a dispatch passes through several hands (the action's result, the
+/// rule's list, the evaluation) and copying it is one reference, not a dozen; setting a field makes a new box.
 public struct Dispatch: Sendable, Hashable {
-    /// `meta-capi`, `meta-pixel`, `edge` or `http`.
-    public var destination: String
-    /// The rule that produced it.
-    public var rule: String
-    /// Where the action is defined.
-    public var origin: Origin
-    /// What sending needs and printing must not show.
-    public var credentials: DispatchCredentials
-    /// How long the send may take.
-    public var timeoutMs: Int?
+    private struct Fields: Sendable {
+        var destination: String
+        var rule: String
+        var origin: Origin
+        var credentials: DispatchCredentials
+        var timeoutMs: Int?
+        var form: Form
+    }
 
     private enum Form: Sendable {
         case value(JSONValue)
         case conversionsAPI(ConversionsAPIEvent)
     }
 
-    private var form: Form
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var f = box.fields
+        change(&f)
+        box = Box(f)
+    }
+
+    /// `meta-capi`, `meta-pixel`, `edge` or `http`.
+    public var destination: String {
+        get { box.fields.destination }
+        set { update { $0.destination = newValue } }
+    }
+    /// The rule that produced it.
+    public var rule: String {
+        get { box.fields.rule }
+        set { update { $0.rule = newValue } }
+    }
+    /// Where the action is defined.
+    public var origin: Origin {
+        get { box.fields.origin }
+        set { update { $0.origin = newValue } }
+    }
+    /// What sending needs and printing must not show.
+    public var credentials: DispatchCredentials {
+        get { box.fields.credentials }
+        set { update { $0.credentials = newValue } }
+    }
+    /// How long the send may take.
+    public var timeoutMs: Int? {
+        get { box.fields.timeoutMs }
+        set { update { $0.timeoutMs = newValue } }
+    }
 
     /// The printable form: everything but credentials and secret values.
     public var json: JSONValue {
         get {
-            switch form {
+            switch box.fields.form {
             case .value(let v): return v
             case .conversionsAPI(let e): return e.json(rule: rule)
             }
         }
-        set { form = .value(newValue) }
+        set { update { $0.form = .value(newValue) } }
     }
 
     /// For a Conversions API dispatch made by the engine: the event as delivery sends it (nil once `json` is set).
     public var conversionsAPIEvent: ConversionsAPIEvent? {
-        if case .conversionsAPI(let e) = form { return e }
+        if case .conversionsAPI(let e) = box.fields.form { return e }
         return nil
     }
 
     /// A dispatch.
     public init(destination: String, rule: String, origin: Origin, json: JSONValue, credentials: DispatchCredentials = DispatchCredentials(), timeoutMs: Int? = nil) {
-        self.destination = destination
-        self.rule = rule
-        self.origin = origin
-        form = .value(json)
-        self.credentials = credentials
-        self.timeoutMs = timeoutMs
+        box = Box(Fields(destination: destination, rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .value(json)))
     }
 
     /// A `meta-capi` dispatch of one built event.
-    public init(conversionsAPI event: ConversionsAPIEvent, rule: String, origin: Origin, credentials: DispatchCredentials) {
-        destination = "meta-capi"
-        self.rule = rule
-        self.origin = origin
-        form = .conversionsAPI(event)
-        self.credentials = credentials
-        timeoutMs = nil
+    public init(conversionsAPI event: ConversionsAPIEvent, rule: String, origin: Origin, credentials: DispatchCredentials, timeoutMs: Int? = nil) {
+        box = Box(Fields(destination: "meta-capi", rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .conversionsAPI(event)))
     }
 
     public static func == (lhs: Dispatch, rhs: Dispatch) -> Bool {
-        lhs.destination == rhs.destination && lhs.rule == rhs.rule && lhs.origin == rhs.origin && lhs.credentials == rhs.credentials
-            && lhs.timeoutMs == rhs.timeoutMs && lhs.json == rhs.json
+        lhs.box === rhs.box
+            || (lhs.destination == rhs.destination && lhs.rule == rhs.rule && lhs.origin == rhs.origin && lhs.credentials == rhs.credentials
+                && lhs.timeoutMs == rhs.timeoutMs && lhs.json == rhs.json)
     }
 
     public func hash(into hasher: inout Hasher) {

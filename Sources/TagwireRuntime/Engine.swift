@@ -628,7 +628,7 @@ struct RuleRun {
                     return outcome(.failed, "action \(k + 1) (\(action.displayName)) timed out after \(timeout) ms")
                 }
                 if var d {
-                    d.timeoutMs = action.timeoutMs
+                    if d.timeoutMs != action.timeoutMs { d.timeoutMs = action.timeoutMs }
                     produced.append(d)
                 }
             }
