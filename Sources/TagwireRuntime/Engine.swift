@@ -162,9 +162,11 @@ public struct Engine: Sendable {
     }
 
     let prepared: Prepared
+    /// What the engine renders once, after it is prepared.
+    private(set) var constants = EngineConstants(conversionsAPI: nil)
     /// The `meta-capi` extension's settings (without its secrets) rendered once, when every one is literal or reads
     /// only plain constants: then every event would render the same values.
-    private(set) var constantConversionsAPISettings: ConversionsAPIExtension?
+    var constantConversionsAPISettings: ConversionsAPIExtension? { constants.conversionsAPI }
     public var graph: RuleGraph { prepared.graph }
     public var options: EngineOptions { prepared.options }
     var secrets: SecretResolver { prepared.secrets }
@@ -220,8 +222,9 @@ public struct Engine: Sendable {
             graph: graph, options: options, secrets: secrets, secretElements: tainted, selectors: selectors, regexes: regexes,
             paths: paths, conditionPlans: conditionPlans
         )
-        constantConversionsAPISettings = nil
-        constantConversionsAPISettings = renderedIfConstant("meta-capi", excluding: Self.conversionsAPISecretSettings).map(ConversionsAPIExtension.init)
+        constants = EngineConstants(
+            conversionsAPI: renderedIfConstant("meta-capi", excluding: Self.conversionsAPISecretSettings).map(ConversionsAPIExtension.init)
+        )
     }
 
     /// The extension settings the Conversions API action reads only for delivery.
@@ -312,13 +315,11 @@ public struct Engine: Sendable {
                     break
                 }
             }
-            var run = RuleRun(engine: self, rule: r, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
-            // Values that depend on the event alone pass from rule to rule.
-            swap(&run.eventValues, &probe.eventValues)
-            let outcome = run.execute(window: &window, session: &session, from: firstMet ? 1 : 0)
-            swap(&run.eventValues, &probe.eventValues)
-            outcomes.append(outcome)
-            if dispatches.isEmpty { swap(&dispatches, &run.dispatches) } else { dispatches += run.dispatches }
+            // The probe runs the rule itself, from a fresh rule state, keeping the values that depend on the event
+            // alone for the rules after it.
+            probe.begin(rule: r)
+            outcomes.append(probe.execute(window: &window, session: &session, from: firstMet ? 1 : 0))
+            if dispatches.isEmpty { swap(&dispatches, &probe.dispatches) } else { dispatches += probe.dispatches }
         }
         return Evaluation(rules: outcomes, dispatches: dispatches)
     }
@@ -441,6 +442,15 @@ final class ConversionFieldsPlan: Sendable {
     init(_ members: [TemplateMember]) {
         keys = members.map { ConversionEventBuilder.Fields.Key.named($0.key) }
         renders = members.map { $0.key != "accessToken" }
+    }
+}
+
+/// Settings an engine renders once (a class: copies of the engine share it).
+final class EngineConstants: Sendable {
+    let conversionsAPI: ConversionsAPIExtension?
+
+    init(conversionsAPI: ConversionsAPIExtension?) {
+        self.conversionsAPI = conversionsAPI
     }
 }
 
@@ -588,6 +598,18 @@ struct RuleRun {
     }
 
     var graph: RuleGraph { engine.graph }
+
+    /// Starts a run of rule `r` with nothing of any earlier rule's run but the event's own values.
+    mutating func begin(rule r: Int) {
+        rule = r
+        stash = JSONObject()
+        memo.removeAll()
+        resolving.removeAll()
+        dispatches.removeAll()
+        traceElements.removeAll()
+        traceConditions.removeAll()
+        usedSecret = false
+    }
 
     /// Runs the rule: its conditions from `first` on (those before are known to be met), then its actions.
     mutating func execute(window: inout JSONValue, session: inout Session, from first: Int = 0) -> RuleOutcome {
