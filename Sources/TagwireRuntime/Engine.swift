@@ -60,6 +60,9 @@ public struct Engine: Sendable {
         let conversionFields: [[ConversionFieldsPlan?]]
         /// The parts of an incoming event the graph can read (``Engine/eventProjection``).
         let eventProjection: JSONProjection?
+        /// By rule: its name and whether it is enabled, read without the rule's node.
+        let ruleNames: [String]
+        let ruleEnabled: [Bool]
         /// By data element index: what resolving it needs, read once.
         let elements: [ElementPlan]
         /// Whether any data element can read the rule stash (a literal `arc.ruleStash` path, or a path computed per
@@ -108,6 +111,8 @@ public struct Engine: Sendable {
                 }
             }
             eventProjection = Self.eventProjection(graph, paths: paths)
+            ruleNames = graph.rules.map(\.name)
+            ruleEnabled = graph.rules.map(\.enabled)
             let elementPlans = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
             elements = elementPlans
             readsRuleStash = graph.dataElements.indices.contains { i in
@@ -276,9 +281,9 @@ public struct Engine: Sendable {
         // not text, so its rules are checked the general way).
         var equalityTexts = [String??](repeating: nil, count: prepared.equalityReferences.count)
         outcomes.reserveCapacity(graph.rules.count)
-        for r in graph.rules.indices {
-            guard graph.rules[r].enabled else {
-                outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .skipped, reason: "the rule is disabled"))
+        for r in prepared.ruleNames.indices {
+            guard prepared.ruleEnabled[r] else {
+                outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .skipped, reason: "the rule is disabled"))
                 continue
             }
             // Whether the first condition is already known to be met (then the rule run starts at the second).
@@ -296,7 +301,7 @@ public struct Engine: Sendable {
                 // Text against text: loose equality is plain equality, and the condition is decided here.
                 if case .some(.some(let text)) = equalityTexts[equality.reference] {
                     guard (text == equality.text) == equality.metWhenEqual else {
-                        outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                        outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
                         continue
                     }
                     firstMet = true
@@ -307,7 +312,7 @@ public struct Engine: Sendable {
                 probe.rule = r
                 switch probe.evaluateCondition(0, window: &window, session: &session) {
                 case .success(false):
-                    outcomes.append(RuleOutcome(name: graph.rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                    outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
                     continue
                 case .success(true):
                     firstMet = true
@@ -1216,7 +1221,7 @@ struct RuleRun {
         let event = ConversionsAPIEvent(
             pixelID: pixelID, graphApiVersion: ext.graphApiVersion, built: built, partnerAgent: engine.options.partnerAgent
         )
-        return .success(Dispatch(conversionsAPI: event, rule: graph.rules[rule].name, origin: a.origin, credentials: credentials))
+        return .success(Dispatch(conversionsAPI: event, rule: engine.prepared.ruleNames[rule], origin: a.origin, credentials: credentials))
     }
 
     mutating func httpRequest(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
