@@ -40,8 +40,6 @@ public struct Engine: Sendable {
         let selectors: [[Selector?]]
         /// Regular expressions of conditions with a literal pattern, by rule and condition index.
         let regexes: [[NSRegularExpression?]]
-        /// Path segments of `core.path` data elements with a literal path.
-        let paths: [[String]?]
         /// By data element index: whether its value depends on the event alone (edge `core.path` elements reading
         /// `arc.event` or `arc.request` with a literal path, constants), so one resolution serves every rule.
         let isEventPure: [Bool]
@@ -50,19 +48,11 @@ public struct Engine: Sendable {
         /// By rule: whether its first condition can be checked before a rule run is set up (a value comparison
         /// that reads only event-pure data elements, with tracing off): a rule it rejects needs nothing else.
         let checksFirstCondition: [Bool]
-        /// By rule: its first condition as text equality (``FirstEquality``), when it is checked before a rule run,
-        /// compares one reference with a literal text with `equals` or `doesNotEqual`, without case folding.
-        let firstEquality: [FirstEquality?]
-        /// The references those conditions read, each once (``FirstEquality/reference`` indexes this).
-        let equalityReferences: [TokenReference]
         /// For `meta-capi.send-event` actions with an object template, by rule and action index: the builder field
         /// each template member fills (nil for members the builder does not read).
         let conversionFields: [[ConversionFieldsPlan?]]
         /// The parts of an incoming event the graph can read (``Engine/eventProjection``).
         let eventProjection: JSONProjection?
-        /// By rule: its name and whether it is enabled, read without the rule's node.
-        let ruleNames: [String]
-        let ruleEnabled: [Bool]
         /// By data element index: what resolving it needs, read once.
         let elements: [ElementPlan]
         /// Whether any data element can read the rule stash (a literal `arc.ruleStash` path, or a path computed per
@@ -79,14 +69,13 @@ public struct Engine: Sendable {
             isSecret = (0..<graph.dataElements.count).map { secretElements.contains($0) }
             self.selectors = selectors
             self.regexes = regexes
-            self.paths = paths
             self.conditionPlans = conditionPlans
+            let elementPlans = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
+            elements = elementPlans
             let pure: [Bool] = graph.dataElements.indices.map { i in
-                let d = graph.dataElements[i]
                 guard !graph.isWeb, !secretElements.contains(i) else { return false }
-                if d.type == "core.constant" { return d.settings.references.isEmpty }
-                guard let p = paths[i], p.count >= 2, p[0] == "arc" else { return false }
-                return p[1] == "event" || p[1] == "request"
+                if graph.dataElements[i].type == "core.constant" { return graph.dataElements[i].settings.references.isEmpty }
+                return elementPlans[i].path?.root.isEvent ?? false
             }
             isEventPure = pure
             let checks = graph.rules.map { rule in
@@ -94,27 +83,13 @@ public struct Engine: Sendable {
                 return c.settings.references.allSatisfy { pure[$0.element] }
             }
             checksFirstCondition = checks
-            var references: [TokenReference] = []
-            firstEquality = graph.rules.indices.map { r in
-                guard checks[r], let plan = conditionPlans[r].first, let equals = plan.equality,
-                    case .token(let ref)? = plan.left, case .literal(.string(let text))? = plan.right
-                else { return nil }
-                let k = references.firstIndex(of: ref) ?? references.count
-                if k == references.count { references.append(ref) }
-                return FirstEquality(reference: k, text: text, metWhenEqual: equals != plan.negate)
-            }
-            equalityReferences = references
             conversionFields = graph.rules.map { rule in
                 rule.actions.map { a in
                     guard a.type == "meta-capi.send-event", case .object(let members) = a.settings else { return nil }
                     return ConversionFieldsPlan(members)
                 }
             }
-            eventProjection = Self.eventProjection(graph, paths: paths)
-            ruleNames = graph.rules.map(\.name)
-            ruleEnabled = graph.rules.map(\.enabled)
-            let elementPlans = graph.dataElements.indices.map { ElementPlan(graph.dataElements[$0], path: paths[$0], isWeb: graph.isWeb) }
-            elements = elementPlans
+            eventProjection = Self.eventProjection(graph, elements: elementPlans)
             readsRuleStash = graph.dataElements.indices.contains { i in
                 guard graph.dataElements[i].type == "core.path" else { return false }
                 guard let path = elementPlans[i].path else { return true }
@@ -126,7 +101,7 @@ public struct Engine: Sendable {
         /// What of an edge event the graph can read: the literal paths of its `core.path` data elements under
         /// `arc.event` and `arc.request`, `cookies` for cookie data elements, `url` for page data, `request` for
         /// `edge.send-event`. `nil` (the whole event) for web graphs, computed paths and types not known here.
-        static func eventProjection(_ graph: RuleGraph, paths: [[String]?]) -> JSONProjection? {
+        static func eventProjection(_ graph: RuleGraph, elements: [ElementPlan]) -> JSONProjection? {
             guard !graph.isWeb else { return nil }
             var kept: [[String]] = []
             for (i, d) in graph.dataElements.enumerated() {
@@ -139,15 +114,12 @@ public struct Engine: Sendable {
                     kept.append(["url"])
                 case "core.path":
                     // A path computed per event may read anything.
-                    guard let p = paths[i] else { return nil }
-                    guard p.count >= 2, p[0] == "arc" else { continue }
-                    switch p[1] {
-                    case "event":
-                        if p.count >= 3, p[2] == "xdm" || p[2] == "data" { kept.append(Array(p[2...])) } else { kept += [["xdm"], ["data"]] }
-                    case "request":
-                        kept.append(["request"] + p[2...])
-                    default:
-                        continue
+                    guard let (root, rest) = elements[i].path else { return nil }
+                    switch root {
+                    case .eventMember(let key): kept.append([key] + rest)
+                    case .eventXDMAndData: kept += [["xdm"], ["data"]]
+                    case .request: kept.append(["request"] + rest)
+                    case .window, .event, .ruleStash, .nothing: continue
                     }
                 default:
                     return nil
@@ -169,16 +141,12 @@ public struct Engine: Sendable {
     let prepared: Prepared
     /// What the engine renders once, after it is prepared.
     private(set) var constants = EngineConstants(conversionsAPI: nil)
-    /// The `meta-capi` extension's settings (without its secrets) rendered once, when every one is literal or reads
-    /// only plain constants: then every event would render the same values.
-    var constantConversionsAPISettings: ConversionsAPIExtension? { constants.conversionsAPI }
     public var graph: RuleGraph { prepared.graph }
     public var options: EngineOptions { prepared.options }
     var secrets: SecretResolver { prepared.secrets }
     var isSecret: [Bool] { prepared.isSecret }
     var selectors: [[Selector?]] { prepared.selectors }
     var regexes: [[NSRegularExpression?]] { prepared.regexes }
-    var paths: [[String]?] { prepared.paths }
     var conditionPlans: [[ConditionPlan]] { prepared.conditionPlans }
     /// The parts of an incoming event this engine can read; the rest need not be built (the reader still checks
     /// it). `nil`: the whole event.
@@ -275,44 +243,25 @@ public struct Engine: Sendable {
         var outcomes: [RuleOutcome] = []
         var dispatches: [Dispatch] = []
         var window = JSONValue.null
-        // Checks first conditions that read only event-pure values, and holds those values for every rule.
-        var probe = RuleRun(engine: self, rule: 0, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
-        // The text each equality reference reads, resolved when a rule first needs it (nil: not yet; .some(nil):
-        // not text, so its rules are checked the general way).
-        var equalityTexts = [String??](repeating: nil, count: prepared.equalityReferences.count)
+        // One rule run serves every rule of the event, reset between rules: the values that depend on the event
+        // alone stay for the rules after.
+        var run = RuleRun(engine: self, rule: 0, event: event, receivedAt: receivedAt, page: "", visitor: "", sessionKey: "")
         outcomes.reserveCapacity(graph.rules.count)
-        for r in prepared.ruleNames.indices {
-            guard prepared.ruleEnabled[r] else {
-                outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .skipped, reason: "the rule is disabled"))
+        // By index: reading a rule's fields does not copy its whole node.
+        let rules = graph.rules
+        for r in rules.indices {
+            guard rules[r].enabled else {
+                outcomes.append(RuleOutcome(name: rules[r].name, status: .skipped, reason: "the rule is disabled"))
                 continue
             }
-            // Whether the first condition is already known to be met (then the rule run starts at the second).
+            run.begin(rule: r)
+            // A first condition that reads only event-pure values is checked before anything else of the rule (it
+            // sees no stash and no memo either way); when met, the rule goes on from its second.
             var firstMet = false
-            if let equality = prepared.firstEquality[r] {
-                if equalityTexts[equality.reference] == nil {
-                    let text: String?
-                    if case .success(.string(let s)?) = probe.reference(prepared.equalityReferences[equality.reference], window: &window, session: &session) {
-                        text = s
-                    } else {
-                        text = nil
-                    }
-                    equalityTexts[equality.reference] = .some(text)
-                }
-                // Text against text: loose equality is plain equality, and the condition is decided here.
-                if case .some(.some(let text)) = equalityTexts[equality.reference] {
-                    guard (text == equality.text) == equality.metWhenEqual else {
-                        outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
-                        continue
-                    }
-                    firstMet = true
-                }
-            }
-            if prepared.checksFirstCondition[r], !firstMet {
-                // Exactly what the rule run would find first (its first condition sees no stash, no memo).
-                probe.rule = r
-                switch probe.evaluateCondition(0, window: &window, session: &session) {
+            if prepared.checksFirstCondition[r] {
+                switch run.evaluateCondition(0, window: &window, session: &session) {
                 case .success(false):
-                    outcomes.append(RuleOutcome(name: prepared.ruleNames[r], status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
+                    outcomes.append(RuleOutcome(name: rules[r].name, status: .conditionNotMet, reason: prepared.conditionPlans[r][0].notMet))
                     continue
                 case .success(true):
                     firstMet = true
@@ -320,11 +269,8 @@ public struct Engine: Sendable {
                     break
                 }
             }
-            // The probe runs the rule itself, from a fresh rule state, keeping the values that depend on the event
-            // alone for the rules after it.
-            probe.begin(rule: r)
-            outcomes.append(probe.execute(window: &window, session: &session, from: firstMet ? 1 : 0))
-            if dispatches.isEmpty { swap(&dispatches, &probe.dispatches) } else { dispatches += probe.dispatches }
+            outcomes.append(run.execute(window: &window, session: &session, from: firstMet ? 1 : 0))
+            if dispatches.isEmpty { swap(&dispatches, &run.dispatches) } else { dispatches += run.dispatches }
         }
         return Evaluation(rules: outcomes, dispatches: dispatches)
     }
@@ -417,6 +363,8 @@ final class ConditionPlan: Sendable {
     /// For a literal `equals` (true) or `doesNotEqual` (false) without case folding: loose equality, decided
     /// without the operator table.
     let equality: Bool?
+    /// Such an equality between one reference and a literal text (`{{Event Name}} equals "Purchase"`).
+    let textEquality: (left: TokenReference, text: String)?
     let notMet: String
     let failedPrefix: String
     let readsSecret: Bool
@@ -431,6 +379,11 @@ final class ConditionPlan: Sendable {
         op = literal?["operator"]?.stringValue
         caseInsensitive = literal?["caseInsensitive"]?.boolValue ?? false
         equality = caseInsensitive ? nil : (op == "equals" ? true : (op == "doesNotEqual" ? false : nil))
+        if equality != nil, case .token(let ref)? = left, case .literal(.string(let text))? = right {
+            textEquality = (ref, text)
+        } else {
+            textEquality = nil
+        }
         notMet = "condition \(k + 1) (\(c.displayName)) was not met"
         failedPrefix = "condition \(k + 1) (\(c.displayName)) failed: "
         self.readsSecret = readsSecret
@@ -452,6 +405,8 @@ final class ConversionFieldsPlan: Sendable {
 
 /// Settings an engine renders once (a class: copies of the engine share it).
 final class EngineConstants: Sendable {
+    /// The `meta-capi` extension's settings (without its secrets) when every one is literal or reads only plain
+    /// constants: then every event would render the same values.
     let conversionsAPI: ConversionsAPIExtension?
 
     init(conversionsAPI: ConversionsAPIExtension?) {
@@ -472,20 +427,19 @@ struct ConversionsAPIExtension: Sendable {
     }
 }
 
-/// A rule's first condition when it is `{{reference}} equals|doesNotEqual "text"` (possibly negated) on an
-/// event-pure value: when the reference reads text, the condition is met exactly when the texts are equal
-/// (`metWhenEqual`) or exactly when they differ.
-struct FirstEquality: Sendable {
-    let reference: Int
-    let text: String
-    let metWhenEqual: Bool
-}
-
 /// A data element prepared when the engine is built: what resolving it reads, without copying its node.
 final class ElementPlan: Sendable {
     /// Where a literal `core.path` starts reading.
     enum Root: Sendable {
         case window, event, eventMember(String), eventXDMAndData, request, ruleStash, nothing
+
+        /// Whether reading from here reads the edge event (its `xdm`, `data` or `request`) and nothing else.
+        var isEvent: Bool {
+            switch self {
+            case .eventMember, .eventXDMAndData, .request: return true
+            case .window, .event, .ruleStash, .nothing: return false
+            }
+        }
     }
 
     let name: String
@@ -913,8 +867,11 @@ struct RuleRun {
         case .object(let members):
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(members.count)
-            if let f = renderMembers(members, excluding: excluded, into: &out, { out, _, key, value in out.append((key, value)) }, window: &window, session: &session) {
-                return .failure(f)
+            for m in members where !excluded.contains(m.key) {
+                switch render(m.value, window: &window, session: &session) {
+                case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(m.key)': \(f.message)"))
+                case .success(let v): if let v { out.append((m.key, v)) }
+                }
             }
             // A template object's keys are those of a parsed JSON object: already unique.
             return .success(JSONObject(uniqueKeys: out))
@@ -926,27 +883,23 @@ struct RuleRun {
         }
     }
 
-    /// Renders the members of an object template except `excluded`, in order, handing each one that has a value to
-    /// `place` with its position and key; the first that fails stops the rest and is returned, naming its setting.
-    mutating func renderMembers<Out>(
-        _ members: [TemplateMember], excluding excluded: [String], into out: inout Out, _ place: (inout Out, Int, String, JSONValue) -> Void,
-        window: inout JSONValue, session: inout Session
-    ) -> RuntimeFailure? {
-        for (i, m) in members.enumerated() where !excluded.contains(m.key) {
-            switch render(m.value, window: &window, session: &session) {
-            case .failure(let f): return RuntimeFailure(message: "setting '\(m.key)': \(f.message)")
-            case .success(let v): if let v { place(&out, i, m.key, v) }
-            }
-        }
-        return nil
-    }
-
     // MARK: conditions
 
     mutating func evaluateCondition(_ k: Int, window: inout JSONValue, session: inout Session) -> Result<Bool, RuntimeFailure> {
         let plan = engine.conditionPlans[rule][k]
         guard plan.type == "core.value-comparison" else {
             return .failure(RuntimeFailure(message: "condition type '\(plan.type)' is not available in this runner"))
+        }
+        // Text against a literal text: loose equality is plain equality, decided without rendering the operands
+        // or the operator table (other values, and traces, take the general comparison below).
+        if let (ref, text) = plan.textEquality, let equals = plan.equality, !engine.options.trace {
+            switch reference(ref, window: &window, session: &session) {
+            case .failure(let f): return .failure(RuntimeFailure(message: "setting 'leftOperand': \(f.message)"))
+            case .success(.string(let s)?):
+                let met = (s == text) == equals
+                return .success(plan.negate ? !met : met)
+            case .success: break
+            }
         }
         var op = plan.op ?? "equals"
         var ci = plan.caseInsensitive
@@ -1148,16 +1101,9 @@ struct RuleRun {
             }
         }
         var fields = ConversionEventBuilder.Fields()
-        // Every member renders, in order, as `renderSettings` would (a failing one fails the action); a lone token
-        // (most settings) is read without the general render.
+        // Every member renders, in order, as `renderSettings` would (a failing one fails the action).
         for i in members.indices where plan.renders[i] {
-            let rendered: Result<JSONValue?, RuntimeFailure>
-            switch members[i].value {
-            case .literal(let v): rendered = .success(v)
-            case .token(let ref): rendered = reference(ref, window: &window, session: &session)
-            default: rendered = render(members[i].value, window: &window, session: &session)
-            }
-            switch rendered {
+            switch render(members[i].value, window: &window, session: &session) {
             case .failure(let f): return .failure(RuntimeFailure(message: "setting '\(members[i].key)': \(f.message)"))
             case .success(let v): if let v, let key = plan.keys[i] { fields[key] = v }
             }
@@ -1167,7 +1113,7 @@ struct RuleRun {
 
     mutating func conversionsAPIEvent(_ k: Int, _ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {
         let ext: ConversionsAPIExtension
-        if let constant = engine.constantConversionsAPISettings {
+        if let constant = engine.constants.conversionsAPI {
             ext = constant
         } else {
             switch extensionSettings("meta-capi", excluding: Engine.conversionsAPISecretSettings, window: &window, session: &session) {
@@ -1221,7 +1167,7 @@ struct RuleRun {
         let event = ConversionsAPIEvent(
             pixelID: pixelID, graphApiVersion: ext.graphApiVersion, built: built, partnerAgent: engine.options.partnerAgent
         )
-        return .success(Dispatch(conversionsAPI: event, rule: engine.prepared.ruleNames[rule], origin: a.origin, credentials: credentials))
+        return .success(Dispatch(conversionsAPI: event, rule: graph.rules[rule].name, origin: a.origin, credentials: credentials))
     }
 
     mutating func httpRequest(_ a: ComponentNode, window: inout JSONValue, session: inout Session) -> Result<Dispatch?, RuntimeFailure> {

@@ -228,7 +228,7 @@ struct FirstConditionShortcutTests {
             rule("numbers", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "lessThanOrEqual"}, "rightOperand": "{{Limit}}"}}]"#),
             rule("stash", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Stash}}", "comparison": {"operator": "isFalsy"}}}]"#),
             rule("truthy", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "isTruthy"}}}]"#),
-            // Text equality decided once per reference (text, numbers and null read by the same references).
+            // Literal equality without case folding (text, numbers and null read by the same references).
             rule("differs", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Value}}", "comparison": {"operator": "doesNotEqual"}, "rightOperand": "12"}}]"#),
             rule("notBuy", #"[{"type": "core.value-comparison", "negate": true, "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "buy"}}]"#),
             rule("none", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "none"}}]"#),
