@@ -231,15 +231,16 @@ private struct Parser: ~Copyable {
         let b = buf[pos]
         switch b {
         case 0x7B, 0x5B:
+            var resumeSkimming = false
             if let p, p.dropsAll, !skimmingOff {
                 let start = pos
                 if skimValue() { return .null }
                 // Something out of the ordinary: read again the general way, which reports it as it would.
                 pos = start
                 skimmingOff = true
-                defer { skimmingOff = false }
-                return b == 0x7B ? try parseObject(p) : try parseArray(p)
+                resumeSkimming = true
             }
+            defer { if resumeSkimming { skimmingOff = false } }
             return b == 0x7B ? try parseObject(p) : try parseArray(p)
         case 0x22:
             if let p, p.dropsAll {
@@ -551,16 +552,7 @@ private struct Parser: ~Copyable {
     /// the checks and their issues are the same.
     mutating func skipString() throws(JSONIssue) {
         let open = pos
-        pos += 1
-        while pos < buf.count {
-            let b = buf[pos]
-            if b == 0x22 {
-                pos += 1
-                return
-            }
-            if b == 0x5C || b < 0x20 || b >= 0x80 { break }
-            pos += 1
-        }
+        if skimString() { return }
         pos = open
         _ = try parseString()
     }
@@ -575,8 +567,8 @@ private struct Parser: ~Copyable {
     mutating func skimValue() -> Bool {
         guard pos < buf.count else { return false }
         switch buf[pos] {
-        case 0x7B: return skimObject()
-        case 0x5B: return skimArray()
+        case 0x7B: return skimContainer(closing: 0x7D)
+        case 0x5B: return skimContainer(closing: 0x5D)
         case 0x22: return skimString()
         case 0x74: return skimLiteral("true")
         case 0x66: return skimLiteral("false")
@@ -615,72 +607,58 @@ private struct Parser: ~Copyable {
         return true
     }
 
-    mutating func skimArray() -> Bool {
+    /// Past an array (`closing` ']') or an object ('}'), its members skimmed in turn.
+    mutating func skimContainer(closing: UInt8) -> Bool {
         depth += 1
         defer { depth -= 1 }
         guard depth <= options.maxDepth else { return false }
-        if skimOpening(closing: 0x5D) { return true }
-        while true {
-            skipWhitespace()
-            guard skimValue() else { return false }
-            guard let more = skimAfterMember(closing: 0x5D) else { return false }
-            if !more { return true }
-        }
-    }
-
-    /// Past an opening bracket, and its closing one when nothing is between them (true: the value is over).
-    mutating func skimOpening(closing: UInt8) -> Bool {
         pos += 1
         skipWhitespace()
-        guard pos < buf.count, buf[pos] == closing else { return false }
-        pos += 1
-        return true
-    }
-
-    /// After an element or member: past a ',' (true: another follows) or the closing bracket (false); nil for
-    /// anything else, a trailing comma included.
-    mutating func skimAfterMember(closing: UInt8) -> Bool? {
-        skipWhitespace()
-        guard pos < buf.count else { return nil }
-        if buf[pos] == closing {
+        if pos < buf.count, buf[pos] == closing {
             pos += 1
-            return false
+            return true
         }
-        guard buf[pos] == 0x2C else { return nil }
-        pos += 1
-        skipWhitespace()
-        if pos < buf.count, buf[pos] == closing { return nil }
-        return true
-    }
-
-    mutating func skimObject() -> Bool {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= options.maxDepth else { return false }
-        if skimOpening(closing: 0x7D) { return true }
-        let base = skimKeys.count
-        defer { skimKeys.removeSubrange(base...) }
+        let names = skimKeys.count
+        defer { skimKeys.removeSubrange(names...) }
         while true {
             skipWhitespace()
-            guard pos < buf.count, buf[pos] == 0x22, skimKeys.count - base < 32 else { return false }
-            let keyStart = pos + 1
-            guard skimString() else { return false }
-            let key = keyStart..<(pos - 1)
-            for i in base..<skimKeys.count where skimKeys[i].count == key.count {
-                let other = skimKeys[i].lowerBound
-                var k = 0
-                while k < key.count, buf[other + k] == buf[key.lowerBound + k] { k += 1 }
-                if k == key.count { return false }
+            if closing == 0x7D {
+                guard skimName(since: names) else { return false }
             }
-            skimKeys.append(key)
+            guard skimValue() else { return false }
             skipWhitespace()
-            guard pos < buf.count, buf[pos] == 0x3A else { return false }
+            guard pos < buf.count else { return false }
+            if buf[pos] == closing {
+                pos += 1
+                return true
+            }
+            // A comma, and no trailing one.
+            guard buf[pos] == 0x2C else { return false }
             pos += 1
             skipWhitespace()
-            guard skimValue() else { return false }
-            guard let more = skimAfterMember(closing: 0x7D) else { return false }
-            if !more { return true }
+            if pos < buf.count, buf[pos] == closing { return false }
         }
+    }
+
+    /// Past an object member's name (plain ASCII, not one of the names since `names` in ``skimKeys``: compared as
+    /// bytes; at most 32 per object) and its ':'.
+    mutating func skimName(since names: Int) -> Bool {
+        guard pos < buf.count, buf[pos] == 0x22, skimKeys.count - names < 32 else { return false }
+        let keyStart = pos + 1
+        guard skimString() else { return false }
+        let key = keyStart..<(pos - 1)
+        for i in names..<skimKeys.count where skimKeys[i].count == key.count {
+            let other = skimKeys[i].lowerBound
+            var k = 0
+            while k < key.count, buf[other + k] == buf[key.lowerBound + k] { k += 1 }
+            if k == key.count { return false }
+        }
+        skimKeys.append(key)
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == 0x3A else { return false }
+        pos += 1
+        skipWhitespace()
+        return true
     }
 
     mutating func hex4(_ escAt: Int) throws(JSONIssue) -> UInt32 {
