@@ -95,17 +95,15 @@ public struct ConversionEventBuilder: Sendable {
     }
 
     /// Settings of the action mapped to `user_data` keys, in the order they are written.
-    public static let userDataKeys: [(setting: Fields.Key, key: String, hashed: Bool)] = [
-        (.email, "em", true), (.phone, "ph", true), (.firstName, "fn", true), (.lastName, "ln", true), (.dob, "db", true),
-        (.gender, "ge", true), (.city, "ct", true), (.state, "st", true), (.zip, "zp", true), (.country, "country", true),
-        (.externalId, "external_id", true), (.clientIpAddress, "client_ip_address", false),
-        (.clientUserAgent, "client_user_agent", false), (.fbc, "fbc", false), (.fbp, "fbp", false),
-        (.subscriptionId, "subscription_id", false), (.fbLoginId, "fb_login_id", false), (.leadId, "lead_id", false),
-        (.partnerName, "partner_name", false), (.partnerId, "partner_id", false),
+    /// (`hashed` is the key when Meta wants the value hashed, nil when it is sent as it is.)
+    public static let userDataKeys: [(setting: Fields.Key, key: String, hashed: Normalization.HashedKey?)] = [
+        (.email, "em", .em), (.phone, "ph", .ph), (.firstName, "fn", .fn), (.lastName, "ln", .ln), (.dob, "db", .db),
+        (.gender, "ge", .ge), (.city, "ct", .ct), (.state, "st", .st), (.zip, "zp", .zp), (.country, "country", .country),
+        (.externalId, "external_id", .externalID), (.clientIpAddress, "client_ip_address", nil),
+        (.clientUserAgent, "client_user_agent", nil), (.fbc, "fbc", nil), (.fbp, "fbp", nil),
+        (.subscriptionId, "subscription_id", nil), (.fbLoginId, "fb_login_id", nil), (.leadId, "lead_id", nil),
+        (.partnerName, "partner_name", nil), (.partnerId, "partner_id", nil),
     ]
-
-    /// ``userDataKeys``' hashed keys, by position (nil for keys sent as they are).
-    static let userDataHashedKeys: [Normalization.HashedKey?] = userDataKeys.map { $0.hashed ? Normalization.HashedKey(rawValue: $0.key) : nil }
 
     static func present(_ v: JSONValue?) -> JSONValue? {
         switch v {
@@ -214,9 +212,9 @@ public struct ConversionEventBuilder: Sendable {
         var userDataMembers = 0
         var hasUserAgent = false
         let countryHint = Self.present(settings[.country]).flatMap(Self.text).flatMap(Normalization.country)
-        for (i, (setting, key, _)) in Self.userDataKeys.enumerated() {
+        for (setting, key, hashed) in Self.userDataKeys {
             guard let raw = Self.present(settings[setting]) else { continue }
-            if let hashedKey = Self.userDataHashedKeys[i] {
+            if let hashedKey = hashed {
                 // The member is written as it goes (hashes straight into the output) and taken back when no value
                 // is left.
                 let memberStart = out.count
@@ -285,11 +283,11 @@ public struct ConversionEventBuilder: Sendable {
             // Checked before writing, currency first.
             var currencyCode: String?
             if let currency = custom["currency"] {
-                guard let code = currency.stringValue, Regions.currencies.contains(TextTools.asciiUppercased(code) ?? code.uppercased()) else {
+                guard let code = currency.stringValue, Regions.currencies.contains(TextTools.asciiCased(code, upper: true) ?? code.uppercased()) else {
                     let shown = Self.text(currency) ?? currency.typeName
                     return .failure(Rejection(field: "custom_data.currency", reason: "'\(shown)' is not an ISO 4217 currency code"))
                 }
-                currencyCode = TextTools.asciiTrimmedLowercased(code).flatMap { $0.utf8.count == code.utf8.count ? $0 : nil } ?? code.lowercased()
+                currencyCode = TextTools.asciiCased(code, upper: false) ?? code.lowercased()
             }
             var value: Double?
             if let v = custom["value"] {

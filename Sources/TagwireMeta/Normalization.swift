@@ -19,12 +19,12 @@ public enum Normalization {
     }
 
     /// The customer-information keys that Meta wants hashed.
-    public static let hashedKeys: [String] = ["em", "ph", "fn", "ln", "db", "ge", "ct", "st", "zp", "country", "external_id"]
+    public static let hashedKeys: [String] = HashedKey.allCases.map(\.rawValue)
 
     /// Whether `s` is a SHA-256 hex digest (any case).
     public static func isSHA256(_ s: String) -> Bool {
-        let u = s.utf8
-        return u.count == 64 && u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+        var copy = s
+        return copy.withUTF8 { isHexDigest($0) }
     }
 
     /// Whether `s` is a Parameter Builder Library value: a lowercase digest with a `.suffix` of 2 to 8 characters.

@@ -27,13 +27,14 @@ public enum TextTools {
         return String(scalars[first...last])
     }
 
-    /// `s.uppercased()` for ASCII text, by bytes; nil when the text is not ASCII.
-    public static func asciiUppercased(_ s: String) -> String? {
+    /// `s.uppercased()` or `s.lowercased()` for ASCII text, by bytes; nil when the text is not ASCII.
+    public static func asciiCased(_ s: String, upper: Bool) -> String? {
         var copy = s
         return copy.withUTF8 { buf -> String? in
             for b in buf where b >= 0x80 { return nil }
+            let (from, to): (UInt8, UInt8) = upper ? (0x61, 0x7A) : (0x41, 0x5A)
             return String(unsafeUninitializedCapacity: buf.count) { out in
-                for i in buf.indices { out[i] = buf[i] >= 0x61 && buf[i] <= 0x7A ? buf[i] - 0x20 : buf[i] }
+                for i in buf.indices { out[i] = buf[i] >= from && buf[i] <= to ? buf[i] ^ 0x20 : buf[i] }
                 return buf.count
             }
         }
