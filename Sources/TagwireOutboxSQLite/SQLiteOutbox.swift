@@ -14,7 +14,46 @@ public struct SQLiteOutboxError: Error, Sendable, CustomStringConvertible {
 /// Every call runs under one lock on one connection; a batch of items is one transaction (one fsync), which is
 /// how concurrent requests share commits when their callers gather them.
 public final class SQLiteOutbox: Outbox {
-    private let connection: Mutex<OpaquePointer?>
+    /// The connection and the statements every commit runs, prepared once (preparing `BEGIN`, `COMMIT` and the
+    /// insert again for each commit cost more than inserting a request's rows).
+    private struct Connection {
+        var db: OpaquePointer?
+        var prepared: [Statement: OpaquePointer] = [:]
+
+        enum Statement: String {
+            case begin = "BEGIN IMMEDIATE"
+            case commit = "COMMIT"
+            case insert = "INSERT INTO outbox (destination, batch_key, payload, event_time) VALUES (?, ?, ?, ?)"
+        }
+
+        /// The prepared statement, reset and unbound, ready to bind and step.
+        mutating func statement(_ which: Statement) throws -> OpaquePointer {
+            guard let db else { throw SQLiteOutboxError(message: "closed") }
+            if let stmt = prepared[which] { return stmt }
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v3(db, which.rawValue, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let stmt = statement else {
+                throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
+            }
+            prepared[which] = stmt
+            return stmt
+        }
+
+        /// Steps a statement without results (`BEGIN`, `COMMIT`, one insert) and resets it.
+        func step(_ stmt: OpaquePointer) -> Bool {
+            let rc = sqlite3_step(stmt)
+            sqlite3_reset(stmt)
+            return rc == SQLITE_DONE
+        }
+
+        mutating func close() {
+            for stmt in prepared.values { sqlite3_finalize(stmt) }
+            prepared = [:]
+            sqlite3_close(db)
+            db = nil
+        }
+    }
+
+    private let connection: Mutex<Connection>
     /// The database file.
     public let path: String
 
@@ -29,7 +68,7 @@ public final class SQLiteOutbox: Outbox {
             throw SQLiteOutboxError(message: "\(message) (\(path))")
         }
         sqlite3_busy_timeout(handle, 5_000)
-        connection = Mutex(handle)
+        connection = Mutex(Connection(db: handle))
         try execute("""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
@@ -50,10 +89,7 @@ public final class SQLiteOutbox: Outbox {
     }
 
     deinit {
-        connection.withLock { db in
-            sqlite3_close(db)
-            db = nil
-        }
+        connection.withLock { $0.close() }
     }
 
     // MARK: statements
@@ -63,9 +99,9 @@ public final class SQLiteOutbox: Outbox {
     }
 
     private func execute(_ sql: String) throws {
-        try connection.withLock { db in
+        try connection.withLock { c in
             var error: UnsafeMutablePointer<CChar>?
-            if sqlite3_exec(db, sql, nil, nil, &error) != SQLITE_OK {
+            if sqlite3_exec(c.db, sql, nil, nil, &error) != SQLITE_OK {
                 let message = error.map { String(cString: $0) } ?? "error"
                 sqlite3_free(error)
                 throw SQLiteOutboxError(message: message)
@@ -74,15 +110,15 @@ public final class SQLiteOutbox: Outbox {
     }
 
     /// Runs statements in one transaction (BEGIN IMMEDIATE … COMMIT), rolling back on error.
-    private func transaction<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        try connection.withLock { db in
-            guard let db else { throw SQLiteOutboxError(message: "closed") }
-            guard sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK else {
+    private func transaction<T>(_ body: (OpaquePointer, inout Connection) throws -> T) throws -> T {
+        try connection.withLock { c in
+            guard let db = c.db else { throw SQLiteOutboxError(message: "closed") }
+            guard c.step(try c.statement(.begin)) else {
                 throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
             }
             do {
-                let result = try body(db)
-                guard sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK else {
+                let result = try body(db, &c)
+                guard c.step(try c.statement(.commit)) else {
                     throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
                 }
                 return result
@@ -149,15 +185,9 @@ public final class SQLiteOutbox: Outbox {
     // MARK: Outbox
 
     public func enqueue(_ items: [OutboxItem]) async throws -> [Int64] {
-        try transaction { db in
-            // One prepared statement for the whole batch: preparing costs more than inserting a row.
-            var statement: OpaquePointer?
-            guard sqlite3_prepare_v2(db, "INSERT INTO outbox (destination, batch_key, payload, event_time) VALUES (?, ?, ?, ?)", -1, &statement, nil) == SQLITE_OK,
-                let stmt = statement
-            else {
-                throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
-            }
-            defer { sqlite3_finalize(stmt) }
+        try transaction { db, c in
+            let stmt = try c.statement(.insert)
+            defer { sqlite3_clear_bindings(stmt) }
             var ids: [Int64] = []
             ids.reserveCapacity(items.count)
             for item in items {
@@ -165,16 +195,15 @@ public final class SQLiteOutbox: Outbox {
                 sqlite3_bind_text(stmt, 2, item.batchKey, -1, Self.transient)
                 _ = item.payload.withUnsafeBytes { sqlite3_bind_blob(stmt, 3, $0.baseAddress, Int32($0.count), Self.transient) }
                 sqlite3_bind_double(stmt, 4, item.eventTime)
-                guard sqlite3_step(stmt) == SQLITE_DONE else { throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db))) }
+                guard c.step(stmt) else { throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db))) }
                 ids.append(sqlite3_last_insert_rowid(db))
-                sqlite3_reset(stmt)
             }
             return ids
         }
     }
 
     public func claim(limit: Int, lease: Double, now: Double) async throws -> [OutboxRecord] {
-        try transaction { db in
+        try transaction { db, _ in
             var records: [OutboxRecord] = []
             try Self.run(db, """
                 SELECT \(Self.columns) FROM outbox
@@ -190,12 +219,12 @@ public final class SQLiteOutbox: Outbox {
 
     public func complete(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try transaction { db in try Self.run(db, "DELETE FROM outbox WHERE id IN (\(Self.idList(ids)))", []) }
+        try transaction { db, _ in try Self.run(db, "DELETE FROM outbox WHERE id IN (\(Self.idList(ids)))", []) }
     }
 
     public func reschedule(_ ids: [Int64], availableAt: Double, error: String) async throws {
         guard !ids.isEmpty else { return }
-        try transaction { db in
+        try transaction { db, _ in
             try Self.run(db, """
                 UPDATE outbox SET attempts = attempts + 1, available_at = ?, last_error = ?, lease_until = NULL
                 WHERE id IN (\(Self.idList(ids)))
@@ -205,13 +234,13 @@ public final class SQLiteOutbox: Outbox {
 
     public func deadLetter(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
-        try transaction { db in
+        try transaction { db, _ in
             try Self.run(db, "UPDATE outbox SET dead_reason = ?, lease_until = NULL WHERE id IN (\(Self.idList(ids)))", [.text(reason)])
         }
     }
 
     public func stats(now: Double) async throws -> [String: OutboxStats] {
-        try transaction { db in
+        try transaction { db, _ in
             var out: [String: OutboxStats] = [:]
             try Self.run(db, """
                 SELECT destination,
@@ -230,7 +259,7 @@ public final class SQLiteOutbox: Outbox {
     }
 
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
-        try transaction { db in
+        try transaction { db, _ in
             var out: [DeadLetter] = []
             try Self.run(db, "SELECT \(Self.columns), dead_reason FROM outbox WHERE dead_reason IS NOT NULL ORDER BY id LIMIT ?", [.int(Int64(limit))]) { stmt in
                 let r = Self.record(stmt)
@@ -242,7 +271,7 @@ public final class SQLiteOutbox: Outbox {
 
     public func requeue(_ ids: [Int64], now: Double) async throws {
         guard !ids.isEmpty else { return }
-        try transaction { db in
+        try transaction { db, _ in
             try Self.run(db, """
                 UPDATE outbox SET dead_reason = NULL, attempts = 0, available_at = ?, lease_until = NULL
                 WHERE dead_reason IS NOT NULL AND id IN (\(Self.idList(ids)))
@@ -251,7 +280,7 @@ public final class SQLiteOutbox: Outbox {
     }
 
     public func purgeDeadLetters() async throws -> Int {
-        try transaction { db in
+        try transaction { db, _ in
             try Self.run(db, "DELETE FROM outbox WHERE dead_reason IS NOT NULL", [])
             return Int(sqlite3_changes(db))
         }

@@ -155,81 +155,20 @@ public final class EventServer: Sendable {
     }
 
     func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext) async throws -> Response {
-        let now = Date().timeIntervalSince1970
-        // Built on the first event that carries no `request` of its own (back ends usually send one).
-        var requestInfo: JSONValue?
         // One system random call per request seeds the receipt ids and the engine's session (generated event ids).
         var system = SystemRandomNumberGenerator()
-        var ids = SplitMix64(seed: system.next())
-        var session = Session(seed: ids.next())
-        var outcomes: [ServerMetrics.RuleKey: Int] = [:]
-        var dispatchCounts: [String: Int] = [:]
-        var items: [OutboxItem] = []
-        var summaries: [JSONObject] = []
-        summaries.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() {
-            var e = event
-            if e["request"] == nil, case .object(var o) = e {
-                let info = requestInfo ?? requestDescriptor(request, context)
-                requestInfo = info
-                o["request"] = info
-                e = .object(o)
-            }
-            let evaluation = library.engine.evaluate(e, receivedAt: now, session: &session)
-            var fired: [JSONValue] = []
-            var failed: [JSONValue] = []
-            var counts = (fired: 0, notMet: 0, failed: 0, skipped: 0)
-            for r in evaluation.rules {
-                outcomes[ServerMetrics.RuleKey(rule: r.name, status: r.status.rawValue), default: 0] += 1
-                switch r.status {
-                case .fired:
-                    counts.fired += 1
-                    fired.append(.string(r.name))
-                case .conditionNotMet: counts.notMet += 1
-                case .failed:
-                    counts.failed += 1
-                    failed.append(.object(JSONObject([("rule", .string(r.name)), ("reason", .string(r.reason ?? ""))])))
-                case .skipped: counts.skipped += 1
-                }
-            }
-            var eventIDs: [JSONValue] = []
-            var enqueued = 0
-            for d in evaluation.dispatches {
-                dispatchCounts[d.destination, default: 0] += 1
-                for (item, eventID) in ConversionsAPIOutbox.stored(d) {
-                    items.append(item)
-                    enqueued += 1
-                    if let eventID { eventIDs.append(eventID) }
-                }
-            }
-            summaries.append(JSONObject([
-                ("index", .number(Double(index))),
-                ("id", .string(ids.uuid())),
-                ("rules", .object(JSONObject([
-                    ("fired", .number(Double(counts.fired))), ("conditionNotMet", .number(Double(counts.notMet))),
-                    ("failed", .number(Double(counts.failed))), ("skipped", .number(Double(counts.skipped))),
-                ]))),
-                ("fired", .array(fired)),
-                ("failed", .array(failed)),
-                ("dispatches", .number(Double(evaluation.dispatches.count))),
-                ("enqueued", .number(Double(enqueued))),
-                ("eventIds", .array(eventIDs)),
-            ]))
+        let intake = Intake(events, library: library, receivedAt: Date().timeIntervalSince1970, seed: system.next()) {
+            requestDescriptor(request, context)
         }
         do {
-            _ = try await committer.store(items)
+            _ = try await committer.store(intake.items)
         } catch {
             logger.error("outbox write failed; events refused", metadata: ["error": .string(String(describing: error))])
             throw RequestError(503, "outbox_unavailable", "the events could not be stored durably; nothing was accepted, send them again", events: events.count)
         }
-        metrics.recordAccepted(events: events.count, outcomes: outcomes, dispatches: dispatchCounts, enqueued: items.count)
-        logger.debug("events accepted", metadata: ["events": .stringConvertible(events.count), "enqueued": .stringConvertible(items.count)])
-        return Self.json(202, .object(JSONObject([
-            ("accepted", .number(Double(events.count))),
-            ("property", .string(library.propertyName)),
-            ("contentHash", .string(library.contentHash)),
-            ("events", .array(summaries.map(JSONValue.object))),
-        ])))
+        metrics.recordAccepted(events: events.count, intake)
+        logger.debug("events accepted", metadata: ["events": .stringConvertible(events.count), "enqueued": .stringConvertible(intake.items.count)])
+        return Response(status: .accepted, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: intake.body)))
     }
 
     static let forwardedFor = HTTPField.Name("x-forwarded-for")
@@ -397,10 +336,10 @@ public final class EventServer: Sendable {
         ])))
     }
 
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
     static func json(_ status: Int, _ value: JSONValue) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value))))
+        Response(status: .init(code: status), headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value))))
     }
 }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import TagwireDelivery
 
 /// Stores the items of concurrent requests in shared transactions: while one commit is being written, the items
@@ -11,15 +12,20 @@ import TagwireDelivery
 /// A commit starts as soon as the previous one is done: the requests that arrive while one is being written already
 /// make the next one larger. (Waiting up to 1 ms for requests still being evaluated was measured to cost about a
 /// fifth of the throughput under load, since every commit then waited the full time.)
-public actor GroupCommitter {
+public final class GroupCommitter: Sendable {
     private struct Waiting {
         var items: [OutboxItem]
         var continuation: CheckedContinuation<[Int64], any Error>
     }
 
+    private struct State {
+        var waiting: [Waiting] = []
+        /// Whether a writer task is running (it takes whatever is waiting until nothing is).
+        var writing = false
+    }
+
     private let outbox: any Outbox
-    private var waiting: [Waiting] = []
-    private var writing = false
+    private let state = Mutex(State())
     private let executor = ThreadExecutor(label: "tagwire.outbox.commit")
     private let committed: @Sendable () -> Void
 
@@ -30,25 +36,35 @@ public actor GroupCommitter {
     }
 
     /// Stores `items` durably (possibly in one transaction with other callers' items); returns their ids.
+    ///
+    /// The caller waits on a continuation that the commit thread resumes: no actor between them, so a request's
+    /// task is woken once, by the commit that holds its items.
     public func store(_ items: [OutboxItem]) async throws -> [Int64] {
         if items.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { continuation in
-            waiting.append(Waiting(items: items, continuation: continuation))
-            if !writing {
-                writing = true
-                Task { await self.drain() }
+            let start = state.withLock { s in
+                s.waiting.append(Waiting(items: items, continuation: continuation))
+                if s.writing { return false }
+                s.writing = true
+                return true
             }
+            if start { Task(executorPreference: executor) { await self.write() } }
         }
     }
 
-    private func drain() async {
-        while !waiting.isEmpty {
-            let group = waiting
-            waiting = []
-            let all = group.flatMap(\.items)
-            let outbox = self.outbox
+    /// Commits what is waiting, again and again, until nothing is; runs on the commit thread.
+    private func write() async {
+        while true {
+            let group: [Waiting] = state.withLock { s in
+                let taken = s.waiting
+                s.waiting = []
+                if taken.isEmpty { s.writing = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            let all = group.count == 1 ? group[0].items : group.flatMap(\.items)
             do {
-                let ids = try await withTaskExecutorPreference(executor) { try await outbox.enqueue(all) }
+                let ids = try await outbox.enqueue(all)
                 var offset = 0
                 for w in group {
                     w.continuation.resume(returning: Array(ids[offset..<min(ids.count, offset + w.items.count)]))
@@ -59,7 +75,6 @@ public actor GroupCommitter {
                 for w in group { w.continuation.resume(throwing: error) }
             }
         }
-        writing = false
     }
 }
 

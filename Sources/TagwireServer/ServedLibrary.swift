@@ -6,8 +6,9 @@ import TagwireMetaSender
 import TagwireRuntime
 
 /// A library the server runs: its engine, its manifest, where it came from and what delivering its dispatches
-/// needs. Immutable; a reload swaps the whole value, so a request keeps the library it started with.
-public struct ServedLibrary: Sendable {
+/// needs. Immutable; a reload swaps the whole object, so a request keeps the library it started with (and taking
+/// it is one reference, not a copy of the engine's graph).
+public final class ServedLibrary: Sendable {
     public let engine: Engine
     /// The published manifest (`property`, `library`, `environment`, `contentHash`, ...).
     public let manifest: JSONValue
@@ -21,6 +22,33 @@ public struct ServedLibrary: Sendable {
     let secretValues: [String]
     /// Lowercased `domains` of the property: the origins CORS allows.
     public let allowedHosts: Set<String>
+    /// The property's name.
+    public let propertyName: String
+    /// `sha256:…` of the library.
+    public let contentHash: String
+    /// `,"property":"…","contentHash":"…","events":[`: the part of every `202` body that names the library.
+    let identityJSON: [UInt8]
+
+    init(
+        engine: Engine, manifest: JSONValue, source: String, loadedAt: Double, credentials: @escaping @Sendable (String) -> BatchCredentials?,
+        secretValues: [String], allowedHosts: Set<String>
+    ) {
+        self.engine = engine
+        self.manifest = manifest
+        self.source = source
+        self.loadedAt = loadedAt
+        self.credentials = credentials
+        self.secretValues = secretValues
+        self.allowedHosts = allowedHosts
+        propertyName = engine.graph.propertyName
+        contentHash = manifest["contentHash"]?.stringValue ?? ""
+        var identity = Array(#","property":"#.utf8)
+        JSONWriter.writeString(propertyName, into: &identity)
+        identity.append(contentsOf: #","contentHash":"#.utf8)
+        JSONWriter.writeString(contentHash, into: &identity)
+        identity.append(contentsOf: #","events":["#.utf8)
+        identityJSON = identity
+    }
 
     /// Wraps an engine loaded from `source`. Fails when the library's Conversions API credentials cannot be
     /// resolved (a missing secret), so a server never starts or reloads into a library that cannot deliver.
@@ -46,11 +74,6 @@ public struct ServedLibrary: Sendable {
             allowedHosts: Set(graph.domains.map { $0.lowercased() })
         ))
     }
-
-    /// The property's name.
-    public var propertyName: String { engine.graph.propertyName }
-    /// `sha256:…` of the library.
-    public var contentHash: String { manifest["contentHash"]?.stringValue ?? "" }
 }
 
 /// Why a library could not be loaded: a message, and the compiler's diagnostics when there are some.

@@ -1,6 +1,7 @@
 import Synchronization
 import TagwireDelivery
 import TagwireMetaSender
+import TagwireRuntime
 
 /// The server's counters, gauges and histograms, rendered in the Prometheus text format (version 0.0.4).
 ///
@@ -35,7 +36,7 @@ public final class ServerMetrics: Sendable {
 
     struct RuleKey: Hashable {
         var rule: String
-        var status: String
+        var status: RuleOutcome.Status
     }
 
     private let state = Mutex(State())
@@ -44,13 +45,13 @@ public final class ServerMetrics: Sendable {
     public init() {}
 
     /// One request's figures: events it carried, accepted or not, rule outcomes and dispatches.
-    func recordAccepted(events: Int, outcomes: [RuleKey: Int], dispatches: [String: Int], enqueued: Int) {
+    func recordAccepted(events: Int, _ intake: Intake) {
         state.withLock { s in
             s.eventsReceived += events
             s.eventsAccepted += events
-            for (k, v) in outcomes { s.ruleOutcomes[k, default: 0] += v }
-            for (k, v) in dispatches { s.dispatches[k, default: 0] += v }
-            s.enqueued += enqueued
+            for (k, v) in intake.outcomes { s.ruleOutcomes[k, default: 0] += v }
+            for (k, v) in intake.dispatches { s.dispatches[k, default: 0] += v }
+            s.enqueued += intake.items.count
         }
     }
 
@@ -132,8 +133,8 @@ public final class ServerMetrics: Sendable {
         family("tagwire_http_responses_total", "counter", "HTTP responses by status code.")
         for k in s.requests.keys.sorted() { sample("tagwire_http_responses_total", [("code", String(k))], Double(s.requests[k] ?? 0)) }
         family("tagwire_rule_outcomes_total", "counter", "Rule outcomes per rule: fired, conditionNotMet, failed, skipped.")
-        for k in s.ruleOutcomes.keys.sorted(by: { ($0.rule, $0.status) < ($1.rule, $1.status) }) {
-            sample("tagwire_rule_outcomes_total", [("rule", k.rule), ("status", k.status)], Double(s.ruleOutcomes[k] ?? 0))
+        for k in s.ruleOutcomes.keys.sorted(by: { ($0.rule, $0.status.rawValue) < ($1.rule, $1.status.rawValue) }) {
+            sample("tagwire_rule_outcomes_total", [("rule", k.rule), ("status", k.status.rawValue)], Double(s.ruleOutcomes[k] ?? 0))
         }
         family("tagwire_dispatches_total", "counter", "Dispatches produced by rules, per destination.")
         for k in s.dispatches.keys.sorted() { sample("tagwire_dispatches_total", [("destination", k)], Double(s.dispatches[k] ?? 0)) }

@@ -7,6 +7,7 @@ import TagwireDelivery
 import TagwireJSON
 import TagwireRuntime
 import TagwireServer
+import TagwireTestSupport
 import Testing
 
 /// In-process tests of every endpoint and error of `tagwire serve`.
@@ -56,6 +57,57 @@ import Testing
         #expect(payload["user_data"]?["client_user_agent"] == "Mozilla/5.0 Test")
         #expect(payload["user_data"]?["em"]?[0]?.stringValue?.count == 64)
         #expect(!String(decoding: stored[0].item.payload, as: UTF8.self).contains("jane.doe"))
+    }
+
+    /// The `202` body is written as bytes while events are evaluated: rule names that need escaping, failed rules
+    /// with their reasons, several events and their event ids all come out as the JSON the document describes.
+    @Test func summariesOfFiredAndFailedRulesAreWellFormedJSON() async throws {
+        let dir = try Scratch.directory("summaries")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let property = dir + "/edge"
+        try FileManager.default.copyItem(atPath: Fixture.edge, toPath: property)
+        let rule = property + "/rules/metacapi-purchase.json"
+        let name = "Purchase \"quoted\" \\ é\u{1}"
+        let text = try String(contentsOfFile: rule, encoding: .utf8)
+        try text.replacingOccurrences(of: #""name": "MetaCAPI_Purchase""#, with: #""name": "Purchase \"quoted\" \\ é\u0001""#)
+            .write(toFile: rule, atomically: true, encoding: .utf8)
+        let outbox = InMemoryOutbox()
+        let server = try Fixture.server(outbox: outbox, source: property)
+        // The second event has no page URL, so the Conversions API action refuses it (website events need one).
+        var noURL = Fixture.event(id: "e-no-url")
+        if case .object(var o) = noURL, case .object(var xdm)? = o["xdm"] {
+            xdm["web"] = nil
+            o["xdm"] = .object(xdm)
+            noURL = .object(o)
+        }
+        let events: [JSONValue] = [Fixture.event(id: "e-1"), noURL, Fixture.event(name: "Lead", id: "e-3")]
+        let reply = try await Self.withServer(server) { client in
+            try await Self.send(client, "/v1/events", body: Fixture.bytes(.array(events)))
+        }
+        #expect(reply.status == 202)
+        #expect(reply.json["accepted"] == 3)
+        #expect(reply.json["contentHash"]?.stringValue?.hasPrefix("sha256:") == true)
+        let summaries = reply.json["events"]?.arrayValue ?? []
+        #expect(summaries.count == 3)
+        #expect(summaries.map { $0["index"] } == [0, 1, 2])
+        #expect(Set(summaries.compactMap { $0["id"]?.stringValue }).count == 3)
+        #expect(summaries[0]["fired"] == [.string(name)])
+        #expect(summaries[0]["eventIds"] == ["e-1"])
+        #expect(summaries[0]["rules"] == ["fired": 1, "conditionNotMet": 9, "failed": 0, "skipped": 0])
+        let failed = summaries[1]["failed"]?[0]
+        #expect(failed?["rule"] == .string(name))
+        #expect(failed?["reason"]?.stringValue?.contains("event_source_url") == true)
+        #expect(summaries[1]["fired"] == [])
+        #expect(summaries[1]["enqueued"] == 0)
+        #expect(summaries[1]["eventIds"] == [])
+        #expect(summaries[1]["rules"]?["failed"] == 1)
+        #expect(summaries[2]["fired"] == ["MetaCAPI_Lead"])
+        #expect(summaries[2]["dispatches"] == 1)
+        let stored = try await outbox.claim(limit: 10, lease: 60, now: Date().timeIntervalSince1970)
+        #expect(stored.count == 2)
+        // The metrics count the escaped name's outcomes under the name itself.
+        let metrics = try await Self.withServer(server) { client in try await Self.send(client, "/metrics", method: .get, contentType: nil) }
+        #expect(metrics.text.contains("status=\"failed\"} 1"))
     }
 
     @Test func arraysNDJSONAndBeaconsCarrySeveralEvents() async throws {
