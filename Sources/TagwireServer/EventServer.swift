@@ -63,7 +63,7 @@ public final class EventServer: Sendable {
         let idle = options.limits.idleTimeout.components
         return Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            server: .http1OnEventLoops(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
             configuration: .init(address: .hostname(host, port: port), serverName: "tagwire"),
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
@@ -82,17 +82,23 @@ public final class EventServer: Sendable {
         router.on("/v1/events", method: .options) { request, _ in self.preflight(request) }
         router.on("/v1/properties/{property}/events", method: .options) { request, _ in self.preflight(request) }
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
-        router.get("/readyz") { _, _ in await self.ready() }
-        router.get("/metrics") { _, _ in await self.metricsResponse() }
+        router.get("/readyz") { _, _ in await Self.offLoop { await self.ready() } }
+        router.get("/metrics") { _, _ in await Self.offLoop { await self.metricsResponse() } }
         router.get("/openapi.json") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
-        router.post("/admin/reload") { request, _ in await self.admin(request) { await self.reload(request) } }
+        router.post("/admin/reload") { request, _ in await Self.offLoop { await self.admin(request) { await self.reload(request) } } }
         router.get("/admin/manifest") { request, _ in await self.admin(request) { self.manifest() } }
-        router.get("/admin/outbox") { request, _ in await self.admin(request) { await self.outboxStats() } }
+        router.get("/admin/outbox") { request, _ in await Self.offLoop { await self.admin(request) { await self.outboxStats() } } }
         return router
+    }
+
+    /// Runs a handler that may block (outbox figures wait for the outbox's lock; a reload compiles the property)
+    /// on Swift's global executor, away from the event loop the connection runs on.
+    static func offLoop(_ handler: () async -> Response) async -> Response {
+        await withTaskExecutorPreference(globalConcurrentExecutor) { await handler() }
     }
 
     // MARK: ingestion
