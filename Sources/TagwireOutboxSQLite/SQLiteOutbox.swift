@@ -54,6 +54,8 @@ public final class SQLiteOutbox: Outbox {
     }
 
     private let connection: Mutex<Connection>
+    /// Checkpoints the log away from commits (see ``Checkpointer``).
+    let checkpointer: Checkpointer
     /// The database file.
     public let path: String
 
@@ -68,6 +70,8 @@ public final class SQLiteOutbox: Outbox {
             throw SQLiteOutboxError(message: "\(message) (\(path))")
         }
         sqlite3_busy_timeout(handle, 5_000)
+        checkpointer = Checkpointer(path: path)
+        checkpointer.install(on: handle)
         connection = Mutex(Connection(db: handle))
         try execute("""
             PRAGMA journal_mode = WAL;
@@ -90,6 +94,7 @@ public final class SQLiteOutbox: Outbox {
 
     deinit {
         connection.withLock { $0.close() }
+        checkpointer.settle()
     }
 
     // MARK: statements
