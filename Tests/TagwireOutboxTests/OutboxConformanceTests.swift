@@ -174,6 +174,9 @@ struct SQLiteDurabilityTests {
             #expect(try await outbox.stats(now: 0)["meta-capi"]?.queued == 6_000)
         }
         #expect(Set(stored).count == 6_000)
+        // A new file has 2 KiB pages (the header's big-endian page size at offset 16).
+        let header = try #require(FileManager.default.contents(atPath: path)).prefix(18)
+        #expect(Int(header[16]) << 8 | Int(header[17]) == 2_048)
         let reopened = try SQLiteOutbox(path: path)
         let claimed = try await reopened.claim(limit: 10_000, lease: 30, now: 0)
         #expect(claimed.count == 6_000)
