@@ -4,7 +4,9 @@
 #   scripts/bench-serve.sh            # DURATION=10s CONNECTIONS=32 by default
 #
 # Builds release binaries into .build-release, installs wrk from Debian's packages when missing, then, in one run:
-#   1. a bare Hummingbird 2 route that only reads the body (tagwire-benchmarks bare-server): the baseline;
+#   1. a bare Hummingbird 2 route that only reads the body (tagwire-benchmarks bare-server): the baseline, run twice,
+#      with Hummingbird's default scheduling (connection tasks on Swift's global executor; the ratios are against
+#      this one) and with connection tasks on their event loops as tagwire serve runs them (reported beside);
 #   2. tagwire serve on the example edge property (SQLite outbox, delivery to the loopback Graph API sandbox
 #      running at the same time), with the same ~2 KB events, connections and duration.
 # Prints req/s, p50/p99 latency and errors of both, the ratio, and checks that every event the server accepted
@@ -93,6 +95,12 @@ wait_for 18280
 bare="$(run_wrk http://127.0.0.1:18280)"
 kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
 echo "bare route:                 $bare"
+"$bin/tagwire-benchmarks" bare-server --port 18279 --event-loops >"$work/bare-loops.log" 2>&1 &
+bare_pid=$!
+wait_for 18279
+bare_loops="$(run_wrk http://127.0.0.1:18279)"
+kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+echo "bare route, on event loops: $bare_loops"
 
 "$bin/tagwire-graph-sandbox" --port 18290 >"$work/sandbox.log" 2>&1 &
 wait_for 18290
@@ -122,12 +130,14 @@ drain_seconds="$(drain "$served_accepted")"
 served_unique="$(unique)"
 kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 
-python3 - "$bare" "$ingest" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" <<'PY'
+python3 - "$bare" "$ingest" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" <<'PY'
 import json, sys
 bare, ingest, served = (json.loads(a) for a in sys.argv[1:4])
 ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[4:9])
+loops = json.loads(sys.argv[9])
 for name, r, acc, uni in (("ingestion only", ingest, ia, iu), ("delivering as well", served, sa, su)):
-    print(f"{name}: {r['rps']:.0f} req/s = {r['rps'] / bare['rps']:.2f} of the bare route (aim >= 0.4); "
+    print(f"{name}: {r['rps']:.0f} req/s = {r['rps'] / bare['rps']:.2f} of the bare route (aim >= 0.4; "
+          f"{r['rps'] / loops['rps']:.2f} of the bare route on event loops); "
           f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms (aim < 25 ms); errors {r['errors']}, non-2xx {r['non2xx']}; "
           f"accepted {acc}, unique event ids at the sandbox {uni}: " + ("all delivered" if acc == uni and acc > 0 else "NOT all delivered"))
 print(f"(the delivering server's outbox drained {drain} s after the load stopped)")

@@ -413,7 +413,6 @@ func benchMeta(events count: Int) {
         if let any = try? JSONSerialization.jsonObject(with: Data(JSONWriter().bytes(settings))) as? [String: Any] { foundationList.append(any) }
     }
     let builder = ConversionEventBuilder()
-    let writer = JSONWriter()
     var bytes = 0
     var out: [UInt8] = []
     out.reserveCapacity(4096)
@@ -464,7 +463,7 @@ if which == "bare-server" {
     var port = 18_280
     if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = Int(arguments[i + 1]) { port = p }
     do {
-        try await runBareServer(port: port)
+        try await runBareServer(port: port, onEventLoops: arguments.contains("--event-loops"))
     } catch {
         print("bare server failed: \(error)")
     }

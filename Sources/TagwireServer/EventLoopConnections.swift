@@ -25,8 +25,9 @@ struct EventLoopHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 with each connection's task on its channel's event loop.
-    static func http1OnEventLoops(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+    /// HTTP/1.1 with each connection's task on its channel's event loop (`tagwire serve`'s server; the load test
+    /// also runs its bare route this way, as a second baseline).
+    public static func http1OnEventLoops(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
         .init { responder in EventLoopHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) }
     }
 }
