@@ -11,8 +11,11 @@ import Synchronization
 /// blocking them. Should the log still reach ``inlineLimit`` pages (checkpoints falling behind, or a reader holding
 /// them back), the commit checkpoints itself, as SQLite would, so the log stays bounded.
 final class Checkpointer: Sendable {
-    /// Log pages after which a background checkpoint is asked for (SQLite's own default threshold).
-    static let backgroundLimit: Int32 = 1_000
+    /// Log pages after which a background checkpoint is asked for: a quarter of SQLite's default, so that each
+    /// checkpoint's sync of the database file flushes ~0.5 MB rather than ~2 MB. Commits sync the log on the same
+    /// disk, and one queued behind a large flush waited for it (under load: one run in six with a 44 ms p99 at
+    /// 1,000 pages, none in six at 250, same throughput).
+    static let backgroundLimit: Int32 = 250
     /// Log pages after which the committing connection checkpoints inline.
     static let inlineLimit: Int32 = 10_000
 
