@@ -88,8 +88,16 @@ import Testing
             #expect(events.contains { $0.eventName == "AddToCart" })
             // The sandbox checks hashing strictly, so accepted means normalised and hashed.
             #expect(events.allSatisfy { $0.event["user_data"]?["em"]?.arrayValue?.first?.stringValue?.count == 64 })
-            let (_, metrics) = try await Self.get(served.url + "/metrics")
-            #expect(metrics.contains("tagwire_delivered_events_total 12"))
+            // The deliverer counts a request once the sandbox's answer is back and the events are completed in the
+            // outbox, a moment after the sandbox has them: wait for the count.
+            var metrics = ""
+            let counted = Date().addingTimeInterval(20)
+            repeat {
+                metrics = try await Self.get(served.url + "/metrics").1
+                if metrics.contains("tagwire_delivered_events_total 12\n") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            } while Date() < counted
+            #expect(metrics.contains("tagwire_delivered_events_total 12\n"))
             #expect(metrics.contains(#"tagwire_delivery_latency_seconds_count{outcome="delivered"}"#))
             kill(served.process.processIdentifier, SIGTERM)
             let (status, _) = await ChildProcess.wait(served.process)
