@@ -60,7 +60,8 @@ public struct ConversionsAPIEvent: Sendable, Hashable {
 /// delivery turns them into requests.
 ///
 /// The fields live in one immutable shared box: a dispatch passes through several hands (the action's result, the
-/// rule's list, the evaluation) and copying it is one reference, not a dozen; setting a field makes a new box.
+/// rule's list, the evaluation) and copying it is one reference, not a dozen. What it is made of is fixed when it
+/// is made; the two fields set afterwards (the engine's timeout, an edited `json`) make a new box.
 public struct Dispatch: Sendable, Hashable {
     private struct Fields: Sendable {
         var destination: String
@@ -90,26 +91,14 @@ public struct Dispatch: Sendable, Hashable {
     }
 
     /// `meta-capi`, `meta-pixel`, `edge` or `http`.
-    public var destination: String {
-        get { box.fields.destination }
-        set { update { $0.destination = newValue } }
-    }
+    public var destination: String { box.fields.destination }
     /// The rule that produced it.
-    public var rule: String {
-        get { box.fields.rule }
-        set { update { $0.rule = newValue } }
-    }
+    public var rule: String { box.fields.rule }
     /// Where the action is defined.
-    public var origin: Origin {
-        get { box.fields.origin }
-        set { update { $0.origin = newValue } }
-    }
+    public var origin: Origin { box.fields.origin }
     /// What sending needs and printing must not show.
-    public var credentials: DispatchCredentials {
-        get { box.fields.credentials }
-        set { update { $0.credentials = newValue } }
-    }
-    /// How long the send may take.
+    public var credentials: DispatchCredentials { box.fields.credentials }
+    /// How long the send may take (the engine sets the action's own).
     public var timeoutMs: Int? {
         get { box.fields.timeoutMs }
         set { update { $0.timeoutMs = newValue } }
