@@ -104,11 +104,7 @@ struct Intake {
         append(#","eventIds":["#)
         for (i, eventID) in eventIDs.enumerated() {
             if i > 0 { body.append(0x2C) }
-            if case .string(let text) = eventID {
-                JSONWriter.writeString(text, into: &body)
-            } else {
-                body.append(contentsOf: JSONWriter().bytes(eventID))
-            }
+            JSONWriter().write(eventID, into: &body)
         }
         append("]}")
     }
@@ -130,21 +126,10 @@ struct Intake {
     }
 
     private mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { body.append(contentsOf: $0) }
+        JSONWriter.writeRaw(text, into: &body)
     }
 
-    /// A non-negative count in decimal.
-    private mutating func append(_ n: Int) {
-        if n < 10 {
-            body.append(0x30 + UInt8(truncatingIfNeeded: max(n, 0)))
-            return
-        }
-        var digits: [UInt8] = []
-        var v = n
-        while v > 0 {
-            digits.append(0x30 + UInt8(truncatingIfNeeded: v % 10))
-            v /= 10
-        }
-        body.append(contentsOf: digits.reversed())
+    private mutating func append(_ count: Int) {
+        JSONWriter.writeNumber(Double(count), into: &body)
     }
 }
