@@ -63,12 +63,8 @@ final class Checkpointer: Sendable {
     private func run() {
         connection.withLock { db in
             if db == nil {
-                var handle: OpaquePointer?
-                guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nil) == SQLITE_OK, let opened = handle else {
-                    sqlite3_close(handle)
-                    return
-                }
-                sqlite3_busy_timeout(opened, 5_000)
+                // Should it fail to open, the log grows until a commit checkpoints it inline (``inlineLimit``).
+                guard let opened = try? SQLiteOutbox.open(path, create: false) else { return }
                 // The log is synced before its pages are copied and the database file after, as on the writer.
                 sqlite3_exec(opened, "PRAGMA synchronous = FULL", nil, nil, nil)
                 db = opened

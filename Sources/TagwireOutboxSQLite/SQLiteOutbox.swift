@@ -62,14 +62,7 @@ public final class SQLiteOutbox: Outbox {
     /// Opens (creating when needed) the outbox at `path`.
     public init(path: String) throws {
         self.path = path
-        var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let handle = db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite3_close(db)
-            throw SQLiteOutboxError(message: "\(message) (\(path))")
-        }
-        sqlite3_busy_timeout(handle, 5_000)
+        let handle = try Self.open(path, create: true)
         checkpointer = Checkpointer(path: path)
         checkpointer.install(on: handle)
         connection = Mutex(Connection(db: handle))
@@ -94,6 +87,19 @@ public final class SQLiteOutbox: Outbox {
             );
             CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (dead_reason, available_at, id);
             """)
+    }
+
+    /// A connection to the file at `path` (created when asked), waiting up to 5 s for another writer's lock.
+    static func open(_ path: String, create: Bool) throws -> OpaquePointer {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0)
+        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let handle = db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw SQLiteOutboxError(message: "\(message) (\(path))")
+        }
+        sqlite3_busy_timeout(handle, 5_000)
+        return handle
     }
 
     deinit {
