@@ -89,17 +89,17 @@ drain() { # $1: accepted count; waits until the sandbox holds that many unique e
 }
 
 # 1. Bare route.
-"$bin/tagwire-benchmarks" bare-server --port 18280 >"$work/bare.log" 2>&1 &
-bare_pid=$!
-wait_for 18280
-bare="$(run_wrk http://127.0.0.1:18280)"
-kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+bare_route() { # $1: port, then bare-server's flags; prints wrk's result
+  local port="$1"; shift
+  "$bin/tagwire-benchmarks" bare-server --port "$port" "$@" >"$work/bare-$port.log" 2>&1 &
+  local pid=$!
+  wait_for "$port"
+  run_wrk "http://127.0.0.1:$port"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+bare="$(bare_route 18280)"
 echo "bare route:                 $bare"
-"$bin/tagwire-benchmarks" bare-server --port 18279 --event-loops >"$work/bare-loops.log" 2>&1 &
-bare_pid=$!
-wait_for 18279
-bare_loops="$(run_wrk http://127.0.0.1:18279)"
-kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+bare_loops="$(bare_route 18279 --event-loops)"
 echo "bare route, on event loops: $bare_loops"
 
 "$bin/tagwire-graph-sandbox" --port 18290 >"$work/sandbox.log" 2>&1 &
