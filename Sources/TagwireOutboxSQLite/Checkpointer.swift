@@ -13,8 +13,9 @@ import Synchronization
 final class Checkpointer: Sendable {
     /// Log pages after which a background checkpoint is asked for: a quarter of SQLite's default, so that each
     /// checkpoint's sync of the database file flushes ~0.5 MB rather than ~2 MB. Commits sync the log on the same
-    /// disk, and one queued behind a large flush waited for it (under load: one run in six with a 44 ms p99 at
-    /// 1,000 pages, none in six at 250, same throughput).
+    /// disk, and one queued behind a large flush waited for it (under load: p99s of 42–75 ms in some runs at 500
+    /// and 1,000 pages, none past 16.5 ms in ~17 runs at 250; the throughput cost, if any, is within this machine's
+    /// noise — see docs/BENCHMARKS.md).
     static let backgroundLimit: Int32 = 250
     /// Log pages after which the committing connection checkpoints inline.
     static let inlineLimit: Int32 = 10_000
