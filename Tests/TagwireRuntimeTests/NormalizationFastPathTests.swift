@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TagwireRuntime
 
@@ -52,6 +53,25 @@ struct NormalizationFastPathTests {
                 #expect((Normalization.country(s) == l) == l.allSatisfy({ $0.isLetter && $0.isASCII }), "\(s)")
             }
         }
+    }
+
+    /// The table key of ASCII text, made byte by byte, is the key the general path (fold, keep letters and digits
+    /// by Unicode scalar) makes, with and without digits; country names are found through it.
+    @Test func lookupKeysOfASCIIText() {
+        let pieces = ["United", " ", "States", "UNITED KINGDOM", "u.s.a.", "Côte", "d'Ivoire", "New-York", "42", "\t", "z", "Z", "@", "[",
+                      "`", "{", "/", ":", "0", "9", "Deutschland", "of America"]
+        var ascii = 0
+        for s in Self.inputs(6000, alphabet: pieces, seed: 17) {
+            for digits in [false, true] {
+                let general = String(s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).unicodeScalars
+                    .filter { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }.map(Character.init))
+                #expect(Normalization.lookupKey(s, digits: digits) == general, "\(s)")
+            }
+            if TextTools.isASCII(s) { ascii += 1 }
+        }
+        #expect(ascii > 3000, "most inputs take the byte path")
+        #expect(Normalization.country("United States") == "us")
+        #expect(Normalization.country(" united KINGDOM ") == "gb")
     }
 
     /// Every hashed key: the byte path (normalise in a stack buffer, hash, no String) appends what the general
