@@ -181,18 +181,9 @@ public enum Normalization {
 
     /// A table key: diacritics folded, ASCII letters (and digits) only.
     static func lookupKey(_ s: String, digits: Bool) -> String {
-        if TextTools.isASCII(s) {
-            // Bytes in, bytes out: the same key as the general path below, without a String per step.
-            var key: [UInt8] = []
-            key.reserveCapacity(s.utf8.count)
-            for byte in s.utf8 {
-                let lower = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-                if (0x61...0x7A).contains(lower) || (digits && (0x30...0x39).contains(lower)) { key.append(lower) }
-            }
-            return String(decoding: key, as: UTF8.self)
-        }
-        let folded = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
-        return String(folded.unicodeScalars.filter { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }.map(Character.init))
+        // ASCII text is lowercased and filtered by bytes (no String per step); other text folded first.
+        let folded = TextTools.asciiCased(s, upper: false) ?? s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        return TextTools.filter(folded) { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }
     }
 
     /// Gender: `m` or `f` from common spellings.
