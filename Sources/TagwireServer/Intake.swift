@@ -17,7 +17,7 @@ struct Intake {
     /// Rule outcomes of every event, counted per rule and status.
     var outcomes: [(key: ServerMetrics.RuleKey, count: Int)] = []
     /// Dispatches per destination.
-    var dispatches: [(destination: String, count: Int)] = []
+    var dispatches: [(key: String, count: Int)] = []
 
     /// Evaluates `events` against `library`. Events without a `request` of their own get `requestInfo()`'s (built
     /// once, on the first such event). `seed` seeds the receipt ids and the engine's session (generated event ids).
@@ -49,7 +49,7 @@ struct Intake {
     private mutating func summarise(_ evaluation: Evaluation, index: Int, id: String) {
         var counts = (fired: 0, notMet: 0, failed: 0, skipped: 0)
         for r in evaluation.rules {
-            count(ServerMetrics.RuleKey(rule: r.name, status: r.status))
+            Self.tally(ServerMetrics.RuleKey(rule: r.name, status: r.status), in: &outcomes)
             switch r.status {
             case .fired: counts.fired += 1
             case .conditionNotMet: counts.notMet += 1
@@ -92,7 +92,7 @@ struct Intake {
         var enqueued = 0
         var eventIDs: [JSONValue] = []
         for d in evaluation.dispatches {
-            count(destination: d.destination)
+            Self.tally(d.destination, in: &dispatches)
             for (item, eventID) in ConversionsAPIOutbox.stored(d) {
                 items.append(item)
                 enqueued += 1
@@ -102,26 +102,20 @@ struct Intake {
         append(#","enqueued":"#)
         append(enqueued)
         append(#","eventIds":["#)
+        let writer = JSONWriter()
         for (i, eventID) in eventIDs.enumerated() {
             if i > 0 { body.append(0x2C) }
-            JSONWriter().write(eventID, into: &body)
+            writer.write(eventID, into: &body)
         }
         append("]}")
     }
 
-    private mutating func count(_ key: ServerMetrics.RuleKey) {
-        if let i = outcomes.firstIndex(where: { $0.key == key }) {
-            outcomes[i].count += 1
+    /// Counts `key` in a short list (a request has a few rules and destinations: no hashing).
+    private static func tally<Key: Equatable>(_ key: Key, in counts: inout [(key: Key, count: Int)]) {
+        if let i = counts.firstIndex(where: { $0.key == key }) {
+            counts[i].count += 1
         } else {
-            outcomes.append((key, 1))
-        }
-    }
-
-    private mutating func count(destination: String) {
-        if let i = dispatches.firstIndex(where: { $0.destination == destination }) {
-            dispatches[i].count += 1
-        } else {
-            dispatches.append((destination, 1))
+            counts.append((key, 1))
         }
     }
 
