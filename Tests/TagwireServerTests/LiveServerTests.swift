@@ -54,6 +54,17 @@ import Testing
         return (Int(response.status.code), (try? JSONReader.parse(Array(buffer: bytes))) ?? .null)
     }
 
+    /// Reads `read()` every 100 ms until `done` holds of what it read or 20 s have passed; returns the last reading.
+    static func poll<T>(_ read: () async throws -> T, until done: (T) -> Bool) async throws -> T {
+        let deadline = Date().addingTimeInterval(20)
+        var value = try await read()
+        while !done(value), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            value = try await read()
+        }
+        return value
+    }
+
     static func get(_ url: String) async throws -> (Int, String) {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 22)
@@ -76,12 +87,7 @@ import Testing
             #expect(many == 202)
             #expect(reply["accepted"] == 11)
             // Delivered in the background within a few flush intervals.
-            var received: Set<String> = []
-            let deadline = Date().addingTimeInterval(20)
-            while received.count < ids.count, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-                received = Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID))
-            }
+            let received = try await Self.poll { Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID)) } until: { $0.count >= ids.count }
             #expect(received == Set(ids))
             let events = await state.received(pixel: "1234567890123456")
             #expect(events.allSatisfy { $0.partnerAgent == "tagwire-0.1.0" })
@@ -90,13 +96,7 @@ import Testing
             #expect(events.allSatisfy { $0.event["user_data"]?["em"]?.arrayValue?.first?.stringValue?.count == 64 })
             // The deliverer counts a request once the sandbox's answer is back and the events are completed in the
             // outbox, a moment after the sandbox has them: wait for the count.
-            var metrics = ""
-            let counted = Date().addingTimeInterval(20)
-            repeat {
-                metrics = try await Self.get(served.url + "/metrics").1
-                if metrics.contains("tagwire_delivered_events_total 12\n") { break }
-                try await Task.sleep(for: .milliseconds(100))
-            } while Date() < counted
+            let metrics = try await Self.poll { try await Self.get(served.url + "/metrics").1 } until: { $0.contains("tagwire_delivered_events_total 12\n") }
             #expect(metrics.contains("tagwire_delivered_events_total 12\n"))
             #expect(metrics.contains(#"tagwire_delivery_latency_seconds_count{outcome="delivered"}"#))
             kill(served.process.processIdentifier, SIGTERM)
@@ -128,11 +128,7 @@ import Testing
                 let (status, _) = try await Self.post(i % 2 == 0 ? a.url : b.url, Fixture.event(name: "Lead", id: id))
                 #expect(status == 202)
             }
-            let deadline = Date().addingTimeInterval(20)
-            while Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID)).count < ids.count, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let received = await state.received(pixel: "1234567890123456").compactMap(\.eventID)
+            let received = try await Self.poll { await state.received(pixel: "1234567890123456").compactMap(\.eventID) } until: { Set($0).count >= ids.count }
             #expect(Set(received) == Set(ids))
             #expect(received.count == ids.count, "each event delivered once: \(received.count) copies")
             for served in [a, b] {
