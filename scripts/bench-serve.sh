@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Load test of `tagwire serve` with wrk on loopback (issue 6, point 8).
 #
-#   scripts/bench-serve.sh            # DURATION=10s CONNECTIONS=32 by default
+#   scripts/bench-serve.sh            # DURATION=10s CONNECTIONS=32 THREADS=2 ROUNDS=3 by default
 #
 # Builds release binaries into .build-release, installs wrk from Debian's packages when missing, then, in one run:
-#   1. a bare Hummingbird 2 route that only reads the body (tagwire-benchmarks bare-server): the baseline, run twice,
-#      with Hummingbird's default scheduling (connection tasks on Swift's global executor; the ratios are against
-#      this one) and with connection tasks on their event loops as tagwire serve runs them (reported beside);
-#   2. tagwire serve on the example edge property (SQLite outbox, delivery to the loopback Graph API sandbox
-#      running at the same time), with the same ~2 KB events, connections and duration.
-# Prints req/s, p50/p99 latency and errors of both, the ratio, and checks that every event the server accepted
+#   1. a bare Hummingbird 2 route that only reads the body (tagwire-benchmarks bare-server) — the baseline, with
+#      Hummingbird's default scheduling (connection tasks on Swift's global executor) — and tagwire serve on the
+#      example edge property taking the same ~2 KB events without delivering (SQLite outbox), in ROUNDS alternating
+#      rounds of DURATION each: bare, serve, bare, serve, ... This machine's speed drifts by ±10–20% from one
+#      10 s stretch to the next, so a ratio of one bare run and one serve run says as much about the drift as about
+#      serve; each round's ratio compares neighbours, and the aim is checked against the median round. (The servers
+#      stay up across rounds; serve's outbox keeps growing.) The bare route with connection tasks on their event
+#      loops, as tagwire serve runs them, is measured once beside;
+#   2. the ingested outbox is then delivered to the loopback Graph API sandbox (`tagwire deliver --until-empty`);
+#   3. tagwire serve delivering to the sandbox while the load runs (one round), against the median bare route.
+# Prints req/s, p50/p99 latency and errors of each run, the ratios, and checks that every event the server accepted
 # reached the sandbox (unique event ids at the sandbox = events the server counted as accepted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +22,7 @@ cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-3}"
 scratch=.build-release
 bin="$scratch/release"
 
@@ -56,6 +62,7 @@ cat >"$work/post.lua" <<LUA
 local f = io.open("$work/event.json"); local body = f:read("*a"); f:close()
 local head, tail = body:match("^(.-)__ID__(.*)$")
 local counter = 0
+local run = os.getenv("WRK_RUN") or "0"
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -63,7 +70,7 @@ function setup(thread)
 end
 function request()
   counter = counter + 1
-  return wrk.format("POST", "/v1/events", {["Content-Type"] = "application/json"}, head .. "t" .. tid .. "-" .. counter .. tail)
+  return wrk.format("POST", "/v1/events", {["Content-Type"] = "application/json"}, head .. run .. "-t" .. tid .. "-" .. counter .. tail)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -75,10 +82,10 @@ LUA
 
 wait_for() { for _ in $(seq 1 300); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not up: port $1"; return 1; }
 get() { python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())" "$1"; }
-run_wrk() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s "$work/post.lua" "$1" | grep '^RESULT' | sed 's/^RESULT //'; }
+run_wrk() { WRK_RUN="$2" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s "$work/post.lua" "$1" | grep '^RESULT' | sed 's/^RESULT //'; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-echo "event body: $(( $(wc -c < "$work/event.json") - 6 + 8 )) bytes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared by wrk, the server and the sandbox"
+echo "event body: $(( $(wc -c < "$work/event.json") - 6 + 16 )) bytes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, $(nproc) cores shared by wrk, the server and the sandbox"
 
 accepted() { get "http://127.0.0.1:$1/metrics" | awk '$1=="tagwire_events_accepted_total"{print $2}'; }
 unique() { get http://127.0.0.1:18290/__sandbox/dedup | python3 -c "import json,sys; print(json.load(sys.stdin)['unique'])"; }
@@ -88,34 +95,35 @@ drain() { # $1: accepted count; waits until the sandbox holds that many unique e
   echo $(( $(date +%s) - start ))
 }
 
-# 1. Bare route.
-bare_route() { # $1: port, then bare-server's flags; prints wrk's result
-  local port="$1"; shift
-  "$bin/tagwire-benchmarks" bare-server --port "$port" "$@" >"$work/bare-$port.log" 2>&1 &
-  local pid=$!
-  wait_for "$port"
-  run_wrk "http://127.0.0.1:$port"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-}
-bare="$(bare_route 18280)"
-echo "bare route:                 $bare"
-bare_loops="$(bare_route 18279 --event-loops)"
-echo "bare route, on event loops: $bare_loops"
-
+# 1. Bare route and serve (ingestion only, --no-deliver), alternating; the outbox is delivered afterwards.
+"$bin/tagwire-benchmarks" bare-server --port 18280 >"$work/bare.log" 2>&1 &
+bare_pid=$!
 "$bin/tagwire-graph-sandbox" --port 18290 >"$work/sandbox.log" 2>&1 &
-wait_for 18290
 export META_ACCESS_TOKEN=sandbox-token TAGWIRE_META_GRAPH_URL=http://127.0.0.1:18290
-
-# 2. tagwire serve, ingestion only (--no-deliver); the outbox is delivered afterwards by `tagwire deliver`.
 "$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/ingest" --port 18282 --no-deliver --log-level warning >"$work/ingest.log" 2>&1 &
 ingest_pid=$!
-wait_for 18282
-ingest="$(run_wrk http://127.0.0.1:18282)"
+wait_for 18280; wait_for 18290; wait_for 18282
+rounds="["
+for round in $(seq 1 "$ROUNDS"); do
+  bare="$(run_wrk http://127.0.0.1:18280 "bare$round")"
+  ingest="$(run_wrk http://127.0.0.1:18282 "ingest$round")"
+  echo "round $round: bare route $bare"
+  echo "round $round: serve, ingestion only $ingest"
+  rounds="$rounds{\"bare\": $bare, \"ingest\": $ingest},"
+done
+rounds="${rounds%,}]"
+kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
 ingest_accepted="$(accepted 18282)"
 kill -TERM "$ingest_pid"; wait "$ingest_pid" 2>/dev/null || true
-echo "serve, ingestion only:      $ingest"
 "$bin/tagwire" deliver Properties/meta-quickstart-edge --data-dir "$work/ingest" --until-empty >"$work/deliver.log" 2>&1
 ingest_unique="$(unique)"
+
+"$bin/tagwire-benchmarks" bare-server --port 18279 --event-loops >"$work/bare-loops.log" 2>&1 &
+loops_pid=$!
+wait_for 18279
+bare_loops="$(run_wrk http://127.0.0.1:18279 loops)"
+kill "$loops_pid"; wait "$loops_pid" 2>/dev/null || true
+echo "bare route, on event loops: $bare_loops"
 
 # 3. tagwire serve delivering to the sandbox at the same time (everything on this machine's cores).
 curl_reset() { python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:18290/__sandbox/reset', method='POST'), timeout=10)"; }
@@ -123,22 +131,33 @@ curl_reset
 "$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/data" --port 18281 --log-level warning >"$work/serve.log" 2>&1 &
 serve_pid=$!
 wait_for 18281
-served="$(run_wrk http://127.0.0.1:18281)"
+served="$(run_wrk http://127.0.0.1:18281 delivering)"
 echo "serve, delivering as well:  $served"
 served_accepted="$(accepted 18281)"
 drain_seconds="$(drain "$served_accepted")"
 served_unique="$(unique)"
 kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 
-python3 - "$bare" "$ingest" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" <<'PY'
-import json, sys
-bare, ingest, served = (json.loads(a) for a in sys.argv[1:4])
-ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[4:9])
-loops = json.loads(sys.argv[9])
-for name, r, acc, uni in (("ingestion only", ingest, ia, iu), ("delivering as well", served, sa, su)):
-    print(f"{name}: {r['rps']:.0f} req/s = {r['rps'] / bare['rps']:.2f} of the bare route (aim >= 0.4; "
-          f"{r['rps'] / loops['rps']:.2f} of the bare route on event loops); "
-          f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms (aim < 25 ms); errors {r['errors']}, non-2xx {r['non2xx']}; "
-          f"accepted {acc}, unique event ids at the sandbox {uni}: " + ("all delivered" if acc == uni and acc > 0 else "NOT all delivered"))
+python3 - "$rounds" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" <<'PY'
+import json, statistics, sys
+rounds, served = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[3:8])
+loops = json.loads(sys.argv[8])
+ratios = [r["ingest"]["rps"] / r["bare"]["rps"] for r in rounds]
+median_bare = statistics.median(r["bare"]["rps"] for r in rounds)
+for i, (r, ratio) in enumerate(zip(rounds, ratios), 1):
+    b, s = r["bare"], r["ingest"]
+    print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); serve {s['rps']:.0f} req/s = {ratio:.2f}, "
+          f"p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
+worst_p99 = max(r["ingest"]["p99_ms"] for r in rounds)
+errors = sum(r["ingest"]["errors"] + r["ingest"]["non2xx"] for r in rounds)
+print(f"ingestion only: median ratio {statistics.median(ratios):.2f} of the bare route over {len(rounds)} rounds "
+      f"(aim >= 0.4; rounds {', '.join(f'{x:.2f}' for x in ratios)}); serve {statistics.median(r['ingest']['rps'] for r in rounds):.0f} "
+      f"req/s median, {statistics.median(r['ingest']['rps'] for r in rounds) / loops['rps']:.2f} of the bare route on event loops; "
+      f"worst p99 {worst_p99:.2f} ms (aim < 25 ms); errors + non-2xx {errors}; accepted {ia}, unique event ids at the sandbox {iu}: "
+      + ("all delivered" if ia == iu and ia > 0 else "NOT all delivered"))
+print(f"delivering as well: {served['rps']:.0f} req/s = {served['rps'] / median_bare:.2f} of the median bare route; "
+      f"p50 {served['p50_ms']:.2f} ms, p99 {served['p99_ms']:.2f} ms (aim < 25 ms); errors {served['errors']}, non-2xx {served['non2xx']}; "
+      f"accepted {sa}, unique event ids at the sandbox {su}: " + ("all delivered" if sa == su and sa > 0 else "NOT all delivered"))
 print(f"(the delivering server's outbox drained {drain} s after the load stopped)")
 PY
