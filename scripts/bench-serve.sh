@@ -83,12 +83,21 @@ LUA
 wait_for() { for _ in $(seq 1 300); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not up: port $1"; return 1; }
 get() { python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())" "$1"; }
 run_wrk() { WRK_RUN="$2" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s "$work/post.lua" "$1" | grep '^RESULT' | sed 's/^RESULT //'; }
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+serve() { # $1: port, $2: data directory (and log) name, then serve's flags; runs in the background
+  local port="$1" data="$2"; shift 2
+  "$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/$data" --port "$port" --log-level warning "$@" >"$work/$data.log" 2>&1 &
+}
+bare_server() { # $1: port, then bare-server's flags; runs in the background
+  local port="$1"; shift
+  "$bin/tagwire-benchmarks" bare-server --port "$port" "$@" >"$work/bare-$port.log" 2>&1 &
+}
+stop() { kill "$1"; wait "$1" 2>/dev/null || true; } # SIGTERM: serve finishes and stores what it accepted
 
 echo "event body: $(( $(wc -c < "$work/event.json") - 6 + 16 )) bytes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, $(nproc) cores shared by wrk, the server and the sandbox"
 
 accepted() { get "http://127.0.0.1:$1/metrics" | awk '$1=="tagwire_events_accepted_total"{print $2}'; }
 unique() { get http://127.0.0.1:18290/__sandbox/dedup | python3 -c "import json,sys; print(json.load(sys.stdin)['unique'])"; }
+reset_sandbox() { python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:18290/__sandbox/reset', method='POST'), timeout=10)"; }
 drain() { # $1: accepted count; waits until the sandbox holds that many unique event ids
   local start=$(date +%s)
   while [ "$(unique)" -lt "$1" ] && [ $(( $(date +%s) - start )) -lt 300 ]; do sleep 1; done
@@ -96,11 +105,11 @@ drain() { # $1: accepted count; waits until the sandbox holds that many unique e
 }
 
 # 1. Bare route and serve (ingestion only, --no-deliver), alternating; the outbox is delivered afterwards.
-"$bin/tagwire-benchmarks" bare-server --port 18280 >"$work/bare.log" 2>&1 &
+bare_server 18280
 bare_pid=$!
 "$bin/tagwire-graph-sandbox" --port 18290 >"$work/sandbox.log" 2>&1 &
 export META_ACCESS_TOKEN=sandbox-token TAGWIRE_META_GRAPH_URL=http://127.0.0.1:18290
-"$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/ingest" --port 18282 --no-deliver --log-level warning >"$work/ingest.log" 2>&1 &
+serve 18282 ingest --no-deliver
 ingest_pid=$!
 wait_for 18280; wait_for 18290; wait_for 18282
 rounds="["
@@ -112,23 +121,24 @@ for round in $(seq 1 "$ROUNDS"); do
   rounds="$rounds{\"bare\": $bare, \"ingest\": $ingest},"
 done
 rounds="${rounds%,}]"
-kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+stop "$bare_pid"
 ingest_accepted="$(accepted 18282)"
-kill -TERM "$ingest_pid"; wait "$ingest_pid" 2>/dev/null || true
+stop "$ingest_pid"
+
+# 2. The ingested outbox delivered to the sandbox; then the bare route on event loops, once, for comparison.
 "$bin/tagwire" deliver Properties/meta-quickstart-edge --data-dir "$work/ingest" --until-empty >"$work/deliver.log" 2>&1
 ingest_unique="$(unique)"
 
-"$bin/tagwire-benchmarks" bare-server --port 18279 --event-loops >"$work/bare-loops.log" 2>&1 &
+bare_server 18279 --event-loops
 loops_pid=$!
 wait_for 18279
 bare_loops="$(run_wrk http://127.0.0.1:18279 loops)"
-kill "$loops_pid"; wait "$loops_pid" 2>/dev/null || true
+stop "$loops_pid"
 echo "bare route, on event loops: $bare_loops"
 
 # 3. tagwire serve delivering to the sandbox at the same time (everything on this machine's cores).
-curl_reset() { python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:18290/__sandbox/reset', method='POST'), timeout=10)"; }
-curl_reset
-"$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/data" --port 18281 --log-level warning >"$work/serve.log" 2>&1 &
+reset_sandbox
+serve 18281 data
 serve_pid=$!
 wait_for 18281
 served="$(run_wrk http://127.0.0.1:18281 delivering)"
@@ -136,7 +146,7 @@ echo "serve, delivering as well:  $served"
 served_accepted="$(accepted 18281)"
 drain_seconds="$(drain "$served_accepted")"
 served_unique="$(unique)"
-kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+stop "$serve_pid"
 
 python3 - "$rounds" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" <<'PY'
 import json, statistics, sys
@@ -149,11 +159,12 @@ for i, (r, ratio) in enumerate(zip(rounds, ratios), 1):
     b, s = r["bare"], r["ingest"]
     print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); serve {s['rps']:.0f} req/s = {ratio:.2f}, "
           f"p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
+median_serve = statistics.median(r["ingest"]["rps"] for r in rounds)
 worst_p99 = max(r["ingest"]["p99_ms"] for r in rounds)
 errors = sum(r["ingest"]["errors"] + r["ingest"]["non2xx"] for r in rounds)
 print(f"ingestion only: median ratio {statistics.median(ratios):.2f} of the bare route over {len(rounds)} rounds "
-      f"(aim >= 0.4; rounds {', '.join(f'{x:.2f}' for x in ratios)}); serve {statistics.median(r['ingest']['rps'] for r in rounds):.0f} "
-      f"req/s median, {statistics.median(r['ingest']['rps'] for r in rounds) / loops['rps']:.2f} of the bare route on event loops; "
+      f"(aim >= 0.4; rounds {', '.join(f'{x:.2f}' for x in ratios)}); serve {median_serve:.0f} "
+      f"req/s median, {median_serve / loops['rps']:.2f} of the bare route on event loops; "
       f"worst p99 {worst_p99:.2f} ms (aim < 25 ms); errors + non-2xx {errors}; accepted {ia}, unique event ids at the sandbox {iu}: "
       + ("all delivered" if ia == iu and ia > 0 else "NOT all delivered"))
 print(f"delivering as well: {served['rps']:.0f} req/s = {served['rps'] / median_bare:.2f} of the median bare route; "
