@@ -5,9 +5,11 @@
 #
 # Builds release binaries into .build-release, installs wrk from Debian's packages when missing, then, in one run:
 #   1. a bare Hummingbird 2 route that only reads the body (tagwire-benchmarks bare-server) — the baseline, with
-#      Hummingbird's default scheduling (connection tasks on Swift's global executor) — and tagwire serve on the
+#      Hummingbird's default scheduling (connection tasks on Swift's global executor) —, the same route storing each
+#      body durably before its 202 (`--store`: the group committer and SQLite outbox of tagwire serve, connection
+#      tasks on event loops as serve runs them; HTTP and storage without the engine), and tagwire serve on the
 #      example edge property taking the same ~2 KB events without delivering (SQLite outbox), in ROUNDS alternating
-#      rounds of DURATION each: bare, serve, bare, serve, ... This machine's speed drifts by ±10–20% from one
+#      rounds of DURATION each: bare, stored, serve, bare, stored, serve, ... This machine's speed drifts by ±10–20% from one
 #      10 s stretch to the next, so a ratio of one bare run and one serve run says as much about the drift as about
 #      serve; each round's ratio compares neighbours, and the aim is checked against the median round. (The servers
 #      stay up across rounds; serve's outbox keeps growing.) The bare route with connection tasks on their event
@@ -28,6 +30,7 @@ bin="$scratch/release"
 
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 TAGWIRE_BENCHMARKS=1 swift build -c release --scratch-path "$scratch" >/dev/null
+sync # the build's writes reach the disk before the servers sync theirs to it
 
 work="$(mktemp -d)"
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -104,24 +107,30 @@ drain() { # $1: accepted count; waits until the sandbox holds that many unique e
   echo $(( $(date +%s) - start ))
 }
 
-# 1. Bare route and serve (ingestion only, --no-deliver), alternating; the outbox is delivered afterwards.
+# 1. Bare route, bare route storing, and serve (ingestion only, --no-deliver), alternating; serve's outbox is
+#    delivered afterwards.
 bare_server 18280
 bare_pid=$!
+bare_server 18283 --event-loops --store "$work/bare-store"
+stored_pid=$!
 "$bin/tagwire-graph-sandbox" --port 18290 >"$work/sandbox.log" 2>&1 &
 export META_ACCESS_TOKEN=sandbox-token TAGWIRE_META_GRAPH_URL=http://127.0.0.1:18290
 serve 18282 ingest --no-deliver
 ingest_pid=$!
-wait_for 18280; wait_for 18290; wait_for 18282
+wait_for 18280; wait_for 18283; wait_for 18290; wait_for 18282
 rounds="["
 for round in $(seq 1 "$ROUNDS"); do
   bare="$(run_wrk http://127.0.0.1:18280 "bare$round")"
+  stored="$(run_wrk http://127.0.0.1:18283 "stored$round")"
   ingest="$(run_wrk http://127.0.0.1:18282 "ingest$round")"
   echo "round $round: bare route $bare"
+  echo "round $round: bare route storing $stored"
   echo "round $round: serve, ingestion only $ingest"
-  rounds="$rounds{\"bare\": $bare, \"ingest\": $ingest},"
+  rounds="$rounds{\"bare\": $bare, \"stored\": $stored, \"ingest\": $ingest},"
 done
 rounds="${rounds%,}]"
 stop "$bare_pid"
+stop "$stored_pid"
 ingest_accepted="$(accepted 18282)"
 stop "$ingest_pid"
 
@@ -154,11 +163,14 @@ rounds, served = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[3:8])
 loops = json.loads(sys.argv[8])
 ratios = [r["ingest"]["rps"] / r["bare"]["rps"] for r in rounds]
+stored_ratios = [r["stored"]["rps"] / r["bare"]["rps"] for r in rounds]
+of_stored = [r["ingest"]["rps"] / r["stored"]["rps"] for r in rounds]
 median_bare = statistics.median(r["bare"]["rps"] for r in rounds)
 for i, (r, ratio) in enumerate(zip(rounds, ratios), 1):
-    b, s = r["bare"], r["ingest"]
-    print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); serve {s['rps']:.0f} req/s = {ratio:.2f}, "
-          f"p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
+    b, st, s = r["bare"], r["stored"], r["ingest"]
+    print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); bare storing {st['rps']:.0f} req/s = {st['rps'] / b['rps']:.2f} "
+          f"(p99 {st['p99_ms']:.2f} ms, errors + non-2xx {st['errors'] + st['non2xx']}); serve {s['rps']:.0f} req/s = {ratio:.2f} "
+          f"({s['rps'] / st['rps']:.2f} of bare storing), p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
 median_serve = statistics.median(r["ingest"]["rps"] for r in rounds)
 worst_p99 = max(r["ingest"]["p99_ms"] for r in rounds)
 errors = sum(r["ingest"]["errors"] + r["ingest"]["non2xx"] for r in rounds)
@@ -167,6 +179,9 @@ print(f"ingestion only: median ratio {statistics.median(ratios):.2f} of the bare
       f"req/s median, {median_serve / loops['rps']:.2f} of the bare route on event loops; "
       f"worst p99 {worst_p99:.2f} ms (aim < 25 ms); errors + non-2xx {errors}; accepted {ia}, unique event ids at the sandbox {iu}: "
       + ("all delivered" if ia == iu and ia > 0 else "NOT all delivered"))
+print(f"bare route storing each body: median {statistics.median(stored_ratios):.2f} of the bare route "
+      f"(rounds {', '.join(f'{x:.2f}' for x in stored_ratios)}); serve: median {statistics.median(of_stored):.2f} of it "
+      f"(rounds {', '.join(f'{x:.2f}' for x in of_stored)})")
 print(f"delivering as well: {served['rps']:.0f} req/s = {served['rps'] / median_bare:.2f} of the median bare route; "
       f"p50 {served['p50_ms']:.2f} ms, p99 {served['p99_ms']:.2f} ms (aim < 25 ms); errors {served['errors']}, non-2xx {served['non2xx']}; "
       f"accepted {sa}, unique event ids at the sandbox {su}: " + ("all delivered" if sa == su and sa > 0 else "NOT all delivered"))

@@ -462,8 +462,10 @@ if which == "bare-server" {
     // The load test's baseline route (scripts/bench-serve.sh): runs until SIGTERM.
     var port = 18_280
     if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = Int(arguments[i + 1]) { port = p }
+    // --store DIR: each body stored durably (SQLite outbox, group commits) before the 202.
+    let store = arguments.firstIndex(of: "--store").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     do {
-        try await runBareServer(port: port, onEventLoops: arguments.contains("--event-loops"))
+        try await runBareServer(port: port, onEventLoops: arguments.contains("--event-loops"), storeIn: store)
     } catch {
         print("bare server failed: \(error)")
     }
