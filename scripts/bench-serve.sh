@@ -131,6 +131,7 @@ done
 rounds="${rounds%,}]"
 stop "$bare_pid"
 stop "$stored_pid"
+stored_rows="$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM outbox').fetchone()[0])" "$work/bare-store/outbox.sqlite")"
 ingest_accepted="$(accepted 18282)"
 stop "$ingest_pid"
 
@@ -157,11 +158,13 @@ drain_seconds="$(drain "$served_accepted")"
 served_unique="$(unique)"
 stop "$serve_pid"
 
-python3 - "$rounds" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" <<'PY'
+python3 - "$rounds" "$served" "$ingest_accepted" "$ingest_unique" "$served_accepted" "$served_unique" "$drain_seconds" "$bare_loops" "$stored_rows" <<'PY'
 import json, statistics, sys
 rounds, served = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[3:8])
 loops = json.loads(sys.argv[8])
+stored_rows = int(sys.argv[9])
+answered = sum(r["stored"]["requests"] for r in rounds)
 ratios = [r["ingest"]["rps"] / r["bare"]["rps"] for r in rounds]
 stored_ratios = [r["stored"]["rps"] / r["bare"]["rps"] for r in rounds]
 of_stored = [r["ingest"]["rps"] / r["stored"]["rps"] for r in rounds]
@@ -181,7 +184,8 @@ print(f"ingestion only: median ratio {statistics.median(ratios):.2f} of the bare
       + ("all delivered" if ia == iu and ia > 0 else "NOT all delivered"))
 print(f"bare route storing each body: median {statistics.median(stored_ratios):.2f} of the bare route "
       f"(rounds {', '.join(f'{x:.2f}' for x in stored_ratios)}); serve: median {statistics.median(of_stored):.2f} of it "
-      f"(rounds {', '.join(f'{x:.2f}' for x in of_stored)})")
+      f"(rounds {', '.join(f'{x:.2f}' for x in of_stored)}); {stored_rows} bodies stored for {answered} answered requests"
+      + ("" if stored_rows >= answered else ": SOME ANSWERED BODIES NOT STORED"))
 print(f"delivering as well: {served['rps']:.0f} req/s = {served['rps'] / median_bare:.2f} of the median bare route; "
       f"p50 {served['p50_ms']:.2f} ms, p99 {served['p99_ms']:.2f} ms (aim < 25 ms); errors {served['errors']}, non-2xx {served['non2xx']}; "
       f"accepted {sa}, unique event ids at the sandbox {su}: " + ("all delivered" if sa == su and sa > 0 else "NOT all delivered"))
