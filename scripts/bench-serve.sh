@@ -165,29 +165,30 @@ ia, iu, sa, su, drain = (int(float(a)) for a in sys.argv[3:8])
 loops = json.loads(sys.argv[8])
 stored_rows = int(sys.argv[9])
 answered = sum(r["stored"]["requests"] for r in rounds)
-ratios = [r["ingest"]["rps"] / r["bare"]["rps"] for r in rounds]
-stored_ratios = [r["stored"]["rps"] / r["bare"]["rps"] for r in rounds]
-of_stored = [r["ingest"]["rps"] / r["stored"]["rps"] for r in rounds]
+def per_round(a, b): return [r[a]["rps"] / r[b]["rps"] for r in rounds]
+def listed(xs): return ", ".join(f"{x:.2f}" for x in xs)
+def delivered(accepted, unique): return "all delivered" if accepted == unique and accepted > 0 else "NOT all delivered"
+ratios, stored_ratios, of_stored = per_round("ingest", "bare"), per_round("stored", "bare"), per_round("ingest", "stored")
 median_bare = statistics.median(r["bare"]["rps"] for r in rounds)
-for i, (r, ratio) in enumerate(zip(rounds, ratios), 1):
+for i, (r, ratio, stored_ratio, of_st) in enumerate(zip(rounds, ratios, stored_ratios, of_stored), 1):
     b, st, s = r["bare"], r["stored"], r["ingest"]
-    print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); bare storing {st['rps']:.0f} req/s = {st['rps'] / b['rps']:.2f} "
+    print(f"round {i}: bare {b['rps']:.0f} req/s (p99 {b['p99_ms']:.2f} ms); bare storing {st['rps']:.0f} req/s = {stored_ratio:.2f} "
           f"(p99 {st['p99_ms']:.2f} ms, errors + non-2xx {st['errors'] + st['non2xx']}); serve {s['rps']:.0f} req/s = {ratio:.2f} "
-          f"({s['rps'] / st['rps']:.2f} of bare storing), p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
+          f"({of_st:.2f} of bare storing), p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, errors {s['errors']}, non-2xx {s['non2xx']}")
 median_serve = statistics.median(r["ingest"]["rps"] for r in rounds)
 worst_p99 = max(r["ingest"]["p99_ms"] for r in rounds)
 errors = sum(r["ingest"]["errors"] + r["ingest"]["non2xx"] for r in rounds)
 print(f"ingestion only: median ratio {statistics.median(ratios):.2f} of the bare route over {len(rounds)} rounds "
-      f"(aim >= 0.4; rounds {', '.join(f'{x:.2f}' for x in ratios)}); serve {median_serve:.0f} "
+      f"(aim >= 0.4; rounds {listed(ratios)}); serve {median_serve:.0f} "
       f"req/s median, {median_serve / loops['rps']:.2f} of the bare route on event loops; "
       f"worst p99 {worst_p99:.2f} ms (aim < 25 ms); errors + non-2xx {errors}; accepted {ia}, unique event ids at the sandbox {iu}: "
-      + ("all delivered" if ia == iu and ia > 0 else "NOT all delivered"))
+      + delivered(ia, iu))
 print(f"bare route storing each body: median {statistics.median(stored_ratios):.2f} of the bare route "
-      f"(rounds {', '.join(f'{x:.2f}' for x in stored_ratios)}); serve: median {statistics.median(of_stored):.2f} of it "
-      f"(rounds {', '.join(f'{x:.2f}' for x in of_stored)}); {stored_rows} bodies stored for {answered} answered requests"
+      f"(rounds {listed(stored_ratios)}); serve: median {statistics.median(of_stored):.2f} of it "
+      f"(rounds {listed(of_stored)}); {stored_rows} bodies stored for {answered} answered requests"
       + ("" if stored_rows >= answered else ": SOME ANSWERED BODIES NOT STORED"))
 print(f"delivering as well: {served['rps']:.0f} req/s = {served['rps'] / median_bare:.2f} of the median bare route; "
       f"p50 {served['p50_ms']:.2f} ms, p99 {served['p99_ms']:.2f} ms (aim < 25 ms); errors {served['errors']}, non-2xx {served['non2xx']}; "
-      f"accepted {sa}, unique event ids at the sandbox {su}: " + ("all delivered" if sa == su and sa > 0 else "NOT all delivered"))
+      f"accepted {sa}, unique event ids at the sandbox {su}: " + delivered(sa, su))
 print(f"(the delivering server's outbox drained {drain} s after the load stopped)")
 PY
