@@ -15,7 +15,7 @@ import TagwireServer
 /// `storeIn` (a directory) makes the route store each body durably before it answers, as one outbox item through
 /// the same group committer and SQLite outbox as `tagwire serve` (`outbox.sqlite` there): HTTP and durable storage
 /// without the engine, so that serve's ratio against it is what evaluating events costs.
-func runBareServer(port: Int, onEventLoops: Bool, storeIn directory: String? = nil) async throws {
+func runBareServer(port: Int, onEventLoops: Bool, storeIn directory: String?) async throws {
     var committer: GroupCommitter?
     if let directory {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

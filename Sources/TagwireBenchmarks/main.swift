@@ -437,8 +437,15 @@ func benchMeta(events count: Int) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+
+/// The value after flag `name` (`--port 18280`), when there is one.
+@MainActor func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
 var eventCount = 100_000
-if let i = arguments.firstIndex(of: "--events"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+if let n = option("--events").flatMap(Int.init), let i = arguments.firstIndex(of: "--events") {
     eventCount = n
     arguments.removeSubrange(i...(i + 1))
 }
@@ -460,12 +467,10 @@ if which == "parse" {
 }
 if which == "bare-server" {
     // The load test's baseline route (scripts/bench-serve.sh): runs until SIGTERM.
-    var port = 18_280
-    if let i = arguments.firstIndex(of: "--port"), i + 1 < arguments.count, let p = Int(arguments[i + 1]) { port = p }
-    // --store DIR: each body stored durably (SQLite outbox, group commits) before the 202.
-    let store = arguments.firstIndex(of: "--store").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    let port = option("--port").flatMap(Int.init) ?? 18_280
     do {
-        try await runBareServer(port: port, onEventLoops: arguments.contains("--event-loops"), storeIn: store)
+        // --store DIR: each body stored durably (SQLite outbox, group commits) before the 202.
+        try await runBareServer(port: port, onEventLoops: arguments.contains("--event-loops"), storeIn: option("--store"))
     } catch {
         print("bare server failed: \(error)")
     }
