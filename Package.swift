@@ -21,6 +21,9 @@ var products: [Product] = [
     .library(name: "TagwireCompiler", targets: ["TagwireCompiler"]),
     .library(name: "TagwireMeta", targets: ["TagwireMeta"]),
     .library(name: "TagwireRuntime", targets: ["TagwireRuntime"]),
+    .library(name: "TagwireCoreExtensions", targets: ["TagwireCoreExtensions"]),
+    .library(name: "TagwireMetaExtensions", targets: ["TagwireMetaExtensions"]),
+    .library(name: "TagwireExtensions", targets: ["TagwireExtensions"]),
     .library(name: "TagwireCommands", targets: ["TagwireCommands"]),
     .library(name: "TagwireGraphSandbox", targets: ["TagwireGraphSandbox"]),
     .library(name: "TagwireDelivery", targets: ["TagwireDelivery"]),
@@ -45,7 +48,23 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
-    .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta"], swiftSettings: swiftSettings),
+    // The engine: it knows no extension; each one brings its components' delegates.
+    .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR"], swiftSettings: swiftSettings),
+    .target(
+        name: "TagwireCoreExtensions",
+        dependencies: ["TagwireJSON", "TagwireIR", "TagwireDiagnostics", "TagwireRuntime"],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TagwireMetaExtensions",
+        dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta", "TagwireRuntime"],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TagwireExtensions",
+        dependencies: ["TagwireRuntime", "TagwireCoreExtensions", "TagwireMetaExtensions"],
+        swiftSettings: swiftSettings
+    ),
     // SQLite from the system (Debian's libsqlite3-dev): a C library, no Swift package to build.
     .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .target(name: "TagwireDelivery", dependencies: ["TagwireJSON"], swiftSettings: swiftSettings),
@@ -81,7 +100,7 @@ var targets: [Target] = [
     .target(
         name: "TagwireMetaSender",
         dependencies: [
-            "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireDelivery", "TagwireIR",
+            "TagwireJSON", "TagwireMeta", "TagwireMetaExtensions", "TagwireHashing", "TagwireRuntime", "TagwireDelivery", "TagwireIR",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ],
         swiftSettings: swiftSettings
@@ -101,7 +120,7 @@ var targets: [Target] = [
         name: "TagwireServerTests",
         dependencies: [
             "TagwireServer", "TagwireTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), "TagwireCommands", "TagwireJSON", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireGraphSandbox",
-            "TagwireMetaSender", "TagwireHashing", "TagwireCompiler", "TagwireModel", "TagwireRuntime",
+            "TagwireMetaSender", "TagwireHashing", "TagwireCompiler", "TagwireModel", "TagwireRuntime", "TagwireExtensions",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -111,13 +130,16 @@ var targets: [Target] = [
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
+            "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
+            "TagwireOutboxPostgres", "TagwireServer",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),
     .executableTarget(name: "tagwire", dependencies: ["TagwireCommands"], swiftSettings: swiftSettings),
+    // Runs the built `tagwire` executable; depends on it so that `swift build --build-tests` builds it.
+    .testTarget(name: "TagwireCommandsTests", dependencies: ["tagwire", "TagwireTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
         name: "TagwireJSONTests",
         dependencies: ["TagwireJSON", "TagwireHashing"],
@@ -125,7 +147,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireCompilerTests",
-        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireCommands", "TagwireRuntime"],
+        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime", "TagwireExtensions"],
         exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
@@ -133,7 +155,7 @@ var targets: [Target] = [
         name: "TagwireDeliveryTests",
         dependencies: [
             "TagwireTestSupport", "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
-            "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery",
+            "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery", "TagwireExtensions", "TagwireMetaExtensions",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
@@ -141,7 +163,10 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireRuntimeTests",
-        dependencies: ["TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireCommands", "TagwireHashing"],
+        dependencies: [
+            "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireHashing",
+            "TagwireExtensions",
+        ],
         exclude: ["Cases"],
         swiftSettings: swiftSettings
     ),
@@ -156,6 +181,7 @@ if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
             name: "TagwireBenchmarks",
             dependencies: [
                 "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta",
+                "TagwireExtensions", "TagwireMetaExtensions",
                 "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDelivery
 import TagwireJSON
@@ -13,8 +14,8 @@ import TagwireServer
 func benchParts(events count: Int, propertyDir: String) throws {
     let corpus = generatedEvents(count)
     let lines = lineRanges(corpus)
-    guard let graph = Compiler.compile(PropertyLoader.load(try PropertySource.directory(propertyDir))).graph else { return }
-    let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" }, options: EngineOptions(resolveCredentials: true))
+    guard let graph = Compiler.compile(PropertyLoader.load(try PropertySource.directory(propertyDir)), registry: BuiltInExtensions.all.contracts).graph else { return }
+    let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token" }, options: EngineOptions(resolveCredentials: true))
     var parsed: [JSONValue] = []
     corpus.withUnsafeBufferPointer { buf in
         for r in lines { if let e = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event) { parsed.append(e) } }

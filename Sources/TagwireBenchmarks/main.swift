@@ -1,10 +1,12 @@
 import Foundation
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireHashing
 import TagwireIR
 import TagwireJSON
 import TagwireMeta
+import TagwireMetaExtensions
 import TagwireModel
 import TagwireRuntime
 
@@ -117,9 +119,9 @@ func benchCompile() {
         var load: LoadResult?
         phases.append(("load", seconds { load = PropertyLoader.load(PropertySource(root: "bench", files: files)) }))
         guard let load else { return }
-        phases.append(("validate", seconds { diagnostics = Compiler.validate(load).diagnostics.count }))
+        phases.append(("validate", seconds { diagnostics = Compiler.validate(load, registry: BuiltInExtensions.all.contracts).diagnostics.count }))
         var result: CompilationResult?
-        phases.append(("compile", seconds { result = Compiler.compile(load, options: CompileOptions(environment: "production")) }))
+        phases.append(("compile", seconds { result = Compiler.compile(load, options: CompileOptions(environment: "production"), registry: BuiltInExtensions.all.contracts) }))
         phases.append(("publish", seconds {
             if let graph = result?.graph { artifactBytes = PublishedLibrary(graph: graph, sourceRevision: nil).libraryBytes.count }
         }))
@@ -131,7 +133,7 @@ func benchCompile() {
     }
     print("baseline (JSONSerialization parse only): \(format(baseline, 3)) s for \(parsed) files")
     print("tagwire validate + build:                \(format(ours, 3)) s (\(diagnostics) diagnostics, artifact \(format(Double(artifactBytes) / 1_048_576)) MiB)")
-    if let load = Optional(PropertyLoader.load(PropertySource(root: "bench", files: files))), let g = Compiler.compile(load).graph {
+    if let load = Optional(PropertyLoader.load(PropertySource(root: "bench", files: files))), let g = Compiler.compile(load, registry: BuiltInExtensions.all.contracts).graph {
         var json: JSONValue = .null
         var bytes: [UInt8] = []
         let t1 = seconds { json = g.json }
@@ -242,7 +244,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     let mb = Double(corpus.count) / 1_048_576
     print("corpus: \(format(mb)) MiB, \(format(Double(corpus.count) / Double(count), 0) ) bytes per event")
     let load = PropertyLoader.load(try PropertySource.directory(propertyDir))
-    guard let graph = Compiler.compile(load).graph else {
+    guard let graph = Compiler.compile(load, registry: BuiltInExtensions.all.contracts).graph else {
         print("the property does not compile")
         return
     }
@@ -261,7 +263,7 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     // 2. Full engine: parse, evaluate every rule, build the dispatches and serialise what would be delivered (the
     //    Graph API request body of each Conversions API dispatch, the JSON of others). The `tagwire run` report
     //    line (every rule's outcome and each dispatch's printable form) is timed separately.
-    let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token" })
+    let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token" })
     let projection = engine.eventProjection
     var projectedValues = 0
     // 1b. Parse only, building what the engine reads (the rest is checked, not built).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireModel
@@ -32,7 +33,7 @@ public struct Build: AsyncParsableCommand {
 
     public func run() async throws {
         guard let load = PropertyInput.load(property) else { throw ExitCode(1) }
-        let result = Compiler.compile(load, options: CompileOptions(library: library, environment: environment))
+        let result = Compiler.compile(load, options: CompileOptions(library: library, environment: environment), registry: BuiltInExtensions.all.contracts)
         if !result.diagnostics.isEmpty {
             PropertyInput.report(result.diagnostics, sources: result.sources, format: format, prefix: nil)
         }

@@ -142,10 +142,10 @@ public struct Deliver: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let credentials: @Sendable (String) -> BatchCredentials?
-        switch ConversionsAPIOutbox.credentialResolver(engine: engine) {
-        case .success(let resolver): credentials = resolver
-        case .failure(let e):
-            Output.err("error: \(e.message)\n")
+        do {
+            credentials = try ConversionsAPIOutbox.credentialResolver(engine: engine)
+        } catch {
+            Output.err("error: \(error.message)\n")
             throw ExitCode(1)
         }
         let batchLimit = min(max(1, self.batchLimit), 1000)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireIR
@@ -79,7 +80,7 @@ enum PropertyInput {
         } catch {
             return .failure(.unreadable(error))
         }
-        let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment))
+        let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment), registry: BuiltInExtensions.all.contracts)
         let errors = result.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let graph = result.graph else { return .failure(.invalid(errors: errors, sources: result.sources)) }
         return .success(graph)
@@ -93,7 +94,7 @@ enum PropertyInput {
         }
         switch graph(path, library: library, environment: environment) {
         case .success(let graph):
-            return Engine(graph: graph, options: options)
+            return Engine(graph: graph, extensions: BuiltInExtensions.all, options: options)
         case .failure(.artifact(let error)), .failure(.unreadable(let error)):
             Output.err("error: \(error)\n")
             return nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TagwireExtensions
 import TagwireCompiler
 import TagwireJSON
 
@@ -16,7 +17,7 @@ public struct Schemas: AsyncParsableCommand {
 
     public func run() async throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for (name, schema) in SchemaGenerator.schemas() {
+        for (name, schema) in SchemaGenerator.schemas(registry: BuiltInExtensions.all.contracts) {
             let path = (out as NSString).appendingPathComponent(name)
             var bytes = JSONWriter(pretty: true).bytes(schema)
             bytes.append(0x0A)

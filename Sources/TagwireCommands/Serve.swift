@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireIR
@@ -135,7 +136,7 @@ public struct Serve: AsyncParsableCommand {
                 return .failure(LibraryLoadError(message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")", diagnostics: list))
             }
             let published = manifest ?? PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
-            let engine = Engine(graph: graph, secrets: secrets, options: EngineOptions(resolveCredentials: true))
+            let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: secrets, options: EngineOptions(resolveCredentials: true))
             return ServedLibrary.make(engine: engine, manifest: published, source: path, secrets: secrets)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireModel
@@ -33,7 +34,7 @@ public struct Validate: AsyncParsableCommand {
                 failed = true
                 continue
             }
-            let result = Compiler.validate(load)
+            let result = Compiler.validate(load, registry: BuiltInExtensions.all.contracts)
             let prefix = properties.count > 1 ? dir : nil
             if format == .text {
                 PropertyInput.report(result.diagnostics, sources: result.sources, format: .text, prefix: prefix)

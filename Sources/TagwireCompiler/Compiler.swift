@@ -7,8 +7,7 @@ import TagwireModel
 public struct CompileOptions: Sendable {
     /// The library to build; `nil` picks `main`, else the first by name.
     public var library: String?
-    /// The environment to build for; `nil` picks `development`, else the first by name. When validating, secrets
-    /// are checked against every environment instead.
+    /// The environment to build for; `nil` picks `development`, else the first by name.
     public var environment: String?
     /// Check secrets against every environment (validation) rather than one.
     public var allEnvironments: Bool
@@ -31,54 +30,40 @@ public struct CompilationResult: Sendable {
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
-/// Compiles a loaded property into a ``RuleGraph``.
-///
-/// The passes run in a fixed order, each recording diagnostics rather than stopping:
-/// 1. `IndexSymbols`: names of data elements and installed extensions.
-/// 2. `CheckExtensions`: every installed extension exists, fits the platform, and its configuration matches its
-///    contract.
-/// 3. `ResolveComponents`: each data element and rule component type resolves against the registry, its settings
-///    match the contract, and every settings string is parsed into a token template (after 1).
-/// 4. `CheckCycles`: data elements that reference each other in a loop (after 3).
-/// 5. `SelectResources`: the library's selection, with shipped rules needing left-out resources (after 3).
-/// 6. `CheckReachability`: unused data elements and rules that can never fire (warnings; after 3).
-/// 7. `LowerToGraph`: the ordered, index-based graph (only when there are no errors).
+/// Compiles a loaded property into a ``RuleGraph``, checking it against the contracts of the given extensions.
 public enum Compiler {
+    /// The passes, in the order they run. Each records diagnostics rather than stopping; the loop stops after a
+    /// pass marked `stopsOnErrors` when there are errors by then, since what follows would only echo them.
+    static let passes: [any CompilerPass] = [
+        IndexSymbols(),
+        CheckExtensions(),
+        ResolveComponents(),  // after IndexSymbols: tokens name data elements
+        CheckCycles(),  // after ResolveComponents: the references between data elements
+        ChooseLibrary(),
+        CheckSecrets(),  // after ChooseLibrary: the environment
+        SelectResources(),  // after ResolveComponents and ChooseLibrary
+        CheckReachability(),  // warnings, for an error-free selection only (an unresolved token would leave its
+        // intended data element unused)
+        LowerToGraph(),
+    ]
+
     /// Compiles one library of a loaded property.
-    public static func compile(
-        _ load: LoadResult,
-        options: CompileOptions = CompileOptions(),
-        registry: ExtensionRegistry = .builtIn
-    ) -> CompilationResult {
-        var bag = load.diagnostics
-        guard let set = load.propertySet, !bag.hasErrors else {
-            return CompilationResult(graph: nil, diagnostics: bag.sorted(), sources: load.sources)
+    public static func compile(_ load: LoadResult, options: CompileOptions = CompileOptions(), registry: ExtensionRegistry) -> CompilationResult {
+        guard let set = load.propertySet, !load.diagnostics.hasErrors else {
+            return CompilationResult(graph: nil, diagnostics: load.diagnostics.sorted(), sources: load.sources)
         }
-        var unit = CompilationUnit(set: set, sources: load.sources, registry: registry, bag: bag)
-        unit.indexSymbols()
-        unit.checkExtensions()
-        unit.resolveComponents()
-        unit.checkCycles()
-        let library = unit.chooseLibrary(options.library)
-        let environment = unit.chooseEnvironment(options.environment)
-        unit.checkSecrets(environment: options.allEnvironments ? nil : environment)
-        var graph: RuleGraph?
-        if let library {
-            let selection = unit.selectResources(library)
-            // Reachability warnings would only echo the errors' consequences (an unresolved token leaves its
-            // intended data element unused), so they wait for an error-free property.
-            if !unit.bag.hasErrors { unit.checkReachability(selection) }
-            if !unit.bag.hasErrors {
-                graph = unit.lower(selection, library: library.name, environment: environment)
-            }
+        var unit = CompilationUnit(set: set, sources: load.sources, registry: registry, options: options, bag: load.diagnostics)
+        for pass in passes {
+            pass.run(&unit)
+            if type(of: pass).stopsOnErrors, unit.bag.hasErrors { break }
         }
-        bag = unit.bag
-        return CompilationResult(graph: bag.hasErrors ? nil : graph, diagnostics: bag.sorted(), sources: load.sources)
+        let bag = unit.bag
+        return CompilationResult(graph: bag.hasErrors ? nil : unit.graph, diagnostics: bag.sorted(), sources: load.sources)
     }
 
     /// Validates a property: every library is compiled, secrets are checked against every environment, and the
     /// diagnostics of all of them are merged without repeats.
-    public static func validate(_ load: LoadResult, registry: ExtensionRegistry = .builtIn) -> CompilationResult {
+    public static func validate(_ load: LoadResult, registry: ExtensionRegistry) -> CompilationResult {
         guard let set = load.propertySet, !load.diagnostics.hasErrors else {
             return CompilationResult(graph: nil, diagnostics: load.diagnostics.sorted(), sources: load.sources)
         }
@@ -90,4 +75,18 @@ public enum Compiler {
         }
         return CompilationResult(graph: nil, diagnostics: merged.sorted(), sources: load.sources)
     }
+}
+
+/// One named step of compilation, working on the ``CompilationUnit`` the passes share.
+protocol CompilerPass: Sendable {
+    /// The pass's name, as the compiler's table documents it.
+    static var name: String { get }
+    /// Whether the passes after this one would only echo the errors found so far.
+    static var stopsOnErrors: Bool { get }
+    func run(_ unit: inout CompilationUnit)
+}
+
+extension CompilerPass {
+    static var name: String { String(describing: Self.self) }
+    static var stopsOnErrors: Bool { false }
 }

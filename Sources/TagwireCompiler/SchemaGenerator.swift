@@ -5,7 +5,7 @@ import TagwireJSON
 /// complete component types and their settings. `Schemas/` holds the output; a test keeps it in step.
 public enum SchemaGenerator {
     /// Schema file names and contents, in a fixed order.
-    public static func schemas(registry: ExtensionRegistry = .builtIn) -> [(name: String, schema: JSONValue)] {
+    public static func schemas(registry: ExtensionRegistry) -> [(name: String, schema: JSONValue)] {
         [
             ("property.schema.json", property()),
             ("extension.schema.json", extensionFile(registry)),

@@ -96,6 +96,25 @@ public enum Coercion {
         return Double(t) ?? .nan
     }
 
+    /// Text for an identifier given as a string or a number (ids, names); nil for other values.
+    public static func idText(_ v: JSONValue) -> String? {
+        switch v {
+        case .string(let s): return s
+        case .number(let n): return numberText(n)
+        default: return nil
+        }
+    }
+
+    /// The text without leading and trailing white space (Unicode's), as JavaScript's `String.prototype.trim`.
+    public static func trimmed(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return s }
+        return String(scalars[first...last])
+    }
+
     /// JavaScript `Number.prototype.toString()` for finite numbers; `NaN` and `Infinity` as JavaScript spells them.
     public static func numberText(_ n: Double) -> String {
         if n.isNaN { return "NaN" }

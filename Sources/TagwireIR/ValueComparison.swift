@@ -4,6 +4,13 @@ import TagwireJSON
 /// The 18 operators of `core.value-comparison`, with Adobe's semantics (reference §4.3): loose equality, numeric
 /// coercion of strings, case folding, JavaScript truthiness.
 public enum ValueComparison {
+    /// Every operator, in the order the format lists them.
+    public static let operators = [
+        "equals", "doesNotEqual", "contains", "doesNotContain", "startsWith", "doesNotStartWith", "endsWith",
+        "doesNotEndWith", "matchesRegex", "doesNotMatchRegex", "lessThan", "lessThanOrEqual", "greaterThan",
+        "greaterThanOrEqual", "isTrue", "isFalse", "isTruthy", "isFalsy",
+    ]
+
     /// The outcome of one comparison: met or not, or an error (an invalid regular expression).
     public enum Outcome: Sendable, Equatable {
         case result(Bool)

@@ -4,6 +4,7 @@ import TagwireHashing
 import TagwireIR
 import TagwireJSON
 import TagwireMeta
+import TagwireMetaExtensions
 import TagwireRuntime
 
 /// What a batch needs to be sent: the pixel, the credentials and the test code its key stands for.
@@ -43,25 +44,18 @@ public enum ConversionsAPIOutbox {
     /// Batch key → credentials from an edge library's `meta-capi` extension (token, app secret, Graph version):
     /// only the configured token may send a batch, so a key whose token reference differs gets none. Fails, naming
     /// the setting, when the token cannot be resolved (its secret is not set).
-    public static func credentialResolver(engine: Engine) -> Result<@Sendable (String) -> BatchCredentials?, RuntimeError> {
-        func text(_ key: String) -> Result<String?, RuntimeError> {
-            switch engine.extensionSetting("meta-capi", key) {
-            case .success(let v): return .success(v.flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) })
-            case .failure(let e): return .failure(RuntimeError(message: "meta-capi \(key): \(e.message)"))
+    public static func credentialResolver(engine: Engine) throws(EngineError) -> @Sendable (String) -> BatchCredentials? {
+        func text(_ key: String) throws(EngineError) -> String? {
+            do {
+                return try engine.extensionSetting("meta-capi", key).flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) }
+            } catch {
+                throw EngineError(message: "meta-capi \(key): \(error.message)")
             }
         }
-        let token: String
-        let appSecret: String?
-        let version: String?
-        switch (text("accessToken"), text("appSecret"), text("graphApiVersion")) {
-        case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)): return .failure(e)
-        case (.success(let t), .success(let s), .success(let v)):
-            guard let t, !t.isEmpty else { return .failure(RuntimeError(message: "meta-capi accessToken: no value")) }
-            token = t
-            appSecret = s
-            version = v
-        }
-        return .success { key in
+        guard let token = try text("accessToken"), !token.isEmpty else { throw EngineError(message: "meta-capi accessToken: no value") }
+        let appSecret = try text("appSecret")
+        let version = try text("graphApiVersion")
+        return { key in
             // pixel|token reference|test code
             let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3 else { return nil }

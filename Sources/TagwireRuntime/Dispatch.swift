@@ -1,6 +1,5 @@
 import TagwireIR
 import TagwireJSON
-import TagwireMeta
 
 /// Credentials a dispatch needs to be sent; never part of its printable form.
 public struct DispatchCredentials: Sendable, Hashable {
@@ -17,43 +16,11 @@ public struct DispatchCredentials: Sendable, Hashable {
     }
 }
 
-/// A Conversions API event a rule produced, kept as the bytes delivery sends.
-public struct ConversionsAPIEvent: Sendable, Hashable {
-    public var pixelID: String
-    public var graphApiVersion: String
-    /// The event, built and written once (its `bytes` are what is sent).
-    public var built: ConversionEventBuilder.Built
-    /// `partner_agent` of the request.
-    public var partnerAgent: String
-
-    /// An event for a pixel.
-    public init(pixelID: String, graphApiVersion: String, built: ConversionEventBuilder.Built, partnerAgent: String) {
-        self.pixelID = pixelID
-        self.graphApiVersion = graphApiVersion
-        self.built = built
-        self.partnerAgent = partnerAgent
-    }
-
-    /// The Graph API request body that sends this event alone.
-    public var requestBody: [UInt8] {
-        ConversionEventBuilder.requestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
-    }
-
-    /// Appends ``requestBody`` to `out`.
-    public func writeRequestBody(into out: inout [UInt8]) {
-        ConversionEventBuilder.writeRequestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent, into: &out)
-    }
-
-    /// The dispatch's printable form (the event read back from its bytes).
-    func json(rule: String) -> JSONValue {
-        let payload = ConversionEventBuilder.requestBody(events: [built.event], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
-        var m: [(String, JSONValue)] = [
-            ("destination", "meta-capi"), ("rule", .string(rule)), ("pixelId", .string(pixelID)),
-            ("graphApiVersion", .string(graphApiVersion)), ("payload", payload),
-        ]
-        if !built.warnings.isEmpty { m.append(("warnings", .array(built.warnings.map(JSONValue.string)))) }
-        return .object(JSONObject(uniqueKeys: m))
-    }
+/// A dispatch body an extension keeps in its own form (for example the exact bytes delivery sends), printed as
+/// JSON.
+public protocol DispatchBody: Sendable {
+    /// The dispatch's printable form.
+    func json(rule: String) -> JSONValue
 }
 
 /// An effect a rule produced: something to deliver to a destination. The engine returns these as values;
@@ -74,7 +41,7 @@ public struct Dispatch: Sendable, Hashable {
 
     private enum Form: Sendable {
         case value(JSONValue)
-        case conversionsAPI(ConversionsAPIEvent)
+        case body(any DispatchBody)
     }
 
     private final class Box: Sendable {
@@ -90,7 +57,7 @@ public struct Dispatch: Sendable, Hashable {
         box = Box(f)
     }
 
-    /// `meta-capi`, `meta-pixel`, `edge` or `http`.
+    /// The extension that delivers it (`meta-capi`, `meta-pixel`, `edge`, `http`).
     public var destination: String { box.fields.destination }
     /// The rule that produced it.
     public var rule: String { box.fields.rule }
@@ -109,15 +76,15 @@ public struct Dispatch: Sendable, Hashable {
         get {
             switch box.fields.form {
             case .value(let v): return v
-            case .conversionsAPI(let e): return e.json(rule: rule)
+            case .body(let b): return b.json(rule: rule)
             }
         }
         set { update { $0.form = .value(newValue) } }
     }
 
-    /// For a Conversions API dispatch made by the engine: the event as delivery sends it (nil once `json` is set).
-    public var conversionsAPIEvent: ConversionsAPIEvent? {
-        if case .conversionsAPI(let e) = box.fields.form { return e }
+    /// The body in its extension's own form, when it was made with one (nil once `json` is set).
+    public var body: (any DispatchBody)? {
+        if case .body(let b) = box.fields.form { return b }
         return nil
     }
 
@@ -126,9 +93,9 @@ public struct Dispatch: Sendable, Hashable {
         box = Box(Fields(destination: destination, rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .value(json)))
     }
 
-    /// A `meta-capi` dispatch of one built event.
-    public init(conversionsAPI event: ConversionsAPIEvent, rule: String, origin: Origin, credentials: DispatchCredentials, timeoutMs: Int? = nil) {
-        box = Box(Fields(destination: "meta-capi", rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .conversionsAPI(event)))
+    /// A dispatch whose body an extension keeps in its own form.
+    public init(destination: String, rule: String, origin: Origin, body: any DispatchBody, credentials: DispatchCredentials = DispatchCredentials(), timeoutMs: Int? = nil) {
+        box = Box(Fields(destination: destination, rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .body(body)))
     }
 
     public static func == (lhs: Dispatch, rhs: Dispatch) -> Bool {

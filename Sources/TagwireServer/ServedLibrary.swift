@@ -61,9 +61,10 @@ public final class ServedLibrary: Sendable {
         }
         let credentials: @Sendable (String) -> BatchCredentials?
         if graph.extensionSettings("meta-capi") != nil {
-            switch ConversionsAPIOutbox.credentialResolver(engine: engine) {
-            case .success(let resolver): credentials = resolver
-            case .failure(let error): return .failure(LibraryLoadError(message: error.message))
+            do {
+                credentials = try ConversionsAPIOutbox.credentialResolver(engine: engine)
+            } catch {
+                return .failure(LibraryLoadError(message: error.message))
             }
         } else {
             credentials = { _ in nil }

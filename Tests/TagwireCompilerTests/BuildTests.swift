@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireIR
@@ -9,15 +10,15 @@ import TagwireRuntime
 
 struct BuildTests {
     func compile(_ dir: String, environment: String? = nil) throws -> CompilationResult {
-        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repo.path(dir))), options: CompileOptions(environment: environment))
+        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repo.path(dir))), options: CompileOptions(environment: environment), registry: BuiltInExtensions.all.contracts)
     }
 
     @Test(arguments: Repo.examples)
     func examplePropertiesValidateAndBuildClean(_ dir: String) throws {
         let load = PropertyLoader.load(try PropertySource.directory(Repo.path(dir)))
-        #expect(Compiler.validate(load).diagnostics.isEmpty)
+        #expect(Compiler.validate(load, registry: BuiltInExtensions.all.contracts).diagnostics.isEmpty)
         for env in ["development", "staging", "production"] {
-            let result = Compiler.compile(load, options: CompileOptions(environment: env))
+            let result = Compiler.compile(load, options: CompileOptions(environment: env), registry: BuiltInExtensions.all.contracts)
             #expect(result.diagnostics.isEmpty)
             let graph = try #require(result.graph)
             #expect(graph.stage == env)
@@ -39,13 +40,13 @@ struct BuildTests {
     @Test
     func theSameSourcesGiveByteIdenticalArtifactsWhateverTheFileOrder() throws {
         let source = try PropertySource.directory(Repo.path(Repo.examples[1]))
-        let first = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(source)).graph), sourceRevision: "abc")
+        let first = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph), sourceRevision: "abc")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5 {
             let shuffled = PropertySource(root: source.root, files: source.files.shuffled(using: &generator).map {
                 PropertySource.File(path: $0.path, bytes: $0.bytes)
             })
-            let again = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(shuffled)).graph), sourceRevision: "abc")
+            let again = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(shuffled), registry: BuiltInExtensions.all.contracts).graph), sourceRevision: "abc")
             #expect(again.libraryBytes == first.libraryBytes)
             #expect(again.manifestBytes == first.manifestBytes)
             #expect(again.contentHash == first.contentHash)
@@ -80,10 +81,10 @@ struct BuildTests {
     @Test
     func unknownLibraryAndEnvironmentAreReported() throws {
         let load = PropertyLoader.load(try PropertySource.directory(Repo.path(Repo.examples[1])))
-        let lib = Compiler.compile(load, options: CompileOptions(library: "mian"))
+        let lib = Compiler.compile(load, options: CompileOptions(library: "mian"), registry: BuiltInExtensions.all.contracts)
         #expect(lib.diagnostics.map(\.id) == ["compile.unknown-library"])
         #expect(lib.diagnostics.first?.notes.first?.message == "did you mean 'main'?")
-        let env = Compiler.compile(load, options: CompileOptions(environment: "prod"))
+        let env = Compiler.compile(load, options: CompileOptions(environment: "prod"), registry: BuiltInExtensions.all.contracts)
         #expect(env.diagnostics.map(\.id) == ["compile.unknown-environment"])
         #expect(env.graph == nil)
     }
@@ -165,7 +166,7 @@ struct BuildTests {
             file("rules/c.json", #"{"name": "C", "events": [{"type": "core.dom-ready"},]}"#),
             file("data-elements/d.json", #"{"name": "D", "type": "core.path", "settings": {}, "forceLowerCase": "yes"}"#),
         ])
-        let ids = Compiler.validate(PropertyLoader.load(source)).diagnostics.map(\.id)
+        let ids = Compiler.validate(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).diagnostics.map(\.id)
         for id in ["model.unknown-key", "model.wrong-type", "model.duplicate-name", "json.trailing-comma"] {
             #expect(ids.contains(id), "\(ids)")
         }
@@ -183,7 +184,7 @@ struct BuildTests {
             file("data-elements/b.json", #"{"name": "user.profile", "type": "core.path", "settings": {"path": "arc.event.data.p"}}"#),
             file("rules/r.json", #"{"name": "R", "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/{{user.profile.id}}/{{user.name}}"}}]}"#),
         ])
-        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph)
         guard case .text(let parts)? = graph.rules[0].actions[0].settings.member("url") else {
             Issue.record("url should be a text template")
             return
@@ -197,7 +198,7 @@ struct BuildTests {
 struct SchemaTests {
     @Test
     func committedSchemasMatchTheRegistry() throws {
-        for (name, schema) in SchemaGenerator.schemas() {
+        for (name, schema) in SchemaGenerator.schemas(registry: BuiltInExtensions.all.contracts) {
             let text = try String(contentsOfFile: Repo.path("Schemas/" + name), encoding: .utf8)
             #expect(text == JSONWriter(pretty: true).string(schema) + "\n", "Schemas/\(name) is stale: run `tagwire schemas --out Schemas`")
         }
@@ -236,7 +237,7 @@ struct SchemaTests {
         let (status, output) = try python(["--expect-invalid"] + dirs)
         #expect(status == 0, "\(output)")
         for dir in dirs {
-            let result = Compiler.validate(PropertyLoader.load(try PropertySource.directory(dir)))
+            let result = Compiler.validate(PropertyLoader.load(try PropertySource.directory(dir)), registry: BuiltInExtensions.all.contracts)
             #expect(result.hasErrors, "\(dir)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireModel
@@ -16,7 +17,7 @@ struct DiagnosticGoldenTests {
     static func render(_ name: String) throws -> (text: String, ids: Set<String>) {
         let dir = root.appendingPathComponent(name).appendingPathComponent("property").path
         let load = PropertyLoader.load(try PropertySource.directory(dir))
-        let result = Compiler.validate(load)
+        let result = Compiler.validate(load, registry: BuiltInExtensions.all.contracts)
         return (TextDiagnosticRenderer(sources: result.sources).render(result.diagnostics), Set(result.diagnostics.map(\.id)))
     }
 

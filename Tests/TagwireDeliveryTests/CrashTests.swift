@@ -10,7 +10,7 @@ import Testing
 /// and again: every accepted event reaches the sandbox, none is missing.
 struct CrashTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tagwire = repo.appendingPathComponent(".build/debug/tagwire").path
+    static let tagwire = Repository.executable("tagwire")
 
     static func start(_ arguments: [String], env: [String: String]) throws -> Process {
         try ChildProcess.start(tagwire, arguments, directory: repo, environment: env, captureOutput: false)

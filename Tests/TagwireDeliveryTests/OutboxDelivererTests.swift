@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 import Testing
+import TagwireExtensions
 import TagwireDelivery
 import TagwireGraphSandbox
 import TagwireHashing
@@ -10,6 +11,7 @@ import TagwireIR
 import TagwireJSON
 import TagwireCompiler
 import TagwireMeta
+import TagwireMetaExtensions
 import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
@@ -155,8 +157,8 @@ struct OutboxDelivererTests {
     /// writing the dispatch's printable event gives (one form, whichever path reads it).
     @Test
     func engineEventsAreStoredAsTheBytesOfTheirPrintableForm() throws {
-        let graph = try #require(Compiler.compile(PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge"))).graph)
-        let engine = Engine(graph: graph, secrets: SecretResolver { _ in "token-\u{1}\"x" }, options: EngineOptions(resolveCredentials: true))
+        let graph = try #require(Compiler.compile(PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge")), registry: BuiltInExtensions.all.contracts).graph)
+        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token-\u{1}\"x" }, options: EngineOptions(resolveCredentials: true))
         var session = Session(seed: 3)
         let event: JSONValue = [
             "xdm": ["web": ["webPageDetails": ["URL": "https://shop.example.com/p?q=\"1\""]]],

@@ -132,7 +132,7 @@ struct LiveDeliveryTests {
     /// pipeline's Pixel and Conversions API copies count once per event id in the sandbox's dedup model.
     @Test
     func runSendDeliversTheExamplePropertyAndDedupCountsOnce() async throws {
-        let tagwire = Self.repo.appendingPathComponent(".build/debug/tagwire").path
+        let tagwire = Repository.executable("tagwire")
         try #require(FileManager.default.isExecutableFile(atPath: tagwire))
         let state = SandboxState()
         try await Self.sandbox(state).test(.ahc(.http)) { client in

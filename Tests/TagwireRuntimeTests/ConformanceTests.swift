@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TagwireExtensions
 import TagwireCompiler
 import TagwireJSON
 import TagwireModel
@@ -19,7 +20,7 @@ struct ConformanceTests {
     static func output(_ name: String) throws -> String {
         let dir = root.appendingPathComponent(name)
         let load = PropertyLoader.load(try PropertySource.directory(dir.appendingPathComponent("property").path))
-        let result = Compiler.compile(load)
+        let result = Compiler.compile(load, registry: BuiltInExtensions.all.contracts)
         guard let graph = result.graph else {
             return "compile errors: \(result.diagnostics.map(\.message))\n"
         }
@@ -30,7 +31,7 @@ struct ConformanceTests {
             for m in o { secrets[m.key] = m.value.stringValue }
         }
         let fixed = secrets
-        let engine = Engine(graph: graph, secrets: SecretResolver { node in node.environmentVariable.flatMap { fixed[$0] } })
+        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { node in node.environmentVariable.flatMap { fixed[$0] } })
         var runner = EventRunner(engine: engine, seed: 7)
         let events = try Data(contentsOf: dir.appendingPathComponent("events.ndjson"))
         var out = ""

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TagwireExtensions
 import TagwireCompiler
 import TagwireIR
 import TagwireJSON
@@ -13,7 +14,7 @@ enum Fixtures {
     static let pageEvents = repo.appendingPathComponent("Properties/meta-quickstart-web/fixtures/page-events.ndjson").path
 
     static func graph(_ dir: String) throws -> RuleGraph {
-        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(dir)))
+        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(dir)), registry: BuiltInExtensions.all.contracts)
         guard let g = result.graph else { throw ArtifactError("\(dir) does not compile: \(result.diagnostics.map(\.message))") }
         return g
     }
@@ -23,8 +24,8 @@ struct PipelineTests {
     /// The README's main job: each page event becomes a Pixel call and a Conversions API event with the same id.
     @Test
     func pageEventsBecomePixelAndConversionsAPIEventsWithTheSameEventID() throws {
-        let web = Engine(graph: try Fixtures.graph(Fixtures.web))
-        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        let web = Engine(graph: try Fixtures.graph(Fixtures.web), extensions: BuiltInExtensions.all)
+        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge), extensions: BuiltInExtensions.all)
         var runner = EventRunner(engine: web, forward: edge, seed: 3)
         var lines: [JSONValue] = []
         let input = try Data(contentsOf: URL(fileURLWithPath: Fixtures.pageEvents))
@@ -47,25 +48,6 @@ struct PipelineTests {
         }
         #expect(names == ["PageView", "ViewContent", "AddToCart", "PageView", "Purchase", "Lead"])
     }
-
-    @Test
-    func theMainJobCommandRunsFromTheCLI() throws {
-        let tagwire = Fixtures.repo.appendingPathComponent(".build/debug/tagwire").path
-        try #require(FileManager.default.isExecutableFile(atPath: tagwire))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tagwire)
-        p.arguments = ["run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge", "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson"]
-        p.currentDirectoryURL = Fixtures.repo
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        #expect(lines.count == 6)
-        #expect(lines.allSatisfy { $0.contains("\"destination\":\"meta-capi\"") })
-    }
 }
 
 struct TraceTests {
@@ -73,7 +55,7 @@ struct TraceTests {
     func traceShowsOperandsAndValuesButMasksSecrets() throws {
         let graph = try Fixtures.graph(Fixtures.edge)
         let secret = "EAAB-trace-secret-value"
-        let engine = Engine(graph: graph, secrets: SecretResolver { _ in secret }, options: EngineOptions(trace: true, resolveCredentials: true))
+        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in secret }, options: EngineOptions(trace: true, resolveCredentials: true))
         var session = Session(seed: 1)
         let event = try JSONReader.parse(#"{"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#)
         let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
@@ -104,8 +86,8 @@ struct TraceTests {
             file("data-elements/k.json", #"{"name": "Key", "type": "core.secret", "settings": {"secret": "k"}}"#),
             file("rules/r.json", #"{"name": "R", "conditions": [{"type": "core.value-comparison", "settings": {"leftOperand": "{{Key}}", "comparison": {"operator": "startsWith"}, "rightOperand": "sk_"}}], "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/"}}]}"#),
         ])
-        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
-        let engine = Engine(graph: graph, secrets: SecretResolver { _ in "sk_live_123" }, options: EngineOptions(trace: true))
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph)
+        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "sk_live_123" }, options: EngineOptions(trace: true))
         var session = Session(seed: 1)
         let evaluation = engine.evaluate(.object(JSONObject()), receivedAt: 0, session: &session)
         let text = JSONWriter().string(evaluation.json(index: 0))
@@ -120,8 +102,8 @@ struct FuzzTests {
     /// and nothing crashes.
     @Test
     func randomAndMutatedInputsNeverCrashTheRunner() throws {
-        let web = Engine(graph: try Fixtures.graph(Fixtures.web))
-        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        let web = Engine(graph: try Fixtures.graph(Fixtures.web), extensions: BuiltInExtensions.all)
+        let edge = Engine(graph: try Fixtures.graph(Fixtures.edge), extensions: BuiltInExtensions.all)
         var rng = SystemRandomNumberGenerator()
         let seeds = try String(contentsOfFile: Fixtures.pageEvents, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
         let alphabet = Array("{}[]\":,0123456789.eE+-tfnul \\/abcxyz\u{7F}".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF, 0xED, 0xA0, 0x80]
@@ -233,9 +215,9 @@ struct FirstConditionShortcutTests {
             rule("notBuy", #"[{"type": "core.value-comparison", "negate": true, "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "buy"}}]"#),
             rule("none", #"[{"type": "core.value-comparison", "settings": {"leftOperand": "{{Name}}", "comparison": {"operator": "equals"}, "rightOperand": "none"}}]"#),
         ])
-        let graph = try #require(Compiler.compile(PropertyLoader.load(source)).graph)
-        let quick = Engine(graph: graph)
-        let full = Engine(graph: graph, options: EngineOptions(trace: true))
+        let graph = try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph)
+        let quick = Engine(graph: graph, extensions: BuiltInExtensions.all)
+        let full = Engine(graph: graph, extensions: BuiltInExtensions.all, options: EngineOptions(trace: true))
         let names: [JSONValue] = ["buy", "BUY ", " sell", "b", "", .null, 0, "Buy  now", "x"]
         let values: [JSONValue] = [0, 10, 11, "12", "", .null, false, true, 9.5, "ten"]
         var compared = 0
@@ -273,13 +255,13 @@ struct EventProjectionTests {
             file("rules/r.json", ["name": "R", "actions": [["type": "http.send-request", "settings": ["method": "POST", "url": "https://hooks.example.com/", "body": "{{A}}"]]]]),
         ]
         for (i, d) in dataElements.enumerated() { files.append(file("data-elements/d\(i).json", d)) }
-        let result = Compiler.compile(PropertyLoader.load(PropertySource(root: "projection", files: files)))
+        let result = Compiler.compile(PropertyLoader.load(PropertySource(root: "projection", files: files)), registry: BuiltInExtensions.all.contracts)
         guard let g = result.graph else { throw ArtifactError("does not compile: \(result.diagnostics.map(\.message))") }
         return g
     }
 
     @Test func theQuickstartEdgePropertyReadsEightPaths() throws {
-        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge))
+        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge), extensions: BuiltInExtensions.all)
         let paths = try #require(engine.eventProjection).paths.map { $0.joined(separator: ".") }
         #expect(Set(paths) == [
             "data.eventName", "data.cookies.fbc", "data.cookies.fbp", "data.meta", "request.ip", "request.headers.user-agent",
@@ -287,7 +269,7 @@ struct EventProjectionTests {
         ])
         #expect(paths.count == 8)
         // Web properties carry page state across events: they read everything.
-        #expect(Engine(graph: try Fixtures.graph(Fixtures.web)).eventProjection == nil)
+        #expect(Engine(graph: try Fixtures.graph(Fixtures.web), extensions: BuiltInExtensions.all).eventProjection == nil)
     }
 
     @Test func pathsComputedPerEventOrTheWholeEventKeepEverything() throws {
@@ -295,21 +277,21 @@ struct EventProjectionTests {
             ["name": "A", "type": "core.path", "settings": ["path": "arc.event.data.{{K}}"]],
             ["name": "K", "type": "core.constant", "settings": ["value": "x"]],
         ])
-        #expect(Engine(graph: computed).eventProjection == nil)
+        #expect(Engine(graph: computed, extensions: BuiltInExtensions.all).eventProjection == nil)
         let whole = try Self.edgeGraph([["name": "A", "type": "core.path", "settings": ["path": "arc.event"]]])
-        #expect(try #require(Engine(graph: whole).eventProjection).paths == [["xdm"], ["data"]])
+        #expect(try #require(Engine(graph: whole, extensions: BuiltInExtensions.all).eventProjection).paths == [["xdm"], ["data"]])
         let request = try Self.edgeGraph([
             ["name": "A", "type": "core.path", "settings": ["path": "arc.request.headers.cookie"]],
             ["name": "B", "type": "core.path", "settings": ["path": "arc.ruleStash.x"]],
             ["name": "C", "type": "core.timestamp", "settings": [:]],
         ])
-        #expect(try #require(Engine(graph: request).eventProjection).paths == [["request", "headers", "cookie"]])
+        #expect(try #require(Engine(graph: request, extensions: BuiltInExtensions.all).eventProjection).paths == [["request", "headers", "cookie"]])
     }
 
     /// `tagwire run` reads each line with the projection: its results are those of the whole event, over events
     /// with fields present, missing, of other types, and surrounded by fields no rule reads.
     @Test func resultsAreThoseOfTheWholeEvent() throws {
-        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge), secrets: SecretResolver { _ in "token" })
+        let engine = Engine(graph: try Fixtures.graph(Fixtures.edge), extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token" })
         var projected = EventRunner(engine: engine, seed: 3)
         var whole = EventRunner(engine: engine, seed: 3)
         let names: [JSONValue] = ["Purchase", "Lead", "AddToCart", "Nope", 7, .null]

@@ -79,7 +79,7 @@ struct ValueComparisonTests {
     @Test
     func theTableCoversEveryOperatorWithOverAHundredCases() {
         #expect(Self.rows.count >= 100)
-        #expect(Set(Self.rows.map(\.op)) == Set(valueComparisonOperators))
+        #expect(Set(Self.rows.map(\.op)) == Set(ValueComparison.operators))
     }
 
     @Test

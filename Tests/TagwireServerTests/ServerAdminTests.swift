@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import TagwireExtensions
 import TagwireCompiler
 import TagwireDelivery
 import TagwireJSON
@@ -107,7 +108,7 @@ import Testing
     @Test func reloadFromABuiltArtifact() async throws {
         let dir = try Self.copyOfEdgeProperty()
         defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
-        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(Fixture.edge)), options: CompileOptions(environment: "staging"))
+        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(Fixture.edge)), options: CompileOptions(environment: "staging"), registry: BuiltInExtensions.all.contracts)
         let graph = try #require(result.graph)
         let published = PublishedLibrary(graph: graph, sourceRevision: nil)
         let artifact = dir.deletingLastPathComponent().appendingPathComponent("artifact")

@@ -8,12 +8,13 @@ import TagwireDelivery
 import TagwireJSON
 import TagwireRuntime
 import TagwireServer
+import TagwireTestSupport
 
 /// Shared fixtures: the example edge property, its secret, servers over an outbox.
 enum Fixture {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let edge = repo.appendingPathComponent("Properties/meta-quickstart-edge").path
-    static let tagwire = repo.appendingPathComponent(".build/debug/tagwire").path
+    static let tagwire = Repository.executable("tagwire")
     static let token = "sandbox-token"
     static let adminToken = "admin-secret-token"
     static let secrets = SecretResolver { node in node.name == "meta-access-token" ? token : nil }

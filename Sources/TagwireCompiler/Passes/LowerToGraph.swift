@@ -3,9 +3,16 @@ import TagwireIR
 import TagwireJSON
 import TagwireModel
 
+/// The ordered, index-based graph of the selection: data elements and extensions by name, rules by `order`
+/// then name, references renumbered to the shipped data elements.
+struct LowerToGraph: CompilerPass {
+    func run(_ unit: inout CompilationUnit) {
+        guard let selection = unit.selection, !unit.bag.hasErrors else { return }
+        unit.graph = unit.lower(selection, library: selection.library.name, environment: unit.environment)
+    }
+}
+
 extension CompilationUnit {
-    /// Builds the ordered, index-based graph of a selection: data elements and extensions by name, rules by
-    /// `order` then name, references renumbered to the shipped data elements.
     func lower(_ selection: Selection, library: String, environment: EnvironmentDefinition?) -> RuleGraph {
         let shipped = selection.dataElements.sorted { set.dataElements[$0].name.utf8.lexicographicallyPrecedes(set.dataElements[$1].name.utf8) }
         var renumber: [Int: Int] = [:]

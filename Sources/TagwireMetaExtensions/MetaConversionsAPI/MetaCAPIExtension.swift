@@ -1,0 +1,93 @@
+import TagwireIR
+import TagwireJSON
+import TagwireMeta
+import TagwireRuntime
+
+/// `meta-capi` (edge): the Meta Conversions API. Settings are named as in Adobe's Meta Conversions API
+/// extension; customer information is normalised and hashed as Meta specifies.
+public struct MetaCAPIExtension: RuntimeExtension {
+    public init() {}
+
+    public let contract = ExtensionContract(
+        name: "meta-capi",
+        platforms: Platforms.edge,
+        configuration: [
+            SettingSpec("pixelId", .string, required: true), SettingSpec("accessToken", .string, required: true),
+            SettingSpec("graphApiVersion", .string), SettingSpec("appSecret", .string),
+            SettingSpec("defaultCountryCode", .string),
+        ],
+        components: [
+            ComponentContract(
+                "meta-capi.send-event",
+                .action,
+                platforms: Platforms.edge,
+                settings: [
+                    SettingSpec("eventName", .string, required: true),
+                    SettingSpec("eventTime", .oneOf([.integer, .string])),
+                    SettingSpec("eventId", .string),
+                    SettingSpec("eventSourceUrl", .string),
+                    SettingSpec("actionSource", .enumeration(metaActionSourceValues)),
+                    SettingSpec("optOut", .boolean),
+                    SettingSpec("lduEnabled", .boolean),
+                    SettingSpec("referrerUrl", .string),
+                    SettingSpec("email", .oneOf([.string, .array(.string)])),
+                    SettingSpec("phone", .oneOf([.string, .number, .array(.string)])),
+                    SettingSpec("firstName", .oneOf([.string, .array(.string)])),
+                    SettingSpec("lastName", .oneOf([.string, .array(.string)])),
+                    SettingSpec("dob", .oneOf([.string, .number, .array(.string)])),
+                    SettingSpec("gender", .oneOf([.string, .array(.string)])),
+                    SettingSpec("city", .oneOf([.string, .array(.string)])),
+                    SettingSpec("state", .oneOf([.string, .array(.string)])),
+                    SettingSpec("zip", .oneOf([.string, .number, .array(.string)])),
+                    SettingSpec("country", .oneOf([.string, .array(.string)])),
+                    SettingSpec("externalId", .oneOf([.string, .number, .array(.string)])),
+                    SettingSpec("clientIpAddress", .string),
+                    SettingSpec("clientUserAgent", .string),
+                    SettingSpec("fbc", .string),
+                    SettingSpec("fbp", .string),
+                    SettingSpec("subscriptionId", .string),
+                    SettingSpec("fbLoginId", .oneOf([.string, .integer])),
+                    SettingSpec("leadId", .oneOf([.string, .integer])),
+                    SettingSpec("partnerName", .string),
+                    SettingSpec("partnerId", .string),
+                    SettingSpec("customData", .oneOf([.object(fields: [], additional: .any), .string])),
+                    SettingSpec("appData", .object(fields: [], additional: .any)),
+                    SettingSpec("isTestEvent", .boolean),
+                    SettingSpec("testEventCode", .string),
+                    SettingSpec("pixelId", .string),
+                    SettingSpec("accessToken", .string),
+                ]
+            )
+        ],
+        check: checkConfiguration
+    )
+
+    public let delegates: [String: ComponentDelegate] = ["meta-capi.send-event": .action(SendEvent())]
+
+    /// The extension settings the action reads only for delivery.
+    static let secretSettings = ["accessToken", "appSecret"]
+
+    /// A token written into a property file ends up in git: it belongs in an environment's secrets.
+    @Sendable static func checkConfiguration(_ check: inout SettingsCheck) {
+        guard check.literalText("accessToken") != nil else { return }
+        check.warning(
+            "compile.secret-in-clear",
+            "'accessToken' is written in clear in a property file",
+            setting: ["accessToken"],
+            help: "declare the token as a secret of each environment and refer to it with a core.secret data element"
+        )
+    }
+}
+
+/// What a `meta-capi.send-event` action reads of its extension's rendered settings.
+struct ConversionsAPISettings: Sendable {
+    let pixelID: String?
+    let defaultCountryCode: String?
+    let graphApiVersion: String
+
+    init(_ settings: JSONObject) {
+        pixelID = settings["pixelId"].flatMap(Coercion.idText)
+        defaultCountryCode = settings["defaultCountryCode"]?.stringValue
+        graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
+    }
+}

@@ -1,0 +1,66 @@
+import TagwireIR
+import TagwireJSON
+import TagwireRuntime
+
+/// `meta-pixel` (web): the Meta Pixel in the visitor's browser.
+public struct MetaPixelExtension: RuntimeExtension {
+    public init() {}
+
+    /// Meta's standard event names (Pixel `track`; anything else is `trackCustom`).
+    public static let standardEvents: Set<String> = [
+        "AddPaymentInfo", "AddToCart", "AddToWishlist", "CompleteRegistration", "Contact", "CustomizeProduct", "Donate",
+        "FindLocation", "InitiateCheckout", "Lead", "PageView", "Purchase", "Schedule", "Search", "StartTrial",
+        "SubmitApplication", "Subscribe", "ViewContent",
+    ]
+
+    public let contract = ExtensionContract(
+        name: "meta-pixel",
+        platforms: Platforms.web,
+        configuration: [SettingSpec("pixelId", .string, required: true)],
+        components: [
+            ComponentContract(
+                "meta-pixel.send-event",
+                .action,
+                platforms: Platforms.web,
+                settings: [
+                    SettingSpec("eventName", .string, required: true),
+                    SettingSpec("parameters", .object(fields: [], additional: .any)),
+                    SettingSpec("eventId", .string),
+                ]
+            )
+        ]
+    )
+
+    public let delegates: [String: ComponentDelegate] = ["meta-pixel.send-event": .action(SendEvent())]
+
+    /// `meta-pixel.send-event`: one `fbq('track' | 'trackCustom', name, parameters, {eventID})` call.
+    struct SendEvent: ActionDelegate {
+        func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction { Action(node: node) }
+
+        struct Action: RuntimeAction {
+            let node: ComponentNode
+
+            func run(_ context: inout RuleContext) throws(ComponentFailure) -> Dispatch? {
+                let ext = try context.extensionSettings("meta-pixel")
+                let settings = try context.renderSettings(node.settings)
+                guard let name = settings["eventName"].flatMap(Coercion.idText), !name.isEmpty else {
+                    throw ComponentFailure("'eventName' resolved to nothing")
+                }
+                var call: [JSONValue] = [.string(MetaPixelExtension.standardEvents.contains(name) ? "track" : "trackCustom"), .string(name)]
+                switch settings["parameters"] {
+                case .object(let o)?: call.append(.object(o))
+                case nil, .null?: call.append(.object(JSONObject()))
+                case let other?: throw ComponentFailure("'parameters' must be an object, not \(other.typeName)")
+                }
+                if let id = settings["eventId"].flatMap(Coercion.idText), !id.isEmpty {
+                    call.append(.object(JSONObject([("eventID", .string(id))])))
+                }
+                let json = JSONValue.object(JSONObject([
+                    ("destination", "meta-pixel"), ("rule", .string(context.ruleName)),
+                    ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
+                ]))
+                return Dispatch(destination: "meta-pixel", rule: context.ruleName, origin: node.origin, json: json)
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The tests, by themselves on a fresh machine: makes a virtual environment with the pinned Python test tools (once),
+# puts it first on PATH for the tests that run Python, says which tests are skipped and why, then runs `swift test`
+# with any arguments given (for example `--filter EngineTests`).
+#
+# The Python tools, from PyPI, each for one kind of test:
+# - jsonschema: a real JSON Schema 2020-12 validator, which checks the committed Schemas/ against the examples;
+# - facebook-business: Meta's own SDK, whose normalisation and hashing the Meta tests compare with Tagwire's;
+# - schemathesis (with hypothesis pinned): fuzzes a live `tagwire serve` against docs/openapi.json
+#   (scripts/schemathesis.sh, which .ci/run runs after this).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${TAGWIRE_TEST_VENV:-.build/test-venv}"
+requirements=(
+    'jsonschema==4.26.0'
+    'facebook-business==26.0.3'
+    'schemathesis==4.32.5'
+    'hypothesis==6.170.17'
+)
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${requirements[*]}" ]; then
+    echo "scripts/test.sh: installing the Python test tools into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
+    printf '%s' "${requirements[*]}" >"$stamp"
+fi
+"$venv/bin/python3" -c 'import jsonschema, facebook_business, schemathesis'
+export PATH="$PWD/$venv/bin:$PATH"
+
+if [ -z "${TAGWIRE_POSTGRES_URL:-}" ]; then
+    echo "scripts/test.sh: TAGWIRE_POSTGRES_URL is not set, so the PostgreSQL outbox tests are skipped" \
+        "(set it to a server's URL, as .ci/run does with one it starts on loopback)" >&2
+fi
+
+exec swift test "$@"
