@@ -142,9 +142,10 @@ var targets: [Target] = [
     .testTarget(name: "TagwireCommandsTests", dependencies: ["tagwire", "TagwireTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
         name: "TagwireJSONTests",
-        dependencies: ["TagwireJSON", "TagwireHashing"],
+        dependencies: ["TagwireJSON"],
         swiftSettings: swiftSettings
     ),
+    .testTarget(name: "TagwireHashingTests", dependencies: ["TagwireHashing"], swiftSettings: swiftSettings),
     .testTarget(
         name: "TagwireCompilerTests",
         dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime", "TagwireExtensions"],
@@ -181,7 +182,7 @@ if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
             name: "TagwireBenchmarks",
             dependencies: [
                 "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta",
-                "TagwireExtensions", "TagwireMetaExtensions",
+                "TagwireExtensions", "TagwireMetaExtensions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -28,24 +28,24 @@ final class RulePlans: Sendable {
             }
         }
         let conditions = graph.rules.map { rule in
-            rule.conditions.enumerated().map { k, node -> ConditionPlan in
+            rule.conditions.enumerated().map { k, node in
                 let condition: any RuntimeCondition
                 if case .condition(let delegate)? = extensions.delegate(node.type) {
                     condition = delegate.prepare(node, preparation)
                 } else {
-                    condition = Unavailable(message: "condition type '\(node.type)' is not available in this runner")
+                    condition = Unavailable("condition", node)
                 }
                 return ConditionPlan(node, index: k, condition: condition)
             }
         }
         self.conditions = conditions
         actions = graph.rules.map { rule in
-            rule.actions.enumerated().map { k, node -> ActionPlan in
+            rule.actions.enumerated().map { k, node in
                 let action: any RuntimeAction
                 if case .action(let delegate)? = extensions.delegate(node.type) {
                     action = delegate.prepare(node, preparation)
                 } else {
-                    action = Unavailable(message: "action type '\(node.type)' is not available in this runner")
+                    action = Unavailable("action", node)
                 }
                 return ActionPlan(node, index: k, action: action)
             }
@@ -72,8 +72,9 @@ final class RulePlans: Sendable {
     }
 }
 
-/// A condition of a rule, with the texts its outcomes report.
-struct ConditionPlan: Sendable {
+/// A condition of a rule, with the texts its outcomes report (a class: reading one per rule run retains one
+/// reference).
+final class ConditionPlan: Sendable {
     let condition: any RuntimeCondition
     let type: String
     let negate: Bool
@@ -89,8 +90,8 @@ struct ConditionPlan: Sendable {
     }
 }
 
-/// An action of a rule, with what the rule run needs of its node.
-struct ActionPlan: Sendable {
+/// An action of a rule, with what the rule run needs of its node (a class, as ``ConditionPlan``).
+final class ActionPlan: Sendable {
     let action: any RuntimeAction
     let timeoutMs: Int?
     let failedPrefix: String
@@ -112,6 +113,10 @@ struct NeverMatches: RuntimeEvent {
 /// A condition or action whose type this runner does not have: it fails its rule, saying so.
 struct Unavailable: RuntimeCondition, RuntimeAction {
     let message: String
+
+    init(_ kind: String, _ node: ComponentNode) {
+        message = "\(kind) type '\(node.type)' is not available in this runner"
+    }
 
     func evaluate(_ context: inout RuleContext) throws(ComponentFailure) -> Bool { throw ComponentFailure(message) }
     func run(_ context: inout RuleContext) throws(ComponentFailure) -> Dispatch? { throw ComponentFailure(message) }
