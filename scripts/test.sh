@@ -29,6 +29,8 @@ fi
 export PATH="$PWD/$venv/bin:$PATH"
 
 if [ -z "${TAGWIRE_POSTGRES_URL:-}" ]; then
+    # An empty value means none, for the tests as for this message.
+    unset TAGWIRE_POSTGRES_URL
     echo "scripts/test.sh: TAGWIRE_POSTGRES_URL is not set, so the PostgreSQL outbox tests are skipped" \
         "(set it to a server's URL, as .ci/run does with one it starts on loopback)" >&2
 fi
