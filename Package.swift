@@ -148,7 +148,10 @@ var targets: [Target] = [
     .testTarget(name: "TagwireHashingTests", dependencies: ["TagwireHashing"], swiftSettings: swiftSettings),
     .testTarget(
         name: "TagwireCompilerTests",
-        dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime", "TagwireExtensions"],
+        dependencies: [
+            "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime", "TagwireExtensions",
+            "TagwireTestSupport",
+        ],
         exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
@@ -166,7 +169,7 @@ var targets: [Target] = [
         name: "TagwireRuntimeTests",
         dependencies: [
             "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireHashing",
-            "TagwireExtensions",
+            "TagwireExtensions", "TagwireTestSupport",
         ],
         exclude: ["Cases"],
         swiftSettings: swiftSettings

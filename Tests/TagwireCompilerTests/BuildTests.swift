@@ -1,4 +1,5 @@
 import Foundation
+import TagwireTestSupport
 import Testing
 import TagwireExtensions
 import TagwireCompiler
@@ -10,12 +11,12 @@ import TagwireRuntime
 
 struct BuildTests {
     func compile(_ dir: String, environment: String? = nil) throws -> CompilationResult {
-        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repo.path(dir))), options: CompileOptions(environment: environment), registry: BuiltInExtensions.all.contracts)
+        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repository.path(dir))), options: CompileOptions(environment: environment), registry: BuiltInExtensions.all.contracts)
     }
 
     @Test(arguments: Repo.examples)
     func examplePropertiesValidateAndBuildClean(_ dir: String) throws {
-        let load = PropertyLoader.load(try PropertySource.directory(Repo.path(dir)))
+        let load = PropertyLoader.load(try PropertySource.directory(Repository.path(dir)))
         #expect(Compiler.validate(load, registry: BuiltInExtensions.all.contracts).diagnostics.isEmpty)
         for env in ["development", "staging", "production"] {
             let result = Compiler.compile(load, options: CompileOptions(environment: env), registry: BuiltInExtensions.all.contracts)
@@ -39,7 +40,7 @@ struct BuildTests {
 
     @Test
     func theSameSourcesGiveByteIdenticalArtifactsWhateverTheFileOrder() throws {
-        let source = try PropertySource.directory(Repo.path(Repo.examples[1]))
+        let source = try PropertySource.directory(Repository.path(Repo.examples[1]))
         let first = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph), sourceRevision: "abc")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5 {
@@ -80,7 +81,7 @@ struct BuildTests {
 
     @Test
     func unknownLibraryAndEnvironmentAreReported() throws {
-        let load = PropertyLoader.load(try PropertySource.directory(Repo.path(Repo.examples[1])))
+        let load = PropertyLoader.load(try PropertySource.directory(Repository.path(Repo.examples[1])))
         let lib = Compiler.compile(load, options: CompileOptions(library: "mian"), registry: BuiltInExtensions.all.contracts)
         #expect(lib.diagnostics.map(\.id) == ["compile.unknown-library"])
         #expect(lib.diagnostics.first?.notes.first?.message == "did you mean 'main'?")
@@ -199,7 +200,7 @@ struct SchemaTests {
     @Test
     func committedSchemasMatchTheRegistry() throws {
         for (name, schema) in SchemaGenerator.schemas(registry: BuiltInExtensions.all.contracts) {
-            let text = try String(contentsOfFile: Repo.path("Schemas/" + name), encoding: .utf8)
+            let text = try String(contentsOfFile: Repository.path("Schemas/" + name), encoding: .utf8)
             #expect(text == JSONWriter(pretty: true).string(schema) + "\n", "Schemas/\(name) is stale: run `tagwire schemas --out Schemas`")
         }
     }
@@ -215,7 +216,7 @@ struct SchemaTests {
     func python(_ arguments: [String]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Repo.path("scripts/validate-schemas.py")] + arguments
+        p.arguments = ["python3", Repository.path("scripts/validate-schemas.py")] + arguments
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -227,7 +228,7 @@ struct SchemaTests {
 
     @Test
     func everyExamplePropertyFileIsValidAgainstTheSchemas() throws {
-        let (status, output) = try python(Repo.examples.map(Repo.path))
+        let (status, output) = try python(Repo.examples.map(Repository.path))
         #expect(status == 0, "\(output)")
     }
 

@@ -1,11 +1,10 @@
 import Foundation
 import TagwireCompiler
 import TagwireModel
+import TagwireTestSupport
 
-/// Paths of the repository, found from this file.
+/// The example properties, relative to the repository root.
 enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
     static let examples = ["Properties/meta-quickstart-web", "Properties/meta-quickstart-edge"]
 }
 
@@ -29,21 +28,11 @@ struct CommandResult {
 }
 
 enum Tagwire {
-    static var executable: String {
-        // Tests run from the build directory's products; the executable sits beside the test bundle.
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("tagwire").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("tagwire").path,
-            Repo.path(".build/debug/tagwire"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
-    }
-
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CommandResult {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
+        p.executableURL = URL(fileURLWithPath: Repository.executable("tagwire"))
         p.arguments = arguments
-        p.currentDirectoryURL = Repo.root
+        p.currentDirectoryURL = Repository.root
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env

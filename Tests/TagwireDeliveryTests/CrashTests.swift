@@ -9,7 +9,7 @@ import Testing
 /// At-least-once delivery through the SQLite outbox while the delivering process is killed with SIGKILL, again
 /// and again: every accepted event reaches the sandbox, none is missing.
 struct CrashTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
     static let tagwire = Repository.executable("tagwire")
 
     static func start(_ arguments: [String], env: [String: String]) throws -> Process {

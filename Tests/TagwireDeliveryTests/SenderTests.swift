@@ -79,7 +79,7 @@ struct ResponseClassificationTests {
 
 /// The sender against the sandbox on a live loopback port.
 struct LiveDeliveryTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
     static let pixel = "1234567890123456"
 
     static func sandbox(_ state: SandboxState) -> some ApplicationProtocol {

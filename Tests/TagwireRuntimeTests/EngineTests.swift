@@ -1,4 +1,5 @@
 import Foundation
+import TagwireTestSupport
 import Testing
 import TagwireExtensions
 import TagwireCompiler
@@ -8,7 +9,7 @@ import TagwireModel
 import TagwireRuntime
 
 enum Fixtures {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
     static let web = repo.appendingPathComponent("Properties/meta-quickstart-web").path
     static let edge = repo.appendingPathComponent("Properties/meta-quickstart-edge").path
     static let pageEvents = repo.appendingPathComponent("Properties/meta-quickstart-web/fixtures/page-events.ndjson").path

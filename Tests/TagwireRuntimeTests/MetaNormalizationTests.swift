@@ -1,4 +1,5 @@
 import Foundation
+import TagwireTestSupport
 import Testing
 import TagwireHashing
 import TagwireJSON
@@ -120,7 +121,7 @@ struct MetaNormalizationTests {
 /// Tagwire against Meta's official Python SDK (facebook-business, installed by .ci/run): identical hashes where the
 /// SDK's rules and Meta's documentation agree, and a list of the places where they do not.
 struct PythonSDKComparisonTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
 
     static func sdk(_ items: [(String, String)]) throws -> [JSONValue] {
         let p = Process()

@@ -12,7 +12,7 @@ import TagwireTestSupport
 
 /// Shared fixtures: the example edge property, its secret, servers over an outbox.
 enum Fixture {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
     static let edge = repo.appendingPathComponent("Properties/meta-quickstart-edge").path
     static let tagwire = Repository.executable("tagwire")
     static let token = "sandbox-token"
