@@ -49,10 +49,11 @@ extension Engine {
         let type = event["type"]?.stringValue
         var run = RuleContext(engine: self, event: event, receivedAt: receivedAt, session: Session(seed: 0), page: page, visitor: visitor, sessionKey: sessionKey)
         swap(&run.session, &session)
+        defer { swap(&run.session, &session) }
         run.window = run.session.pages[page] ?? .object(JSONObject())
         var outcomes: [RuleOutcome] = []
         var dispatches: [Dispatch] = []
-        for (r, rule) in graph.rules.enumerated() where type.map({ t in rules.events[r].contains { $0.matches(event, type: t) } }) ?? false {
+        for (r, rule) in graph.rules.enumerated() where triggers(rule: r, event, type: type) {
             guard rule.enabled else {
                 outcomes.append(RuleOutcome(name: rule.name, status: .skipped, reason: "the rule is disabled"))
                 continue
@@ -62,7 +63,12 @@ extension Engine {
             dispatches += run.dispatches
         }
         run.session.pages[page] = run.window
-        swap(&run.session, &session)
         return Evaluation(rules: outcomes, dispatches: dispatches)
+    }
+
+    /// Whether one of the rule's events matches a page event of type `type` (none without one).
+    func triggers(rule r: Int, _ event: JSONValue, type: String?) -> Bool {
+        guard let type else { return false }
+        return rules.events[r].contains { $0.matches(event, type: type) }
     }
 }
