@@ -76,10 +76,13 @@ struct CompilationUnit {
         var context = SettingsCheck(platform: platform, settings: settings)
         check(&context)
         for p in context.problems {
-            var where_ = at
-            for s in p.setting { where_ = where_.appending(s) }
+            let location = p.setting.reduce(at) { $0.appending($1) }
             let notes = p.notes.map { Diagnostic.Note($0) }
-            if p.isError { error(p.id, p.message, at: where_, notes: notes, help: p.help) } else { warning(p.id, p.message, at: where_, notes: notes, help: p.help) }
+            if p.isError {
+                error(p.id, p.message, at: location, notes: notes, help: p.help)
+            } else {
+                warning(p.id, p.message, at: location, notes: notes, help: p.help)
+            }
         }
     }
 

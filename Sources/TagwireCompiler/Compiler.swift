@@ -41,9 +41,9 @@ public enum Compiler {
         CheckCycles(),  // after ResolveComponents: the references between data elements
         ChooseLibrary(),
         CheckSecrets(),  // after ChooseLibrary: the environment
-        SelectResources(),  // after ResolveComponents and ChooseLibrary
-        CheckReachability(),  // warnings, for an error-free selection only (an unresolved token would leave its
-        // intended data element unused)
+        SelectResources(),  // after ResolveComponents and ChooseLibrary; stops the table on errors
+        // Warnings, for an error-free selection only: an unresolved token would leave its data element unused.
+        CheckReachability(),
         LowerToGraph(),
     ]
 
@@ -77,16 +77,13 @@ public enum Compiler {
     }
 }
 
-/// One named step of compilation, working on the ``CompilationUnit`` the passes share.
+/// One step of compilation, working on the ``CompilationUnit`` the passes share; its type names it in the table.
 protocol CompilerPass: Sendable {
-    /// The pass's name, as the compiler's table documents it.
-    static var name: String { get }
     /// Whether the passes after this one would only echo the errors found so far.
     static var stopsOnErrors: Bool { get }
     func run(_ unit: inout CompilationUnit)
 }
 
 extension CompilerPass {
-    static var name: String { String(describing: Self.self) }
     static var stopsOnErrors: Bool { false }
 }

@@ -11,10 +11,16 @@ struct CheckSecrets: CompilerPass {
         let chosen = unit.options.allEnvironments ? nil : unit.environment
         let environments = chosen.map { [$0] } ?? unit.set.environments.sorted { $0.name < $1.name }
         var named: [(secret: String, at: FilePointer)] = []
-        for (i, d) in unit.set.dataElements.enumerated() {
-            for setting in unit.dataElements[i].contract?.secretSettings ?? [] {
-                guard case .string(let secret)? = d.settings[setting], !TokenScanner.mayContainToken(secret) else { continue }
-                named.append((secret, d.origin.appending("settings").appending(setting)))
+        func collect(_ resolved: ResolvedComponent, settings: JSONObject, origin: FilePointer) {
+            for setting in resolved.contract?.secretSettings ?? [] {
+                guard case .string(let secret)? = settings[setting], !TokenScanner.mayContainToken(secret) else { continue }
+                named.append((secret, origin.appending("settings").appending(setting)))
+            }
+        }
+        for (i, d) in unit.set.dataElements.enumerated() { collect(unit.dataElements[i], settings: d.settings, origin: d.origin) }
+        for (r, rule) in unit.set.rules.enumerated() {
+            for (k, c) in (rule.events + rule.conditions + rule.actions).enumerated() {
+                collect(unit.rules[r][k], settings: c.settings, origin: c.origin)
             }
         }
         for (secret, at) in named {
