@@ -27,7 +27,8 @@ public struct HTTPExtension: RuntimeExtension {
 
     public let delegates: [String: ComponentDelegate] = ["http.send-request": .action(SendRequest())]
 
-    /// `http.send-request`.
+    /// `http.send-request`: the request as a dispatch; headers read from secrets go in its credentials, masked
+    /// in its printable form.
     struct SendRequest: ActionDelegate {
         func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction { Action(node: node) }
 

@@ -24,7 +24,7 @@ public struct ComponentContract: Sendable {
     /// (nil: it cannot). The compiler warns about rules that can never fire.
     public var constantOutcome: (@Sendable (JSONValue) -> Bool?)?
 
-    /// A contract.
+    /// The contract of component type `type`; a setting is required only where its spec says so.
     public init(
         _ type: String,
         _ kind: ComponentKind,
@@ -55,7 +55,7 @@ public struct ExtensionContract: Sendable {
     /// The extension's own check of its configuration (for example a token written in clear).
     public var check: (@Sendable (inout SettingsCheck) -> Void)?
 
-    /// A contract.
+    /// The contract of extension `name`, whose installed file's `settings` follow `configuration`.
     public init(
         name: String,
         platforms: Set<String>,
