@@ -28,7 +28,7 @@ func benchDelivery(events count: Int) async throws {
     let state = SandboxState()
     let port = try await startSandbox(state)
     let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)"))
-    let key = ConversionsAPIOutbox.batchKey(pixelID: "1234567890123456", accessToken: "sandbox-token", testEventCode: nil)
+    let key = ConversionsAPIItems.batchKey(pixelID: "1234567890123456", accessToken: "sandbox-token", testEventCode: nil)
 
     // Baseline: the same batches straight from memory.
     let direct = try await measure {

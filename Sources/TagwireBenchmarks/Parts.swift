@@ -44,7 +44,7 @@ func benchParts(events count: Int, propertyDir: String) throws {
         for e in parsed { dispatches += engine.evaluate(e, receivedAt: 1_764_374_400, session: &session).dispatches }
     }
     let items = best(5) {
-        for d in dispatches { sink += ConversionsAPIOutbox.items(for: d).count }
+        for d in dispatches { sink += ConversionsAPIItems.items(for: d).count }
     }
     print("parse:                     \(perEvent(parse))")
     print("evaluate, no rule fires:   \(perEvent(conditions))  (\(graph.rules.count) rules' conditions)")

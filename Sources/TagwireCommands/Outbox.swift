@@ -143,7 +143,7 @@ public struct Deliver: AsyncParsableCommand {
         }
         let credentials: @Sendable (String) -> BatchCredentials?
         do {
-            credentials = try ConversionsAPIOutbox.credentialResolver(engine: engine)
+            credentials = try ConversionsAPIItems.credentialResolver(engine: engine)
         } catch {
             Output.err("error: \(error.message)\n")
             throw ExitCode(1)

@@ -109,7 +109,7 @@ public struct Run: AsyncParsableCommand {
             }
             if case .object(var o) = result {
                 if let outbox {
-                    let items = dispatches.flatMap(ConversionsAPIOutbox.items(for:))
+                    let items = dispatches.flatMap(ConversionsAPIItems.items(for:))
                     _ = try await outbox.enqueue(items)
                     o["enqueued"] = .number(Double(items.count))
                 } else {

@@ -26,7 +26,7 @@ public struct BatchCredentials: Sendable, Equatable {
 }
 
 /// Turns Conversions API dispatches into outbox items and back into requests.
-public enum ConversionsAPIOutbox {
+public enum ConversionsAPIItems {
     /// The batch key of a dispatch: pixel, a reference to its token (a hash prefix, never the token) and test code.
     public static func batchKey(pixelID: String, accessToken: String, testEventCode: String?) -> String {
         "\(pixelID)|\(tokenReferences.reference(accessToken))|\(testEventCode ?? "")"
@@ -194,7 +194,7 @@ public struct OutboxDeliverer: Sendable {
             while let part = pending.popLast() {
                 // The stored payloads are the events' JSON as the engine wrote it: the request is assembled from them
                 // without parsing and writing each event again.
-                let body = ConversionsAPIOutbox.requestBody(payloads: part.map(\.item.payload), testEventCode: creds.testEventCode)
+                let body = ConversionsAPIItems.requestBody(payloads: part.map(\.item.payload), testEventCode: creds.testEventCode)
                 report.requests += 1
                 let started = ContinuousClock.now
                 let outcome = await sender.send(pixelID: creds.pixelID, body: body, accessToken: creds.accessToken, appSecret: creds.appSecret, version: creds.version)

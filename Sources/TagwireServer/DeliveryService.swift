@@ -43,7 +43,7 @@ public struct DeliveryService: Service {
             metrics.recordDelivery(outcome: observation.outcome, seconds: observation.seconds)
             if observation.outcome != "delivered" {
                 logger.warning("delivery not accepted", metadata: [
-                    "pixel": .string(ConversionsAPIOutbox.pixelID(inBatchKey: observation.batchKey)),
+                    "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: observation.batchKey)),
                     "outcome": .string(observation.outcome), "events": .stringConvertible(observation.events),
                     "reason": .string(observation.reason ?? ""),
                 ])
@@ -81,7 +81,7 @@ public struct DeliveryService: Service {
             let change = metrics.recordPass(report)
             for key in change.opened {
                 logger.error("circuit open: Meta refused the destination's setup; its events wait in the outbox", metadata: [
-                    "pixel": .string(ConversionsAPIOutbox.pixelID(inBatchKey: key)), "batch_key": .string(key),
+                    "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: key)), "batch_key": .string(key),
                 ])
             }
             for key in change.closed {

@@ -75,9 +75,9 @@ public final class EventServer: Sendable {
     public func router() -> Router<ServeContext> {
         let router = Router(context: ServeContext.self)
         router.add(middleware: ErrorMiddleware(server: self))
-        router.post("/v1/events") { request, context in await self.ingest(request, context, property: nil) }
+        router.post("/v1/events") { request, context in await self.acceptEvents(request, context, property: nil) }
         router.post("/v1/properties/{property}/events") { request, context in
-            await self.ingest(request, context, property: context.parameters.get("property") ?? "")
+            await self.acceptEvents(request, context, property: context.parameters.get("property") ?? "")
         }
         router.on("/v1/events", method: .options) { request, _ in self.preflight(request) }
         router.on("/v1/properties/{property}/events", method: .options) { request, _ in self.preflight(request) }
@@ -101,9 +101,9 @@ public final class EventServer: Sendable {
         await withTaskExecutorPreference(globalConcurrentExecutor) { await handler() }
     }
 
-    // MARK: ingestion
+    // MARK: accepting events
 
-    func ingest(_ request: Request, _ context: ServeContext, property: String?) async -> Response {
+    func acceptEvents(_ request: Request, _ context: ServeContext, property: String?) async -> Response {
         let origin = request.headers[.origin]
         do {
             guard let library = store.library else {
@@ -163,18 +163,18 @@ public final class EventServer: Sendable {
     func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext) async throws -> Response {
         // One system random call per request seeds the receipt ids and the engine's session (generated event ids).
         var system = SystemRandomNumberGenerator()
-        let intake = Intake(events, library: library, receivedAt: Date().timeIntervalSince1970, seed: system.next()) {
+        let evaluated = EvaluatedEvents(events, library: library, receivedAt: Date().timeIntervalSince1970, seed: system.next()) {
             requestDescriptor(request, context)
         }
         do {
-            _ = try await committer.store(intake.items)
+            _ = try await committer.store(evaluated.items)
         } catch {
             logger.error("outbox write failed; events refused", metadata: ["error": .string(String(describing: error))])
             throw RequestError(503, "outbox_unavailable", "the events could not be stored durably; nothing was accepted, send them again", events: events.count)
         }
-        metrics.recordAccepted(events: events.count, intake)
-        logger.debug("events accepted", metadata: ["events": .stringConvertible(events.count), "enqueued": .stringConvertible(intake.items.count)])
-        return Response(status: .accepted, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: intake.body)))
+        metrics.recordAccepted(events: events.count, evaluated)
+        logger.debug("events accepted", metadata: ["events": .stringConvertible(events.count), "enqueued": .stringConvertible(evaluated.items.count)])
+        return Response(status: .accepted, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: evaluated.body)))
     }
 
     static let forwardedFor = HTTPField.Name("x-forwarded-for")

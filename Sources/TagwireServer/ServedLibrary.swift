@@ -62,7 +62,7 @@ public final class ServedLibrary: Sendable {
         let credentials: @Sendable (String) -> BatchCredentials?
         if graph.extensionSettings("meta-capi") != nil {
             do {
-                credentials = try ConversionsAPIOutbox.credentialResolver(engine: engine)
+                credentials = try ConversionsAPIItems.credentialResolver(engine: engine)
             } catch {
                 return .failure(LibraryLoadError(message: error.message))
             }

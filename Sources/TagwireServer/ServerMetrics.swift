@@ -45,13 +45,13 @@ public final class ServerMetrics: Sendable {
     public init() {}
 
     /// One request's figures: events it carried, accepted or not, rule outcomes and dispatches.
-    func recordAccepted(events: Int, _ intake: Intake) {
+    func recordAccepted(events: Int, _ evaluated: EvaluatedEvents) {
         state.withLock { s in
             s.eventsReceived += events
             s.eventsAccepted += events
-            for (k, v) in intake.outcomes { s.ruleOutcomes[k, default: 0] += v }
-            for (k, v) in intake.dispatches { s.dispatches[k, default: 0] += v }
-            s.enqueued += intake.items.count
+            for (k, v) in evaluated.outcomes { s.ruleOutcomes[k, default: 0] += v }
+            for (k, v) in evaluated.dispatches { s.dispatches[k, default: 0] += v }
+            s.enqueued += evaluated.items.count
         }
     }
 
@@ -160,7 +160,7 @@ public final class ServerMetrics: Sendable {
         sample("tagwire_dead_letters_total", [], Double(s.deadLetters))
         family("tagwire_circuit_open", "gauge", "1 while a destination's circuit is open after a setup error (token, pixel), per batch key.")
         for key in s.openCircuits.sorted() {
-            sample("tagwire_circuit_open", [("pixel", ConversionsAPIOutbox.pixelID(inBatchKey: key)), ("batch_key", key)], 1)
+            sample("tagwire_circuit_open", [("pixel", ConversionsAPIItems.pixelID(inBatchKey: key)), ("batch_key", key)], 1)
         }
         family("tagwire_open_circuits", "gauge", "Number of open circuits.")
         sample("tagwire_open_circuits", [], Double(s.openCircuits.count))

@@ -57,7 +57,7 @@ struct OutboxDelivererTests {
     @Test(arguments: [nil, "TEST\"123"] as [String?])
     func requestBodiesAreAssembledFromStoredPayloadsByteForByte(_ testCode: String?) throws {
         let events = (0..<3).map { Self.event($0, now: 1_764_374_400) }
-        let assembled = ConversionsAPIOutbox.requestBody(payloads: events.map { JSONWriter().bytes($0) }, testEventCode: testCode)
+        let assembled = ConversionsAPIItems.requestBody(payloads: events.map { JSONWriter().bytes($0) }, testEventCode: testCode)
         let written = JSONWriter().bytes(ConversionEventBuilder.requestBody(events: events, testEventCode: testCode, partnerAgent: "tagwire-\(TagwireVersion.current)"))
         #expect(assembled == written)
         let parsed = try JSONReader.parse(assembled)
@@ -180,7 +180,7 @@ struct OutboxDelivererTests {
         #expect(printable["custom_data"]?["currency"] == "eur")
         #expect(printable["user_data"]?["em"] == [.string(SHA256.hexDigest("jane.doe@example.com"))])
         #expect(printable["user_data"]?["zp"] == [.string(SHA256.hexDigest("94025"))])
-        let stored = ConversionsAPIOutbox.stored(dispatch)
+        let stored = ConversionsAPIItems.stored(dispatch)
         #expect(stored.count == 1)
         #expect(stored.first?.item.payload == encoded.built.bytes)
         #expect(stored.first?.eventID == "order-1")
@@ -189,14 +189,14 @@ struct OutboxDelivererTests {
         var edited = dispatch
         edited.json = dispatch.json
         #expect(edited.conversionsAPIEvent == nil)
-        #expect(ConversionsAPIOutbox.stored(edited).first?.item.payload == encoded.built.bytes)
+        #expect(ConversionsAPIItems.stored(edited).first?.item.payload == encoded.built.bytes)
         #expect(edited == dispatch)
         #expect(!String(decoding: encoded.requestBody, as: UTF8.self).contains("token"))
     }
 
     @Test
     func dispatchesBecomeItemsKeyedWithoutTheToken() {
-        let key = ConversionsAPIOutbox.batchKey(pixelID: "1", accessToken: "secret-token", testEventCode: "TEST1")
+        let key = ConversionsAPIItems.batchKey(pixelID: "1", accessToken: "secret-token", testEventCode: "TEST1")
         #expect(key.hasPrefix("1|"))
         #expect(key.hasSuffix("|TEST1"))
         #expect(!key.contains("secret-token"))

@@ -9,7 +9,7 @@ import TagwireRuntime
 /// Built in one pass over the events: each event is evaluated, its items appended, and its summary written
 /// straight into the answer's bytes (the answer is one object per event, and building it as a value tree first
 /// cost more than evaluating some events' rules).
-struct Intake {
+struct EvaluatedEvents {
     /// The items to store, in event order.
     var items: [OutboxItem] = []
     /// The `202` body (``OpenAPIDocument``'s `Accepted`).
@@ -93,7 +93,7 @@ struct Intake {
         var eventIDs: [JSONValue] = []
         for d in evaluation.dispatches {
             Self.tally(d.destination, in: &dispatches)
-            for (item, eventID) in ConversionsAPIOutbox.stored(d) {
+            for (item, eventID) in ConversionsAPIItems.stored(d) {
                 items.append(item)
                 enqueued += 1
                 if let eventID { eventIDs.append(eventID) }
