@@ -72,13 +72,16 @@ var targets: [Target] = [
     .target(
         name: "TagwireOutboxPostgres",
         dependencies: [
-            "TagwireDelivery", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            "TagwireDelivery", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "TagwireOutboxTests",
-        dependencies: ["TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireJSON", "TagwireTestSupport"],
+        dependencies: [
+            "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireJSON", "TagwireTestSupport",
+        ],
         swiftSettings: swiftSettings
     ),
     .target(
@@ -100,7 +103,8 @@ var targets: [Target] = [
     .target(
         name: "TagwireMetaSender",
         dependencies: [
-            "TagwireJSON", "TagwireMeta", "TagwireMetaExtensions", "TagwireHashing", "TagwireRuntime", "TagwireDelivery", "TagwireIR",
+            "TagwireJSON", "TagwireMeta", "TagwireMetaExtensions", "TagwireHashing", "TagwireRuntime",
+            "TagwireDelivery", "TagwireIR",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ],
         swiftSettings: swiftSettings
@@ -119,9 +123,12 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireServerTests",
         dependencies: [
-            "TagwireServer", "TagwireTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), "TagwireCommands", "TagwireJSON", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireGraphSandbox",
-            "TagwireMetaSender", "TagwireHashing", "TagwireCompiler", "TagwireModel", "TagwireRuntime", "TagwireExtensions",
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "TagwireServer", "TagwireTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "TagwireCommands", "TagwireJSON", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireGraphSandbox",
+            "TagwireMetaSender", "TagwireHashing", "TagwireCompiler", "TagwireModel", "TagwireRuntime",
+            "TagwireExtensions",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -130,16 +137,22 @@ var targets: [Target] = [
         name: "TagwireCommands",
         dependencies: [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
-            "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
+            "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery",
+            "TagwireOutboxSQLite",
             "TagwireOutboxPostgres", "TagwireServer",
-            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),
     .executableTarget(name: "tagwire", dependencies: ["TagwireCommands"], swiftSettings: swiftSettings),
     // Runs the built `tagwire` executable; depends on it so that `swift build --build-tests` builds it.
-    .testTarget(name: "TagwireCommandsTests", dependencies: ["tagwire", "TagwireTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "TagwireCommandsTests",
+        dependencies: ["tagwire", "TagwireTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "TagwireJSONTests",
         dependencies: ["TagwireJSON"],
@@ -149,7 +162,8 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireCompilerTests",
         dependencies: [
-            "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime", "TagwireExtensions",
+            "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireRuntime",
+            "TagwireExtensions",
             "TagwireTestSupport",
         ],
         exclude: ["Fixtures"],
@@ -158,8 +172,10 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireDeliveryTests",
         dependencies: [
-            "TagwireTestSupport", "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime", "TagwireGraphSandbox", "TagwireMetaSender",
-            "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery", "TagwireExtensions", "TagwireMetaExtensions",
+            "TagwireTestSupport", "TagwireJSON", "TagwireMeta", "TagwireHashing", "TagwireRuntime",
+            "TagwireGraphSandbox", "TagwireMetaSender",
+            "TagwireCompiler", "TagwireModel", "TagwireIR", "TagwireDelivery", "TagwireExtensions",
+            "TagwireMetaExtensions",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
@@ -168,7 +184,8 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireRuntimeTests",
         dependencies: [
-            "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta", "TagwireRuntime", "TagwireHashing",
+            "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta",
+            "TagwireRuntime", "TagwireHashing",
             "TagwireExtensions", "TagwireTestSupport",
         ],
         exclude: ["Cases"],
@@ -184,9 +201,12 @@ if Context.environment["TAGWIRE_BENCHMARKS"] != nil {
         .executableTarget(
             name: "TagwireBenchmarks",
             dependencies: [
-                "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics", "TagwireMeta",
-                "TagwireExtensions", "TagwireMetaExtensions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite", "TagwireOutboxPostgres", "TagwireServer",
+                "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireDiagnostics",
+                "TagwireMeta",
+                "TagwireExtensions", "TagwireMetaExtensions",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TagwireGraphSandbox", "TagwireMetaSender", "TagwireDelivery", "TagwireOutboxSQLite",
+                "TagwireOutboxPostgres", "TagwireServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -25,16 +25,29 @@ func runBareServer(port: Int, onEventLoops: Bool, storeIn directory: String?) as
     router.post("/v1/events") { [committer] request, _ in
         let body = try await request.body.collect(upTo: 1 << 20)
         if let committer {
-            let item = OutboxItem(destination: "bare", batchKey: "bare", payload: Array(buffer: body), eventTime: Date().timeIntervalSince1970)
+            let item = OutboxItem(
+                destination: "bare",
+                batchKey: "bare",
+                payload: Array(buffer: body),
+                eventTime: Date().timeIntervalSince1970
+            )
             _ = try await committer.store([item])
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .accepted, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":1,\"bytes\":\(body.readableBytes)}")))
+        return Response(
+            status: .accepted,
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":1,\"bytes\":\(body.readableBytes)}"))
+        )
     }
     let app = Application(
-        router: router, server: onEventLoops ? .http1OnEventLoops(configuration: .init()) : .http1(configuration: .init()),
+        router: router,
+        server: onEventLoops ? .http1OnEventLoops(configuration: .init()) : .http1(configuration: .init()),
         configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "bare"),
-        onServerRunning: { channel in print("bare server listening on http://127.0.0.1:\(channel.localAddress?.port ?? port)") })
+        onServerRunning: { channel in
+            print("bare server listening on http://127.0.0.1:\(channel.localAddress?.port ?? port)")
+        }
+    )
     try await app.runService()
 }

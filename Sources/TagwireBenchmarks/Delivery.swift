@@ -18,7 +18,8 @@ func benchDelivery(events count: Int) async throws {
             "event_name": "Purchase", "event_time": .number(now - 5), "event_id": .string("bench-\(i)"),
             "event_source_url": "https://shop.example.com/checkout/thanks", "action_source": "website",
             "user_data": [
-                "em": [.string(SHA256.hexDigest("u\(i)@example.com"))], "ph": [.string(SHA256.hexDigest("16505551212"))],
+                "em": [.string(SHA256.hexDigest("u\(i)@example.com"))],
+                "ph": [.string(SHA256.hexDigest("16505551212"))],
                 "client_ip_address": "203.0.113.7", "client_user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
                 "fbp": "fb.1.1596403881668.1116446470",
             ],
@@ -28,7 +29,11 @@ func benchDelivery(events count: Int) async throws {
     let state = SandboxState()
     let port = try await startSandbox(state)
     let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)"))
-    let key = ConversionsAPIItems.batchKey(pixelID: "1234567890123456", accessToken: "sandbox-token", testEventCode: nil)
+    let key = ConversionsAPIItems.batchKey(
+        pixelID: "1234567890123456",
+        accessToken: "sandbox-token",
+        testEventCode: nil
+    )
 
     // Baseline: the same batches straight from memory.
     let direct = try await measure {
@@ -36,7 +41,13 @@ func benchDelivery(events count: Int) async throws {
         while start < events.count {
             let batch = Array(events[start..<min(start + 1000, events.count)])
             let body = JSONValue.object(JSONObject([("data", .array(batch)), ("partner_agent", "bench")]))
-            guard case .delivered = await sender.send(pixelID: "1234567890123456", payload: body, accessToken: "sandbox-token") else {
+            guard
+                case .delivered = await sender.send(
+                    pixelID: "1234567890123456",
+                    payload: body,
+                    accessToken: "sandbox-token"
+                )
+            else {
                 throw BenchmarkError("direct send failed")
             }
             start += 1000
@@ -48,9 +59,13 @@ func benchDelivery(events count: Int) async throws {
     let path = NSTemporaryDirectory() + "tagwire-bench-\(UUID().uuidString).sqlite"
     defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
     let outbox = try SQLiteOutbox(path: path)
-    let items = events.map { OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes($0), eventTime: now - 5) }
+    let items = events.map {
+        OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes($0), eventTime: now - 5)
+    }
     let enqueueTime = try await measure { try await enqueueInThousands(items, into: outbox) }
-    let deliverer = OutboxDeliverer(outbox: outbox, sender: sender) { _ in BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token") }
+    let deliverer = OutboxDeliverer(outbox: outbox, sender: sender) { _ in
+        BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token")
+    }
     var delivered = 0
     let drainTime = try await measure {
         while true {
@@ -61,8 +76,12 @@ func benchDelivery(events count: Int) async throws {
     }
     let received = await state.received().count
     print("direct (no outbox):        \(format(Double(count) / direct, 0)) events/s")
-    print("outbox enqueue:            \(format(Double(count) / enqueueTime, 0)) events/s (1,000 per transaction, WAL, synchronous=FULL)")
-    print("outbox claim + deliver:    \(format(Double(delivered) / drainTime, 0)) events/s (\(delivered) delivered, sandbox received \(received))")
+    print(
+        "outbox enqueue:            \(format(Double(count) / enqueueTime, 0)) events/s (1,000 per transaction, WAL, synchronous=FULL)"
+    )
+    print(
+        "outbox claim + deliver:    \(format(Double(delivered) / drainTime, 0)) events/s (\(delivered) delivered, sandbox received \(received))"
+    )
     print("ratio outbox drain / direct: \(format(direct / drainTime))")
 
     // PostgreSQL with two runners draining one table concurrently.
@@ -74,7 +93,9 @@ func benchDelivery(events count: Int) async throws {
     let table = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     try await PostgresOutbox.withOutbox(url: url, table: table) { pg in
         let pgEnqueue = try await measure { try await enqueueInThousands(items, into: pg) }
-        let runner = OutboxDeliverer(outbox: pg, sender: sender) { _ in BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token") }
+        let runner = OutboxDeliverer(outbox: pg, sender: sender) { _ in
+            BatchCredentials(pixelID: "1234567890123456", accessToken: "sandbox-token")
+        }
         let pgDrain = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<2 {
@@ -87,7 +108,9 @@ func benchDelivery(events count: Int) async throws {
         }
         let received = await state.received().count
         print("postgres enqueue:          \(format(Double(count) / pgEnqueue, 0)) events/s (1,000 per transaction)")
-        print("postgres, two runners:     \(format(Double(received) / pgDrain, 0)) events/s (sandbox received \(received) of \(count))")
+        print(
+            "postgres, two runners:     \(format(Double(received) / pgDrain, 0)) events/s (sandbox received \(received) of \(count))"
+        )
         print("ratio postgres drain / direct: \(format(direct / pgDrain))")
         try await pg.drop()
     }

@@ -1,7 +1,7 @@
 import Foundation
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireHashing
 import TagwireIR
 import TagwireJSON
@@ -11,7 +11,10 @@ import TagwireModel
 import TagwireRuntime
 
 func generatedEvents(_ count: Int) -> [UInt8] {
-    let names = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead", "CompleteRegistration", "Subscribe"]
+    let names = [
+        "PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead",
+        "CompleteRegistration", "Subscribe",
+    ]
     var out: [UInt8] = []
     out.reserveCapacity(count * 2600)
     let writer = JSONWriter()
@@ -19,39 +22,86 @@ func generatedEvents(_ count: Int) -> [UInt8] {
     for i in 0..<count {
         let name = names[i % names.count]
         let contents: [JSONValue] = (0..<4).map { k in
-            ["id": .string("SKU-\(i % 1000)-\(k)"), "quantity": .number(Double(k + 1)), "item_price": .number(Double(10 + k) + 0.99), "title": .string("Product number \(k) with a longer descriptive title")]
+            [
+                "id": .string("SKU-\(i % 1000)-\(k)"), "quantity": .number(Double(k + 1)),
+                "item_price": .number(Double(10 + k) + 0.99),
+                "title": .string("Product number \(k) with a longer descriptive title"),
+            ]
         }
         let event: JSONValue = [
             "xdm": [
-                "eventType": .string(name), "timestamp": "2026-11-29T00:00:00Z", "_id": .string("evt-\(i)-\(UInt32.random(in: 0...UInt32.max, using: &rng))"),
-                "web": ["webPageDetails": ["URL": .string("https://shop.example.com/products/item-\(i % 500)?utm_source=newsletter&utm_medium=email"), "name": "Product page"],
-                        "webReferrer": ["URL": "https://www.google.com/search?q=trail+shoes"]],
-                "device": ["screenHeight": 1080, "screenWidth": 1920, "type": "desktop", "manufacturer": "Framework", "model": "Laptop 13"],
-                "commerce": ["order": ["purchaseID": .string("order-\(i)"), "currencyCode": "USD", "priceTotal": 129.5,
-                                       "payments": [["paymentType": "credit_card", "paymentAmount": 129.5, "transactionID": .string("tx-\(i)")]]],
-                             "productListAdds": ["value": 1]],
-                "placeContext": ["localTime": "2026-11-29T01:00:00+01:00", "localTimezoneOffset": -60,
-                                 "geo": ["countryCode": "US", "stateProvince": "CA", "city": "Menlo Park", "postalCode": "94025"]],
-                "marketing": ["trackingCode": "newsletter-2026-11", "campaignGroup": "winter-sale", "campaignName": "Trail shoes winter sale"],
-                "environment": ["browserDetails": ["userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"]],
+                "eventType": .string(name), "timestamp": "2026-11-29T00:00:00Z",
+                "_id": .string("evt-\(i)-\(UInt32.random(in: 0...UInt32.max, using: &rng))"),
+                "web": [
+                    "webPageDetails": [
+                        "URL": .string(
+                            "https://shop.example.com/products/item-\(i % 500)?utm_source=newsletter&utm_medium=email"
+                        ), "name": "Product page",
+                    ],
+                    "webReferrer": ["URL": "https://www.google.com/search?q=trail+shoes"],
+                ],
+                "device": [
+                    "screenHeight": 1080, "screenWidth": 1920, "type": "desktop", "manufacturer": "Framework",
+                    "model": "Laptop 13",
+                ],
+                "commerce": [
+                    "order": [
+                        "purchaseID": .string("order-\(i)"), "currencyCode": "USD", "priceTotal": 129.5,
+                        "payments": [
+                            ["paymentType": "credit_card", "paymentAmount": 129.5, "transactionID": .string("tx-\(i)")]
+                        ],
+                    ],
+                    "productListAdds": ["value": 1],
+                ],
+                "placeContext": [
+                    "localTime": "2026-11-29T01:00:00+01:00", "localTimezoneOffset": -60,
+                    "geo": ["countryCode": "US", "stateProvince": "CA", "city": "Menlo Park", "postalCode": "94025"],
+                ],
+                "marketing": [
+                    "trackingCode": "newsletter-2026-11", "campaignGroup": "winter-sale",
+                    "campaignName": "Trail shoes winter sale",
+                ],
+                "environment": [
+                    "browserDetails": [
+                        "userAgent":
+                            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+                    ]
+                ],
             ],
             "data": [
                 "eventName": .string(name),
-                "cookies": ["fbp": "fb.1.1596403881668.1116446470", "fbc": "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz"],
+                "cookies": [
+                    "fbp": "fb.1.1596403881668.1116446470", "fbc": "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz",
+                ],
                 "meta": [
-                    "userData": ["email": .string("Customer.\(i % 10000)@Example.com"), "phone": "(650) 555-1212", "firstName": "Jane", "lastName": "Doe",
-                                 "dateOfBirth": "1990-02-16", "gender": "female", "city": "Menlo Park", "state": "CA", "zip": "94025", "country": "US",
-                                 "externalId": .string("cust-\(i % 10000)")],
-                    "conversionData": ["eventId": .string("id-\(i)"),
-                                       "customData": ["value": 129.5, "currency": "USD", "content_type": "product", "num_items": 4, "contents": .array(contents),
-                                                      "content_ids": .array(contents.map { $0["id"] ?? .null })]],
+                    "userData": [
+                        "email": .string("Customer.\(i % 10000)@Example.com"), "phone": "(650) 555-1212",
+                        "firstName": "Jane", "lastName": "Doe",
+                        "dateOfBirth": "1990-02-16", "gender": "female", "city": "Menlo Park", "state": "CA",
+                        "zip": "94025", "country": "US",
+                        "externalId": .string("cust-\(i % 10000)"),
+                    ],
+                    "conversionData": [
+                        "eventId": .string("id-\(i)"),
+                        "customData": [
+                            "value": 129.5, "currency": "USD", "content_type": "product", "num_items": 4,
+                            "contents": .array(contents),
+                            "content_ids": .array(contents.map { $0["id"] ?? .null }),
+                        ],
+                    ],
                 ],
             ],
-            "request": ["ip": "203.0.113.7", "headers": [
-                "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-                "accept": "application/json", "accept-language": "en-US,en;q=0.9", "origin": "https://shop.example.com",
-                "referer": "https://shop.example.com/products/item", "x-forwarded-for": "203.0.113.7, 10.0.0.1", "content-type": "application/json",
-            ]],
+            "request": [
+                "ip": "203.0.113.7",
+                "headers": [
+                    "user-agent":
+                        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+                    "accept": "application/json", "accept-language": "en-US,en;q=0.9",
+                    "origin": "https://shop.example.com",
+                    "referer": "https://shop.example.com/products/item", "x-forwarded-for": "203.0.113.7, 10.0.0.1",
+                    "content-type": "application/json",
+                ],
+            ],
         ]
         writer.write(event, into: &out)
         out.append(0x0A)
@@ -90,18 +140,22 @@ func naive(_ line: Data) -> Int {
     userData["client_ip_address"] = request?["ip"]
     userData["client_user_agent"] = ua
     let payload: [String: Any] = [
-        "data": [[
-            "event_name": name, "event_time": 1_764_374_400, "event_id": conversion["eventId"] ?? "",
-            "event_source_url": url ?? "", "action_source": "website", "user_data": userData,
-            "custom_data": conversion["customData"] ?? [:],
-        ] as [String: Any]],
+        "data": [
+            [
+                "event_name": name, "event_time": 1_764_374_400, "event_id": conversion["eventId"] ?? "",
+                "event_source_url": url ?? "", "action_source": "website", "user_data": userData,
+                "custom_data": conversion["customData"] ?? [:],
+            ] as [String: Any]
+        ],
         "partner_agent": "naive",
     ]
     return (try? JSONSerialization.data(withJSONObject: payload))?.count ?? 0
 }
 
 func benchEngine(events count: Int, propertyDir: String) throws {
-    print("== engine: quickstart edge property over \(count) generated events (parse-only, projected parse and full engine timed in alternating chunks, best of 5 rounds per chunk; the baseline runs once)")
+    print(
+        "== engine: quickstart edge property over \(count) generated events (parse-only, projected parse and full engine timed in alternating chunks, best of 5 rounds per chunk; the baseline runs once)"
+    )
     let corpus = generatedEvents(count)
     let mb = Double(corpus.count) / 1_048_576
     print("corpus: \(format(mb)) MiB, \(format(Double(corpus.count) / Double(count), 0) ) bytes per event")
@@ -118,7 +172,9 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     func parseOnly(_ chunk: Range<Int>) {
         corpus.withUnsafeBufferPointer { buf in
             for r in lines[chunk] {
-                if (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { parsedValues += 1 }
+                if (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil {
+                    parsedValues += 1
+                }
             }
         }
     }
@@ -132,7 +188,11 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     func projectedParseOnly(_ chunk: Range<Int>) {
         corpus.withUnsafeBufferPointer { buf in
             for r in lines[chunk] {
-                if (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event, keeping: projection)) != nil { projectedValues += 1 }
+                if (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event, keeping: projection))
+                    != nil
+                {
+                    projectedValues += 1
+                }
             }
         }
     }
@@ -147,7 +207,13 @@ func benchEngine(events count: Int, propertyDir: String) throws {
         corpus.withUnsafeBufferPointer { buf in
             for r in lines[chunk] {
                 // As `tagwire run` reads events: only what the rules can read is built (the whole line is checked).
-                guard let event = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event, keeping: projection) else { continue }
+                guard
+                    let event = try? JSONReader.parse(
+                        UnsafeBufferPointer(rebasing: buf[r]),
+                        options: .event,
+                        keeping: projection
+                    )
+                else { continue }
                 let evaluation = engine.evaluate(event, receivedAt: 1_764_374_400, session: &session)
                 for d in evaluation.dispatches {
                     if let e = d.conversionsAPIEvent {
@@ -197,7 +263,12 @@ func benchEngine(events count: Int, propertyDir: String) throws {
         reportBytes = 0
         corpus.withUnsafeBufferPointer { buf in
             for (i, r) in lines.enumerated() {
-                let result = runner.evaluateLine(UnsafeBufferPointer(rebasing: buf[r]), index: i, lineNumber: i + 1, receivedAt: 1_764_374_400)
+                let result = runner.evaluateLine(
+                    UnsafeBufferPointer(rebasing: buf[r]),
+                    index: i,
+                    lineNumber: i + 1,
+                    receivedAt: 1_764_374_400
+                )
                 writer.write(result, into: &out)
                 out.append(0x0A)
                 reportBytes += out.count
@@ -215,11 +286,21 @@ func benchEngine(events count: Int, propertyDir: String) throws {
     let engineRate = mb / full
     let naiveEventsPerSecond = Double(sample) / naiveTime
     let engineEventsPerSecond = Double(count) / full
-    print("parse only (engine reader):  \(format(parseRate, 1)) MB/s, \(format(Double(count) / parse, 0)) events/s (\(parsedValues) parsed)")
-    print("parse only, projected:       \(format(mb / projected, 1)) MB/s (what the engine builds of each event: \(projection.map { "\($0.paths.count) paths" } ?? "all of it"))")
-    print("full engine:                 \(format(engineRate, 1)) MB/s, \(format(engineEventsPerSecond, 0)) events/s (\(dispatches) dispatches, \(format(Double(outputBytes) / 1_048_576)) MiB out)")
-    print("naive Foundation baseline:   \(format(naiveEventsPerSecond * Double(corpus.count) / Double(count) / 1_048_576, 1)) MB/s, \(format(naiveEventsPerSecond, 0)) events/s (sample of \(sample))")
-    print("tagwire run report lines:    \(format(mb / report, 1)) MB/s, \(format(Double(count) / report, 0)) events/s (\(format(Double(reportBytes) / 1_048_576)) MiB of report)")
+    print(
+        "parse only (engine reader):  \(format(parseRate, 1)) MB/s, \(format(Double(count) / parse, 0)) events/s (\(parsedValues) parsed)"
+    )
+    print(
+        "parse only, projected:       \(format(mb / projected, 1)) MB/s (what the engine builds of each event: \(projection.map { "\($0.paths.count) paths" } ?? "all of it"))"
+    )
+    print(
+        "full engine:                 \(format(engineRate, 1)) MB/s, \(format(engineEventsPerSecond, 0)) events/s (\(dispatches) dispatches, \(format(Double(outputBytes) / 1_048_576)) MiB out)"
+    )
+    print(
+        "naive Foundation baseline:   \(format(naiveEventsPerSecond * Double(corpus.count) / Double(count) / 1_048_576, 1)) MB/s, \(format(naiveEventsPerSecond, 0)) events/s (sample of \(sample))"
+    )
+    print(
+        "tagwire run report lines:    \(format(mb / report, 1)) MB/s, \(format(Double(count) / report, 0)) events/s (\(format(Double(reportBytes) / 1_048_576)) MiB of report)"
+    )
     print("ratio engine / parse-only:   \(format(engineRate / parseRate))")
     print("ratio engine / naive:        \(format(engineEventsPerSecond / naiveEventsPerSecond))x")
     print("peak memory:                 \(format(peakMemoryMB(), 1)) MB")
@@ -233,7 +314,8 @@ func benchParse(events count: Int) {
     let t = seconds {
         corpus.withUnsafeBufferPointer { buf in
             for _ in 0..<10 {
-                for r in lines where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { n += 1 }
+                for r in lines
+                where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { n += 1 }
             }
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDelivery
+import TagwireExtensions
 import TagwireJSON
 import TagwireMetaSender
 import TagwireModel
@@ -14,11 +14,25 @@ import TagwireServer
 func benchParts(events count: Int, propertyDir: String) throws {
     let corpus = generatedEvents(count)
     let lines = lineRanges(corpus)
-    guard let graph = Compiler.compile(PropertyLoader.load(try PropertySource.directory(propertyDir)), registry: BuiltInExtensions.all.contracts).graph else { return }
-    let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token" }, options: EngineOptions(resolveCredentials: true))
+    guard
+        let graph = Compiler.compile(
+            PropertyLoader.load(try PropertySource.directory(propertyDir)),
+            registry: BuiltInExtensions.all.contracts
+        ).graph
+    else { return }
+    let engine = Engine(
+        graph: graph,
+        extensions: BuiltInExtensions.all,
+        secrets: SecretResolver { _ in "token" },
+        options: EngineOptions(resolveCredentials: true)
+    )
     var parsed: [JSONValue] = []
     corpus.withUnsafeBufferPointer { buf in
-        for r in lines { if let e = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event) { parsed.append(e) } }
+        for r in lines {
+            if let e = try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event) {
+                parsed.append(e)
+            }
+        }
     }
     // The same events with an event name no rule matches: every condition is evaluated, no action runs.
     let unmatched: [JSONValue] = parsed.map { e in
@@ -32,7 +46,8 @@ func benchParts(events count: Int, propertyDir: String) throws {
     func perEvent(_ t: Double) -> String { format(t * 1e6 / Double(parsed.count), 1) + " µs" }
     let parse = best(5) {
         corpus.withUnsafeBufferPointer { buf in
-            for r in lines where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil { sink += 1 }
+            for r in lines where (try? JSONReader.parse(UnsafeBufferPointer(rebasing: buf[r]), options: .event)) != nil
+            { sink += 1 }
         }
     }
     let conditions = best(5) {
@@ -57,7 +72,12 @@ func benchParts(events count: Int, propertyDir: String) throws {
 func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
     let commits = Atomic<Int>(0)
     let committer = GroupCommitter(outbox: InMemoryOutbox()) { commits.add(1, ordering: .relaxed) }
-    let item = OutboxItem(destination: "meta-capi", batchKey: "k", payload: Array(repeating: 0x41, count: 800), eventTime: 1)
+    let item = OutboxItem(
+        destination: "meta-capi",
+        batchKey: "k",
+        payload: Array(repeating: 0x41, count: 800),
+        eventTime: 1
+    )
     let clock = ContinuousClock()
     let started = clock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -71,5 +91,7 @@ func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
     let elapsed = clock.now - started
     let total = Double(tasks * perTask)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print("group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits.load(ordering: .relaxed)), 1)) items per commit")
+    print(
+        "group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits.load(ordering: .relaxed)), 1)) items per commit"
+    )
 }

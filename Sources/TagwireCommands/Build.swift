@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireModel
 
 /// `tagwire build <property-dir> --out DIR`: compile one library into a published, content-addressed artifact.
@@ -33,7 +33,11 @@ public struct Build: AsyncParsableCommand {
 
     public func run() async throws {
         guard let load = PropertyInput.load(property) else { throw ExitCode(1) }
-        let result = Compiler.compile(load, options: CompileOptions(library: library, environment: environment), registry: BuiltInExtensions.all.contracts)
+        let result = Compiler.compile(
+            load,
+            options: CompileOptions(library: library, environment: environment),
+            registry: BuiltInExtensions.all.contracts
+        )
         if !result.diagnostics.isEmpty {
             PropertyInput.report(result.diagnostics, sources: result.sources, format: format, prefix: nil)
         }
@@ -43,8 +47,12 @@ public struct Build: AsyncParsableCommand {
         let dir = (out as NSString).appendingPathComponent(published.directoryName)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Data(published.libraryBytes).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("library.json")))
-            try Data(published.manifestBytes).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("manifest.json")))
+            try Data(published.libraryBytes).write(
+                to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("library.json"))
+            )
+            try Data(published.manifestBytes).write(
+                to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("manifest.json"))
+            )
         } catch {
             Output.err("error: cannot write the artifact to '\(dir)': \(error.localizedDescription)\n")
             throw ExitCode(1)

@@ -32,17 +32,22 @@ public struct EMQ: AsyncParsableCommand {
     @Option(help: "Output: text or json.")
     var format: DiagnosticFormat = .text
 
-    @Flag(help: "Also read Meta's Dataset Quality API (TAGWIRE_META_GRAPH_URL) for the property's pixel, with its access token.")
+    @Flag(
+        help:
+            "Also read Meta's Dataset Quality API (TAGWIRE_META_GRAPH_URL) for the property's pixel, with its access token."
+    )
     var live = false
 
     public init() {}
 
     public func run() async throws {
         let options = EngineOptions(resolveCredentials: live)
-        guard let engine = try PropertyInput.engine(target, library: nil, environment: environment, options: options) else { throw ExitCode(1) }
+        guard let engine = try PropertyInput.engine(target, library: nil, environment: environment, options: options)
+        else { throw ExitCode(1) }
         var forward: Engine?
         if let then {
-            guard let e = try PropertyInput.engine(then, library: nil, environment: environment, options: options) else { throw ExitCode(1) }
+            guard let e = try PropertyInput.engine(then, library: nil, environment: environment, options: options)
+            else { throw ExitCode(1) }
             forward = e
         }
         let input = try PropertyInput.readEvents(events)
@@ -52,20 +57,29 @@ public struct EMQ: AsyncParsableCommand {
         let now = Date().timeIntervalSince1970
         runner.runWithDispatches(input, receivedAt: { now }) { _, dispatches in
             for d in dispatches where d.destination == "meta-capi" {
-                if liveTarget == nil, let pixel = d.json["pixelId"]?.stringValue, let token = d.credentials.accessToken {
+                if liveTarget == nil, let pixel = d.json["pixelId"]?.stringValue, let token = d.credentials.accessToken
+                {
                     liveTarget = (pixel, token, d.json["graphApiVersion"]?.stringValue)
                 }
                 let warnings = d.json["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                for event in d.json["payload"]?["data"]?.arrayValue ?? [] { report.add(event: event, warnings: warnings) }
+                for event in d.json["payload"]?["data"]?.arrayValue ?? [] {
+                    report.add(event: event, warnings: warnings)
+                }
             }
         }
         var liveReport: JSONValue?
         if live {
             guard let t = liveTarget else {
-                throw ValidationError("--live needs at least one Conversions API event with a pixel id and an access token")
+                throw ValidationError(
+                    "--live needs at least one Conversions API event with a pixel id and an access token"
+                )
             }
             do {
-                liveReport = try await ConversionsAPISender().datasetQuality(pixelID: t.pixel, accessToken: t.token, version: t.version)
+                liveReport = try await ConversionsAPISender().datasetQuality(
+                    pixelID: t.pixel,
+                    accessToken: t.token,
+                    version: t.version
+                )
             } catch {
                 Output.err("error: \(error)\n")
                 throw ExitCode(1)
@@ -87,11 +101,14 @@ public struct EMQ: AsyncParsableCommand {
         for entry in live["web"]?.arrayValue ?? [] {
             let name = entry["event_name"]?.stringValue ?? "?"
             let score = entry["event_match_quality"]?["composite_score"]?.numberValue ?? 0
-            let ids = (entry["event_match_quality"]?["match_key_feedback"]?.arrayValue ?? []).compactMap { f -> String? in
+            let ids = (entry["event_match_quality"]?["match_key_feedback"]?.arrayValue ?? []).compactMap {
+                f -> String? in
                 guard let id = f["identifier"]?.stringValue else { return nil }
                 return "\(id) \(Int((f["coverage"]?["percentage"]?.numberValue ?? 0).rounded()))%"
             }
-            out += name.padding(toLength: 20, withPad: " ", startingAt: 0) + "  " + String(format: "%5.1f", score) + "  " + ids.joined(separator: ", ") + "\n"
+            out +=
+                name.padding(toLength: 20, withPad: " ", startingAt: 0) + "  " + String(format: "%5.1f", score) + "  "
+                + ids.joined(separator: ", ") + "\n"
         }
         return out
     }
@@ -115,5 +132,7 @@ public struct EMQ: AsyncParsableCommand {
 }
 
 extension String {
-    fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+    fileprivate func leftPadded(_ n: Int) -> String {
+        count >= n ? self : String(repeating: " ", count: n - count) + self
+    }
 }

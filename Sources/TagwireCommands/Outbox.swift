@@ -13,7 +13,10 @@ struct DataDirectory: ParsableArguments {
     @Option(help: "Data directory holding the SQLite outbox.")
     var dataDir = ".tagwire"
 
-    @Option(help: "PostgreSQL outbox shared by several runners: postgres://user:password@host:port/database (default: the SQLite file).")
+    @Option(
+        help:
+            "PostgreSQL outbox shared by several runners: postgres://user:password@host:port/database (default: the SQLite file)."
+    )
     var postgresURL: String?
 
     @Option(help: "PostgreSQL table of the outbox.")
@@ -45,24 +48,32 @@ public struct OutboxCommand: AsyncParsableCommand {
     public init() {}
 
     struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue depth, in flight, retrying and dead-lettered per destination.")
+        static let configuration = CommandConfiguration(
+            abstract: "Queue depth, in flight, retrying and dead-lettered per destination."
+        )
         @OptionGroup var data: DataDirectory
 
         func run() async throws {
             let stats = try await data.withOutbox { try await $0.stats(now: Date().timeIntervalSince1970) }
             let rows: [(String, JSONValue)] = stats.keys.sorted().map { key in
                 let s = stats[key] ?? OutboxStats()
-                return (key, [
-                    "queued": .number(Double(s.queued)), "inFlight": .number(Double(s.inFlight)),
-                    "retrying": .number(Double(s.retrying)), "deadLettered": .number(Double(s.deadLettered)),
-                ])
+                return (
+                    key,
+                    [
+                        "queued": .number(Double(s.queued)), "inFlight": .number(Double(s.inFlight)),
+                        "retrying": .number(Double(s.retrying)), "deadLettered": .number(Double(s.deadLettered)),
+                    ]
+                )
             }
             Output.out(JSONWriter(pretty: true).string(.object(JSONObject(rows))) + "\n")
         }
     }
 
     struct DeadLetters: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "dead-letters", abstract: "List dead letters with their reasons.")
+        static let configuration = CommandConfiguration(
+            commandName: "dead-letters",
+            abstract: "List dead letters with their reasons."
+        )
         @OptionGroup var data: DataDirectory
         @Option(help: "At most this many.") var limit = 100
 
@@ -71,8 +82,10 @@ public struct OutboxCommand: AsyncParsableCommand {
             for d in try await data.withOutbox({ try await $0.deadLetters(limit: limit) }) {
                 let event = (try? JSONReader.parse(d.item.payload)) ?? .null
                 let line: JSONValue = [
-                    "id": .number(Double(d.id)), "destination": .string(d.item.destination), "attempts": .number(Double(d.attempts)),
-                    "reason": .string(d.reason), "event_name": event["event_name"] ?? .null, "event_id": event["event_id"] ?? .null,
+                    "id": .number(Double(d.id)), "destination": .string(d.item.destination),
+                    "attempts": .number(Double(d.attempts)),
+                    "reason": .string(d.reason), "event_name": event["event_name"] ?? .null,
+                    "event_id": event["event_id"] ?? .null,
                 ]
                 Output.out(JSONWriter().string(line) + "\n")
             }
@@ -111,7 +124,8 @@ public struct OutboxCommand: AsyncParsableCommand {
 /// `tagwire deliver <property | artifact>`: drain the outbox to the Graph API.
 public struct Deliver: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Deliver queued Conversions API events from the outbox (TAGWIRE_META_GRAPH_URL), with retries and dead letters.",
+        abstract:
+            "Deliver queued Conversions API events from the outbox (TAGWIRE_META_GRAPH_URL), with retries and dead letters.",
         discussion: "Credentials come from the edge property's meta-capi extension and its environment's secrets."
     )
 
@@ -138,7 +152,14 @@ public struct Deliver: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        guard let engine = try PropertyInput.engine(target, library: nil, environment: environment, options: EngineOptions(resolveCredentials: true)) else {
+        guard
+            let engine = try PropertyInput.engine(
+                target,
+                library: nil,
+                environment: environment,
+                options: EngineOptions(resolveCredentials: true)
+            )
+        else {
             throw ExitCode(1)
         }
         let credentials: @Sendable (String) -> BatchCredentials?
@@ -153,23 +174,44 @@ public struct Deliver: AsyncParsableCommand {
         let interval = self.interval
         let untilEmpty = self.untilEmpty
         try await data.withOutbox { outbox in
-            let deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit, credentials: credentials)
+            let deliverer = OutboxDeliverer(
+                outbox: outbox,
+                sender: ConversionsAPISender(),
+                lease: lease,
+                batchLimit: batchLimit,
+                credentials: credentials
+            )
             // Idle runners wait for the interval, or less when the outbox says another process enqueued (PostgreSQL).
             let signal = WakeSignal()
             try await signal.listening(to: outbox) {
-                try await Self.loop(deliverer: deliverer, outbox: outbox, signal: signal, batchLimit: batchLimit, interval: interval, untilEmpty: untilEmpty)
+                try await Self.loop(
+                    deliverer: deliverer,
+                    outbox: outbox,
+                    signal: signal,
+                    batchLimit: batchLimit,
+                    interval: interval,
+                    untilEmpty: untilEmpty
+                )
             }
         }
     }
 
-    static func loop(deliverer: OutboxDeliverer, outbox: any Outbox, signal: WakeSignal, batchLimit: Int, interval: Double, untilEmpty: Bool) async throws {
+    static func loop(
+        deliverer: OutboxDeliverer,
+        outbox: any Outbox,
+        signal: WakeSignal,
+        batchLimit: Int,
+        interval: Double,
+        untilEmpty: Bool
+    ) async throws {
         while true {
             let now = Date().timeIntervalSince1970
             let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)
             if report.claimed > 0 {
                 var line: JSONValue = [
                     "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
-                    "rescheduled": .number(Double(report.rescheduled)), "deadLettered": .number(Double(report.deadLettered)),
+                    "rescheduled": .number(Double(report.rescheduled)),
+                    "deadLettered": .number(Double(report.deadLettered)),
                     "requests": .number(Double(report.requests)),
                 ]
                 if !report.openCircuits.isEmpty, case .object(var o) = line {

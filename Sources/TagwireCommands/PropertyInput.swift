@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireIR
 import TagwireModel
 import TagwireRuntime
@@ -80,17 +80,26 @@ enum PropertyInput {
         } catch {
             return .failure(.unreadable(error))
         }
-        let result = Compiler.compile(PropertyLoader.load(source), options: CompileOptions(library: library, environment: environment), registry: BuiltInExtensions.all.contracts)
+        let result = Compiler.compile(
+            PropertyLoader.load(source),
+            options: CompileOptions(library: library, environment: environment),
+            registry: BuiltInExtensions.all.contracts
+        )
         let errors = result.diagnostics.filter { $0.severity == .error }
-        guard errors.isEmpty, let graph = result.graph else { return .failure(.invalid(errors: errors, sources: result.sources)) }
+        guard errors.isEmpty, let graph = result.graph else {
+            return .failure(.invalid(errors: errors, sources: result.sources))
+        }
         return .success(graph)
     }
 
     /// An engine for a property directory or an artifact, problems written to stderr (nil then). `library` and
     /// `environment` apply to property directories; naming them for an artifact is a usage error.
-    static func engine(_ path: String, library: String?, environment: String?, options: EngineOptions) throws -> Engine? {
+    static func engine(_ path: String, library: String?, environment: String?, options: EngineOptions) throws -> Engine?
+    {
         if isArtifact(path), environment != nil || library != nil {
-            throw ValidationError("an artifact is built for one library and environment; --environment and --library apply to property directories")
+            throw ValidationError(
+                "an artifact is built for one library and environment; --environment and --library apply to property directories"
+            )
         }
         switch graph(path, library: library, environment: environment) {
         case .success(let graph):

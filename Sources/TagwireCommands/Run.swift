@@ -40,13 +40,19 @@ public struct Run: AsyncParsableCommand {
     @Option(help: "Seed for generated ids and random values, for reproducible output.")
     var seed: UInt64?
 
-    @Flag(help: "Store Conversions API dispatches durably in the outbox (--data-dir) for `tagwire deliver` instead of sending them; each line reports \"enqueued\".")
+    @Flag(
+        help:
+            "Store Conversions API dispatches durably in the outbox (--data-dir) for `tagwire deliver` instead of sending them; each line reports \"enqueued\"."
+    )
     var enqueue = false
 
     @OptionGroup(title: "Outbox (with --enqueue)")
     var data: DataDirectory
 
-    @Flag(help: "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine.")
+    @Flag(
+        help:
+            "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine."
+    )
     var send = false
 
     public init() {}
@@ -88,16 +94,37 @@ public struct Run: AsyncParsableCommand {
         let forwardEngine = forward
         if enqueue {
             try await data.withOutbox { outbox in
-                try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: outbox)
+                try await Self.sendOrEnqueue(
+                    bytes,
+                    engine: engine,
+                    forward: forwardEngine,
+                    seed: seedValue,
+                    now: start,
+                    outbox: outbox
+                )
             }
         } else {
-            try await Self.sendOrEnqueue(bytes, engine: engine, forward: forwardEngine, seed: seedValue, now: start, outbox: nil)
+            try await Self.sendOrEnqueue(
+                bytes,
+                engine: engine,
+                forward: forwardEngine,
+                seed: seedValue,
+                now: start,
+                outbox: nil
+            )
         }
     }
 
     /// Runs the lines, then delivers (no outbox) or enqueues (outbox) each line's Conversions API dispatches before
     /// writing the line.
-    static func sendOrEnqueue(_ bytes: [UInt8], engine: Engine, forward: Engine?, seed: UInt64?, now: Double?, outbox: (any Outbox)?) async throws {
+    static func sendOrEnqueue(
+        _ bytes: [UInt8],
+        engine: Engine,
+        forward: Engine?,
+        seed: UInt64?,
+        now: Double?,
+        outbox: (any Outbox)?
+    ) async throws {
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
         let writer = JSONWriter()
         let sender = ConversionsAPISender()
@@ -105,7 +132,12 @@ public struct Run: AsyncParsableCommand {
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             let receivedAt = now ?? Date().timeIntervalSince1970
             var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
-                runner.evaluateLineWithDispatches(UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt)
+                runner.evaluateLineWithDispatches(
+                    UnsafeBufferPointer(rebasing: buf[line.range]),
+                    index: index,
+                    lineNumber: line.number,
+                    receivedAt: receivedAt
+                )
             }
             if case .object(var o) = result {
                 if let outbox {

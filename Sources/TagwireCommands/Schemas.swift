@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import TagwireExtensions
 import TagwireCompiler
+import TagwireExtensions
 import TagwireJSON
 
 /// `tagwire schemas --out DIR`: write the JSON Schemas of every property file kind.

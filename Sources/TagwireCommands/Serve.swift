@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TagwireExtensions
+import ServiceLifecycle
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireIR
 import TagwireJSON
-import ServiceLifecycle
 import TagwireRuntime
 import TagwireServer
 
@@ -58,7 +58,10 @@ public struct Serve: AsyncParsableCommand {
     @Flag(help: "Take the client IP from X-Forwarded-For (only behind a proxy you run).")
     var trustForwardedFor = false
 
-    @Flag(inversion: .prefixedNo, help: "Deliver the outbox in this process (--no-deliver leaves it to `tagwire deliver` runners).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Deliver the outbox in this process (--no-deliver leaves it to `tagwire deliver` runners)."
+    )
     var deliver = true
 
     @Option(help: "Seconds between delivery passes when no new event woke the loop.")
@@ -73,7 +76,9 @@ public struct Serve: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: expected one of trace, debug, info, notice, warning, error, critical") }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level: expected one of trace, debug, info, notice, warning, error, critical")
+        }
         let redactor = Redactor()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, redactor: redactor, level: level) }
         let logger = Logger(label: "tagwire.serve")
@@ -83,15 +88,22 @@ public struct Serve: AsyncParsableCommand {
         case .success(let lib): initial = lib
         case .failure(let error):
             Output.err("error: \(error.message)\n")
-            if !error.diagnostics.isEmpty { Output.err(JSONWriter(pretty: true).string(.array(error.diagnostics)) + "\n") }
+            if !error.diagnostics.isEmpty {
+                Output.err(JSONWriter(pretty: true).string(.array(error.diagnostics)) + "\n")
+            }
             throw ExitCode(1)
         }
         let options = ServeOptions(
             limits: ServeLimits(
-                maxBodyBytes: max(1, maxBodyBytes), maxEvents: max(1, maxEvents), maxDepth: max(1, maxDepth),
-                bodyTimeout: .milliseconds(Int(max(0.1, bodyTimeout) * 1000)), idleTimeout: .milliseconds(Int(max(0.1, idleTimeout) * 1000))),
+                maxBodyBytes: max(1, maxBodyBytes),
+                maxEvents: max(1, maxEvents),
+                maxDepth: max(1, maxDepth),
+                bodyTimeout: .milliseconds(Int(max(0.1, bodyTimeout) * 1000)),
+                idleTimeout: .milliseconds(Int(max(0.1, idleTimeout) * 1000))
+            ),
             adminToken: ProcessInfo.processInfo.environment["TAGWIRE_ADMIN_TOKEN"],
-            trustForwardedFor: trustForwardedFor)
+            trustForwardedFor: trustForwardedFor
+        )
         let host = self.host
         let port = self.port
         let deliver = self.deliver
@@ -100,12 +112,17 @@ public struct Serve: AsyncParsableCommand {
         try await data.withOutbox { outbox in
             let store = LibraryStore(loader: loader, initial: initial)
             let server = EventServer(store: store, outbox: outbox, options: options, redactor: redactor, logger: logger)
-            let services: [any Service] = deliver ? [server.deliveryService(flushInterval: flush, batchLimit: batchLimit)] : []
+            let services: [any Service] =
+                deliver ? [server.deliveryService(flushInterval: flush, batchLimit: batchLimit)] : []
             let app = server.application(host: host, port: port, services: services) { bound in
                 Output.out("tagwire serve listening on http://\(host):\(bound)\n")
-                logger.notice("listening", metadata: [
-                    "address": .string("\(host):\(bound)"), "property": .string(initial.propertyName), "content_hash": .string(initial.contentHash),
-                ])
+                logger.notice(
+                    "listening",
+                    metadata: [
+                        "address": .string("\(host):\(bound)"), "property": .string(initial.propertyName),
+                        "content_hash": .string(initial.contentHash),
+                    ]
+                )
             }
             try await app.runService()
             logger.notice("stopped")
@@ -114,7 +131,9 @@ public struct Serve: AsyncParsableCommand {
 
     /// Loads a property directory (compiled) or an artifact into a served library, never printing: diagnostics
     /// come back in the error, for the admin reload's answer.
-    public static func loader(environment: String?, library: String?, secrets: SecretResolver = .system) -> LibraryLoader {
+    public static func loader(environment: String?, library: String?, secrets: SecretResolver = .system)
+        -> LibraryLoader
+    {
         { path in
             let graph: RuleGraph
             var manifest: JSONValue?
@@ -124,7 +143,10 @@ public struct Serve: AsyncParsableCommand {
                 if PropertyInput.isArtifact(path) {
                     let dir = path.hasSuffix(".json") ? (path as NSString).deletingLastPathComponent : path
                     let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
-                    manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? JSONReader.parse([UInt8]($0)) }
+                    manifest =
+                        FileManager.default.contents(atPath: manifestPath).flatMap {
+                            try? JSONReader.parse([UInt8]($0))
+                        }
                         ?? PublishedLibrary(graph: graph, sourceRevision: nil).manifest
                 }
             case .failure(.artifact(let error)):
@@ -133,10 +155,21 @@ public struct Serve: AsyncParsableCommand {
                 return .failure(LibraryLoadError(message: "cannot read property '\(path)': \(error)"))
             case .failure(.invalid(let errors, _)):
                 let list = errors.map { JSONDiagnosticRenderer.json(PropertyInput.prefixed($0, path)) }
-                return .failure(LibraryLoadError(message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")", diagnostics: list))
+                return .failure(
+                    LibraryLoadError(
+                        message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")",
+                        diagnostics: list
+                    )
+                )
             }
-            let published = manifest ?? PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
-            let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: secrets, options: EngineOptions(resolveCredentials: true))
+            let published =
+                manifest ?? PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(path)).manifest
+            let engine = Engine(
+                graph: graph,
+                extensions: BuiltInExtensions.all,
+                secrets: secrets,
+                options: EngineOptions(resolveCredentials: true)
+            )
             return ServedLibrary.make(engine: engine, manifest: published, source: path, secrets: secrets)
         }
     }

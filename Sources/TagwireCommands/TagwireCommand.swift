@@ -7,7 +7,9 @@ public struct TagwireCommand: AsyncParsableCommand {
         commandName: "tagwire",
         abstract: "Tag management and server-side event forwarding, with rules reviewed in git.",
         version: TagwireVersion.current,
-        subcommands: [Validate.self, Build.self, Run.self, EMQ.self, Serve.self, Deliver.self, OutboxCommand.self, Schemas.self]
+        subcommands: [
+            Validate.self, Build.self, Run.self, EMQ.self, Serve.self, Deliver.self, OutboxCommand.self, Schemas.self,
+        ]
     )
 
     public init() {}

@@ -1,7 +1,7 @@
 import ArgumentParser
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireModel
 
 /// `tagwire validate <property-dir>...`: every problem of every property, at once.
@@ -39,7 +39,8 @@ public struct Validate: AsyncParsableCommand {
             if format == .text {
                 PropertyInput.report(result.diagnostics, sources: result.sources, format: .text, prefix: prefix)
             } else {
-                all += prefix.map { p in result.diagnostics.map { PropertyInput.prefixed($0, p) } } ?? result.diagnostics
+                all +=
+                    prefix.map { p in result.diagnostics.map { PropertyInput.prefixed($0, p) } } ?? result.diagnostics
             }
             if result.hasErrors || (warningsAsErrors && result.diagnostics.contains { $0.severity == .warning }) {
                 failed = true

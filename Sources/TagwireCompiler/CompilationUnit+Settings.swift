@@ -5,7 +5,13 @@ import TagwireModel
 
 /// Settings checked against their contract's types.
 extension CompilationUnit {
-    mutating func checkSettings(_ settings: JSONObject, specs: [SettingSpec], additional: SettingType?, at: FilePointer, what: String) {
+    mutating func checkSettings(
+        _ settings: JSONObject,
+        specs: [SettingSpec],
+        additional: SettingType?,
+        at: FilePointer,
+        what: String
+    ) {
         let names = specs.map(\.name)
         for key in settings.keys where !names.contains(key) {
             if let additional {
@@ -53,7 +59,9 @@ extension CompilationUnit {
 
     /// Whether a string is exactly one `{{token}}` (its type is known only at run time).
     func isSingleToken(_ v: JSONValue) -> Bool {
-        guard case .string(let s) = v, TokenScanner.mayContainToken(s), case .success(let pieces) = TokenScanner.scan(s), pieces.count == 1, case .token = pieces[0] else { return false }
+        guard case .string(let s) = v, TokenScanner.mayContainToken(s),
+            case .success(let pieces) = TokenScanner.scan(s), pieces.count == 1, case .token = pieces[0]
+        else { return false }
         return true
     }
 
@@ -81,13 +89,23 @@ extension CompilationUnit {
         switch type {
         case .enumeration(let values):
             guard case .string(let s) = v else {
-                error("compile.setting-type", "setting '\(name)' must be \(type.description), not \(article(v.typeName))", at: at)
+                error(
+                    "compile.setting-type",
+                    "setting '\(name)' must be \(type.description), not \(article(v.typeName))",
+                    at: at
+                )
                 return
             }
             if !hasToken(s), !values.contains(s) {
                 var notes: [Diagnostic.Note] = []
                 if let hint = Suggestions.didYouMean(s, in: values) { notes.append(Diagnostic.Note(hint)) }
-                error("compile.invalid-setting-value", "'\(s)' is not a valid '\(name)'", at: at, notes: notes, help: "expected \(type.description)")
+                error(
+                    "compile.invalid-setting-value",
+                    "'\(s)' is not a valid '\(name)'",
+                    at: at,
+                    notes: notes,
+                    help: "expected \(type.description)"
+                )
             }
         case .object(let fields, let additional):
             guard case .object(let o) = v else {
@@ -99,13 +117,21 @@ extension CompilationUnit {
             }
         case .array(let inner):
             guard case .array(let a) = v else {
-                error("compile.setting-type", "setting '\(name)' must be \(type.description), not \(article(v.typeName))", at: at)
+                error(
+                    "compile.setting-type",
+                    "setting '\(name)' must be \(type.description), not \(article(v.typeName))",
+                    at: at
+                )
                 return
             }
             for (i, e) in a.enumerated() { checkValue(e, type: inner, at: at.appending(i), name: "\(name)[\(i)]") }
         default:
             if !conforms(v, type) {
-                error("compile.setting-type", "setting '\(name)' must be \(type.description), not \(article(v.typeName))", at: at)
+                error(
+                    "compile.setting-type",
+                    "setting '\(name)' must be \(type.description), not \(article(v.typeName))",
+                    at: at
+                )
             }
         }
     }

@@ -6,7 +6,9 @@ import TagwireModel
 /// Settings strings parsed into templates, with tokens resolved to data elements.
 extension CompilationUnit {
     /// Parses every string of a settings value into a template, resolving tokens to data element indices.
-    mutating func buildTemplate(_ value: JSONValue, at: FilePointer) -> (template: Template, references: [(element: Int, at: FilePointer)]) {
+    mutating func buildTemplate(_ value: JSONValue, at: FilePointer) -> (
+        template: Template, references: [(element: Int, at: FilePointer)]
+    ) {
         var refs: [(Int, FilePointer)] = []
         let t = template(value, at: at, refs: &refs)
         return (t, refs)
@@ -42,7 +44,9 @@ extension CompilationUnit {
             if items.allSatisfy(\.isLiteral) { return .literal(value) }
             return .array(items)
         case .object(let o):
-            let members = o.map { TemplateMember(key: $0.key, value: template($0.value, at: at.appending($0.key), refs: &refs)) }
+            let members = o.map {
+                TemplateMember(key: $0.key, value: template($0.value, at: at.appending($0.key), refs: &refs))
+            }
             if members.allSatisfy(\.value.isLiteral) { return .literal(value) }
             return .object(members)
         default:
@@ -66,7 +70,9 @@ extension CompilationUnit {
             ?? Suggestions.closest(to: String(name.split(separator: ".").first ?? ""), in: dataElementIndex.keys).first,
             let i = dataElementIndex[best]
         {
-            notes.append(Diagnostic.Note("did you mean '\(best)'?", at: locate(set.dataElements[i].origin.appending("name"))))
+            notes.append(
+                Diagnostic.Note("did you mean '\(best)'?", at: locate(set.dataElements[i].origin.appending("name")))
+            )
         }
         error("compile.unresolved-reference", "data element '\(name)' is not defined", at: at, notes: notes)
         return nil

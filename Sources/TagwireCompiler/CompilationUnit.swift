@@ -47,7 +47,13 @@ struct CompilationUnit {
     /// LowerToGraph.
     var graph: RuleGraph?
 
-    init(set: PropertySet, sources: SourceFiles, registry: ExtensionRegistry, options: CompileOptions, bag: DiagnosticBag) {
+    init(
+        set: PropertySet,
+        sources: SourceFiles,
+        registry: ExtensionRegistry,
+        options: CompileOptions,
+        bag: DiagnosticBag
+    ) {
         self.set = set
         self.sources = sources
         self.registry = registry
@@ -62,11 +68,25 @@ struct CompilationUnit {
         sources.locate(at.file, at.pointer, key: key)
     }
 
-    mutating func error(_ id: String, _ message: String, at: FilePointer?, key: Bool = false, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    mutating func error(
+        _ id: String,
+        _ message: String,
+        at: FilePointer?,
+        key: Bool = false,
+        notes: [Diagnostic.Note] = [],
+        help: String? = nil
+    ) {
         bag.emit(Diagnostic(.error, id: id, message, at: at.map { locate($0, key: key) }, notes: notes, help: help))
     }
 
-    mutating func warning(_ id: String, _ message: String, at: FilePointer?, key: Bool = false, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    mutating func warning(
+        _ id: String,
+        _ message: String,
+        at: FilePointer?,
+        key: Bool = false,
+        notes: [Diagnostic.Note] = [],
+        help: String? = nil
+    ) {
         bag.emit(Diagnostic(.warning, id: id, message, at: at.map { locate($0, key: key) }, notes: notes, help: help))
     }
 

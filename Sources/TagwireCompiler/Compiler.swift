@@ -48,17 +48,31 @@ public enum Compiler {
     ]
 
     /// Compiles one library of a loaded property.
-    public static func compile(_ load: LoadResult, options: CompileOptions = CompileOptions(), registry: ExtensionRegistry) -> CompilationResult {
+    public static func compile(
+        _ load: LoadResult,
+        options: CompileOptions = CompileOptions(),
+        registry: ExtensionRegistry
+    ) -> CompilationResult {
         guard let set = load.propertySet, !load.diagnostics.hasErrors else {
             return CompilationResult(graph: nil, diagnostics: load.diagnostics.sorted(), sources: load.sources)
         }
-        var unit = CompilationUnit(set: set, sources: load.sources, registry: registry, options: options, bag: load.diagnostics)
+        var unit = CompilationUnit(
+            set: set,
+            sources: load.sources,
+            registry: registry,
+            options: options,
+            bag: load.diagnostics
+        )
         for pass in passes {
             pass.run(&unit)
             if type(of: pass).stopsOnErrors, unit.bag.hasErrors { break }
         }
         let bag = unit.bag
-        return CompilationResult(graph: bag.hasErrors ? nil : unit.graph, diagnostics: bag.sorted(), sources: load.sources)
+        return CompilationResult(
+            graph: bag.hasErrors ? nil : unit.graph,
+            diagnostics: bag.sorted(),
+            sources: load.sources
+        )
     }
 
     /// Validates a property: every library is compiled, secrets are checked against every environment, and the
@@ -70,7 +84,11 @@ public enum Compiler {
         var seen = Set<Diagnostic>()
         var merged = DiagnosticBag()
         for library in set.libraries.map(\.name).sorted() {
-            let result = compile(load, options: CompileOptions(library: library, allEnvironments: true), registry: registry)
+            let result = compile(
+                load,
+                options: CompileOptions(library: library, allEnvironments: true),
+                registry: registry
+            )
             for d in result.diagnostics where seen.insert(d).inserted { merged.emit(d) }
         }
         return CompilationResult(graph: nil, diagnostics: merged.sorted(), sources: load.sources)

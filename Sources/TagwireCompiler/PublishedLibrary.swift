@@ -31,11 +31,18 @@ public struct PublishedLibrary: Sendable {
         ]
         if let sourceRevision { m.append(("sourceRevision", .string(sourceRevision))) }
         m.append(("contentHash", .string(contentHash)))
-        m.append(("counts", .object(JSONObject([
-            ("rules", .number(Double(graph.rules.count))),
-            ("dataElements", .number(Double(graph.dataElements.count))),
-            ("extensions", .number(Double(graph.extensions.count))),
-        ]))))
+        m.append(
+            (
+                "counts",
+                .object(
+                    JSONObject([
+                        ("rules", .number(Double(graph.rules.count))),
+                        ("dataElements", .number(Double(graph.dataElements.count))),
+                        ("extensions", .number(Double(graph.extensions.count))),
+                    ])
+                )
+            )
+        )
         manifest = .object(JSONObject(m))
     }
 

@@ -21,17 +21,27 @@ public enum SchemaGenerator {
     static func object(_ members: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(members)) }
 
     static func header(_ id: String, _ title: String) -> [(String, JSONValue)] {
-        [("$schema", "https://json-schema.org/draft/2020-12/schema"), ("$id", .string(base + id)), ("title", .string(title))]
+        [
+            ("$schema", "https://json-schema.org/draft/2020-12/schema"), ("$id", .string(base + id)),
+            ("title", .string(title)),
+        ]
     }
 
     static let common: [(String, JSONValue)] = [
-        ("$schema", object([("type", "string"), ("description", "Path of this schema, for editors; ignored by tagwire.")])),
-        ("version", object([("type", "integer"), ("minimum", 1), ("maximum", 1), ("description", "File format version.")])),
+        (
+            "$schema",
+            object([("type", "string"), ("description", "Path of this schema, for editors; ignored by tagwire.")])
+        ),
+        (
+            "version",
+            object([("type", "integer"), ("minimum", 1), ("maximum", 1), ("description", "File format version.")])
+        ),
         ("description", object([("type", "string"), ("description", "Free text for reviewers.")])),
     ]
 
     static let token: JSONValue = object([
-        ("type", "string"), ("pattern", "^\\{\\{[^{}]+\\}\\}$"), ("description", "A single data element token: its value, whatever its type."),
+        ("type", "string"), ("pattern", "^\\{\\{[^{}]+\\}\\}$"),
+        ("description", "A single data element token: its value, whatever its type."),
     ])
 
     static let name: JSONValue = object([("type", "string"), ("minLength", 1)])
@@ -68,17 +78,40 @@ public enum SchemaGenerator {
 
     /// `if type is X then settings follow X's contract`, for each contract.
     static func perType(_ contracts: [ComponentContract]) -> JSONValue {
-        .array(contracts.map { c in
-            object([
-                ("if", object([("properties", object([("type", object([("const", .string(c.type))]))])), ("required", ["type"])])),
-                ("then", object([("properties", object([("settings", settingsObject(c.settings, additional: c.additionalSettings ? .any : nil))]))])),
-            ])
-        })
+        .array(
+            contracts.map { c in
+                object([
+                    (
+                        "if",
+                        object([
+                            ("properties", object([("type", object([("const", .string(c.type))]))])),
+                            ("required", ["type"]),
+                        ])
+                    ),
+                    (
+                        "then",
+                        object([
+                            (
+                                "properties",
+                                object([
+                                    (
+                                        "settings",
+                                        settingsObject(c.settings, additional: c.additionalSettings ? .any : nil)
+                                    )
+                                ])
+                            )
+                        ])
+                    ),
+                ])
+            }
+        )
     }
 
     static func contracts(_ registry: ExtensionRegistry, _ kind: ComponentKind) -> [ComponentContract] {
         registry.extensions.keys.sorted().flatMap { ext in
-            registry.componentTypes(of: ext).compactMap { registry.component($0) }.filter { $0.kind == kind }.sorted { $0.type < $1.type }
+            registry.componentTypes(of: ext).compactMap { registry.component($0) }.filter { $0.kind == kind }.sorted {
+                $0.type < $1.type
+            }
         }
     }
 
@@ -86,25 +119,61 @@ public enum SchemaGenerator {
         object([
             ("type", "string"),
             ("pattern", "^[a-z0-9_-]+\\.[a-z0-9_-]+$"),
-            ("anyOf", .array([object([("enum", .array(contracts.map { .string($0.type) }))]), object([("pattern", "^[a-z0-9_-]+\\.[a-z0-9_-]+$")])])),
+            (
+                "anyOf",
+                .array([
+                    object([("enum", .array(contracts.map { .string($0.type) }))]),
+                    object([("pattern", "^[a-z0-9_-]+\\.[a-z0-9_-]+$")]),
+                ])
+            ),
             ("description", "<extension>.<delegate>"),
         ])
     }
 
     static func property() -> JSONValue {
-        object(header("property.schema.json", "Tagwire property") + [
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", name),
-                ("platform", object([("enum", ["web", "edge"]), ("description", "web: runs against page events; edge: against server-side events.")])),
-                ("domains", object([("type", "array"), ("items", object([("type", "string"), ("pattern", "^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*$")]))])),
-                ("settings", object([("type", "object")])),
-            ]))),
-            ("required", ["name", "platform"]),
-            ("if", object([("properties", object([("platform", object([("const", "web")]))]))])),
-            ("then", object([("required", ["domains"])])),
-            ("additionalProperties", false),
-        ])
+        object(
+            header("property.schema.json", "Tagwire property") + [
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", name),
+                                (
+                                    "platform",
+                                    object([
+                                        ("enum", ["web", "edge"]),
+                                        (
+                                            "description",
+                                            "web: runs against page events; edge: against server-side events."
+                                        ),
+                                    ])
+                                ),
+                                (
+                                    "domains",
+                                    object([
+                                        ("type", "array"),
+                                        (
+                                            "items",
+                                            object([
+                                                ("type", "string"),
+                                                ("pattern", "^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*$"),
+                                            ])
+                                        ),
+                                    ])
+                                ),
+                                ("settings", object([("type", "object")])),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name", "platform"]),
+                ("if", object([("properties", object([("platform", object([("const", "web")]))]))])),
+                ("then", object([("required", ["domains"])])),
+                ("additionalProperties", false),
+            ]
+        )
     }
 
     static func extensionFile(_ registry: ExtensionRegistry) -> JSONValue {
@@ -112,41 +181,69 @@ public enum SchemaGenerator {
         let conditionals: [JSONValue] = names.map { n in
             let c = registry.extensions[n]
             return object([
-                ("if", object([("properties", object([("name", object([("const", .string(n))]))])), ("required", ["name"])])),
-                ("then", object([("properties", object([("settings", settingsObject(c?.configuration ?? [], additional: nil))]))])),
+                (
+                    "if",
+                    object([
+                        ("properties", object([("name", object([("const", .string(n))]))])), ("required", ["name"]),
+                    ])
+                ),
+                (
+                    "then",
+                    object([
+                        ("properties", object([("settings", settingsObject(c?.configuration ?? [], additional: nil))]))
+                    ])
+                ),
             ])
         }
-        return object(header("extension.schema.json", "Tagwire extension") + [
-            ("$defs", object([("token", token)])),
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", object([("enum", .array(names.map(JSONValue.string)))])),
-                ("settings", object([("type", "object")])),
-            ]))),
-            ("required", ["name"]),
-            ("additionalProperties", false),
-            ("allOf", .array(conditionals)),
-        ])
+        return object(
+            header("extension.schema.json", "Tagwire extension") + [
+                ("$defs", object([("token", token)])),
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", object([("enum", .array(names.map(JSONValue.string)))])),
+                                ("settings", object([("type", "object")])),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name"]),
+                ("additionalProperties", false),
+                ("allOf", .array(conditionals)),
+            ]
+        )
     }
 
     static func dataElement(_ registry: ExtensionRegistry) -> JSONValue {
         let list = contracts(registry, .dataElement)
-        return object(header("data-element.schema.json", "Tagwire data element") + [
-            ("$defs", object([("token", token)])),
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", object([("type", "string"), ("minLength", 1), ("pattern", "^[^{}]+$")])),
-                ("type", typeSchema(list)),
-                ("settings", object([("type", "object")])),
-                ("default", .object(JSONObject())),
-                ("forceLowerCase", object([("type", "boolean")])),
-                ("cleanText", object([("type", "boolean")])),
-                ("storageDuration", object([("enum", ["pageview", "session", "visitor"])])),
-            ]))),
-            ("required", ["name", "type"]),
-            ("additionalProperties", false),
-            ("allOf", perType(list)),
-        ])
+        return object(
+            header("data-element.schema.json", "Tagwire data element") + [
+                ("$defs", object([("token", token)])),
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", object([("type", "string"), ("minLength", 1), ("pattern", "^[^{}]+$")])),
+                                ("type", typeSchema(list)),
+                                ("settings", object([("type", "object")])),
+                                ("default", .object(JSONObject())),
+                                ("forceLowerCase", object([("type", "boolean")])),
+                                ("cleanText", object([("type", "boolean")])),
+                                ("storageDuration", object([("enum", ["pageview", "session", "visitor"])])),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name", "type"]),
+                ("additionalProperties", false),
+                ("allOf", perType(list)),
+            ]
+        )
     }
 
     static func component(_ registry: ExtensionRegistry, _ kind: ComponentKind, negate: Bool) -> JSONValue {
@@ -169,61 +266,133 @@ public enum SchemaGenerator {
     }
 
     static func rule(_ registry: ExtensionRegistry) -> JSONValue {
-        object(header("rule.schema.json", "Tagwire rule") + [
-            ("$defs", object([
-                ("token", token),
-                ("event", component(registry, .event, negate: false)),
-                ("condition", component(registry, .condition, negate: true)),
-                ("action", component(registry, .action, negate: false)),
-            ])),
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", name),
-                ("enabled", object([("type", "boolean")])),
-                ("order", object([("type", "integer"), ("minimum", -2_147_483_648), ("maximum", 2_147_483_647)])),
-                ("events", object([("type", "array"), ("items", object([("$ref", "#/$defs/event")]))])),
-                ("conditions", object([("type", "array"), ("items", object([("$ref", "#/$defs/condition")]))])),
-                ("actions", object([("type", "array"), ("items", object([("$ref", "#/$defs/action")]))])),
-            ]))),
-            ("required", ["name"]),
-            ("additionalProperties", false),
-        ])
+        object(
+            header("rule.schema.json", "Tagwire rule") + [
+                (
+                    "$defs",
+                    object([
+                        ("token", token),
+                        ("event", component(registry, .event, negate: false)),
+                        ("condition", component(registry, .condition, negate: true)),
+                        ("action", component(registry, .action, negate: false)),
+                    ])
+                ),
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", name),
+                                ("enabled", object([("type", "boolean")])),
+                                (
+                                    "order",
+                                    object([
+                                        ("type", "integer"), ("minimum", -2_147_483_648), ("maximum", 2_147_483_647),
+                                    ])
+                                ),
+                                (
+                                    "events",
+                                    object([("type", "array"), ("items", object([("$ref", "#/$defs/event")]))])
+                                ),
+                                (
+                                    "conditions",
+                                    object([("type", "array"), ("items", object([("$ref", "#/$defs/condition")]))])
+                                ),
+                                (
+                                    "actions",
+                                    object([("type", "array"), ("items", object([("$ref", "#/$defs/action")]))])
+                                ),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name"]),
+                ("additionalProperties", false),
+            ]
+        )
     }
 
     static func library() -> JSONValue {
         let names: JSONValue = object([("type", "array"), ("items", object([("type", "string")]))])
-        return object(header("library.schema.json", "Tagwire library") + [
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", name),
-                ("resources", object([("oneOf", .array([
-                    object([("const", "all")]),
-                    object([
-                        ("type", "object"),
-                        ("properties", object([("rules", names), ("dataElements", names), ("extensions", names)])),
-                        ("additionalProperties", false),
-                    ]),
-                ]))])),
-            ]))),
-            ("required", ["name", "resources"]),
-            ("additionalProperties", false),
-        ])
+        return object(
+            header("library.schema.json", "Tagwire library") + [
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", name),
+                                (
+                                    "resources",
+                                    object([
+                                        (
+                                            "oneOf",
+                                            .array([
+                                                object([("const", "all")]),
+                                                object([
+                                                    ("type", "object"),
+                                                    (
+                                                        "properties",
+                                                        object([
+                                                            ("rules", names), ("dataElements", names),
+                                                            ("extensions", names),
+                                                        ])
+                                                    ),
+                                                    ("additionalProperties", false),
+                                                ]),
+                                            ])
+                                        )
+                                    ])
+                                ),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name", "resources"]),
+                ("additionalProperties", false),
+            ]
+        )
     }
 
     static func environment() -> JSONValue {
-        let source: JSONValue = object([("oneOf", .array([
-            object([("type", "object"), ("properties", object([("env", object([("type", "string"), ("pattern", "^[A-Za-z0-9_]+$")]))])), ("required", ["env"]), ("additionalProperties", false)]),
-            object([("type", "object"), ("properties", object([("file", object([("type", "string")]))])), ("required", ["file"]), ("additionalProperties", false)]),
-        ]))])
-        return object(header("environment.schema.json", "Tagwire environment") + [
-            ("type", "object"),
-            ("properties", .object(JSONObject(common + [
-                ("name", name),
-                ("stage", object([("enum", ["development", "staging", "production"])])),
-                ("secrets", object([("type", "object"), ("additionalProperties", source)])),
-            ]))),
-            ("required", ["name", "stage"]),
-            ("additionalProperties", false),
+        let source: JSONValue = object([
+            (
+                "oneOf",
+                .array([
+                    object([
+                        ("type", "object"),
+                        (
+                            "properties",
+                            object([("env", object([("type", "string"), ("pattern", "^[A-Za-z0-9_]+$")]))])
+                        ), ("required", ["env"]), ("additionalProperties", false),
+                    ]),
+                    object([
+                        ("type", "object"), ("properties", object([("file", object([("type", "string")]))])),
+                        ("required", ["file"]), ("additionalProperties", false),
+                    ]),
+                ])
+            )
         ])
+        return object(
+            header("environment.schema.json", "Tagwire environment") + [
+                ("type", "object"),
+                (
+                    "properties",
+                    .object(
+                        JSONObject(
+                            common + [
+                                ("name", name),
+                                ("stage", object([("enum", ["development", "staging", "production"])])),
+                                ("secrets", object([("type", "object"), ("additionalProperties", source)])),
+                            ]
+                        )
+                    )
+                ),
+                ("required", ["name", "stage"]),
+                ("additionalProperties", false),
+            ]
+        )
     }
 }

@@ -23,7 +23,9 @@ public final class InMemoryOutbox: Outbox {
             items.map { item in
                 let id = s.nextID
                 s.nextID += 1
-                s.entries[id] = Entry(record: OutboxRecord(id: id, item: item, attempts: 0, availableAt: 0, lastError: nil))
+                s.entries[id] = Entry(
+                    record: OutboxRecord(id: id, item: item, attempts: 0, availableAt: 0, lastError: nil)
+                )
                 return id
             }
         }
@@ -86,7 +88,9 @@ public final class InMemoryOutbox: Outbox {
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
         state.withLock { s in
             s.entries.values.compactMap { e in
-                e.deadReason.map { DeadLetter(id: e.record.id, item: e.record.item, attempts: e.record.attempts, reason: $0) }
+                e.deadReason.map {
+                    DeadLetter(id: e.record.id, item: e.record.item, attempts: e.record.attempts, reason: $0)
+                }
             }.sorted { $0.id < $1.id }.prefix(limit).map { $0 }
         }
     }

@@ -33,7 +33,13 @@ public struct RetryStrategy: Sendable {
 
     /// When to try again after `attempt` failed at `now`, or nil when the event's window would be over.
     /// `hint` (a server's requested wait) is a lower bound.
-    public func nextAttempt<G: RandomNumberGenerator>(attempt: Int, now: Double, eventTime: Double, hint: Double? = nil, using generator: inout G) -> Double? {
+    public func nextAttempt<G: RandomNumberGenerator>(
+        attempt: Int,
+        now: Double,
+        eventTime: Double,
+        hint: Double? = nil,
+        using generator: inout G
+    ) -> Double? {
         var wait = Double.random(in: 0...maximumBackoff(attempt: attempt), using: &generator)
         if let hint { wait = max(wait, hint) }
         let at = now + wait

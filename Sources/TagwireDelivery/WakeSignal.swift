@@ -71,7 +71,8 @@ public final class WakeSignal: Sendable {
 extension WakeSignal {
     /// Runs `body` while `outbox`'s enqueue notifications (when it has them: PostgreSQL's LISTEN) wake this signal.
     /// A lost listening connection is retried every second; `body`'s end stops the listener.
-    public func listening<T: Sendable>(to outbox: any Outbox, _ body: @Sendable () async throws -> T) async throws -> T {
+    public func listening<T: Sendable>(to outbox: any Outbox, _ body: @Sendable () async throws -> T) async throws -> T
+    {
         guard let listening = outbox as? any ListeningOutbox else { return try await body() }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {

@@ -80,14 +80,18 @@ public enum JSONDiagnosticRenderer {
         if let loc = d.location { m += json(loc) }
         if let help = d.help { m.append(("help", .string(help))) }
         if !d.notes.isEmpty {
-            m.append((
-                "notes",
-                .array(d.notes.map { n in
-                    var nm: [(String, JSONValue)] = [("message", .string(n.message))]
-                    if let nl = n.location { nm += json(nl) }
-                    return .object(JSONObject(nm))
-                })
-            ))
+            m.append(
+                (
+                    "notes",
+                    .array(
+                        d.notes.map { n in
+                            var nm: [(String, JSONValue)] = [("message", .string(n.message))]
+                            if let nl = n.location { nm += json(nl) }
+                            return .object(JSONObject(nm))
+                        }
+                    )
+                )
+            )
         }
         return .object(JSONObject(m))
     }

@@ -8,5 +8,7 @@ import TagwireRuntime
 /// The extensions every Tagwire command runs with: core, meta-pixel, edge, meta-capi and http.
 public enum BuiltInExtensions {
     /// The built-in extensions.
-    public static let all = RuntimeExtensions([CoreExtension(), MetaPixelExtension(), EdgeExtension(), MetaCAPIExtension(), HTTPExtension()])
+    public static let all = RuntimeExtensions([
+        CoreExtension(), MetaPixelExtension(), EdgeExtension(), MetaCAPIExtension(), HTTPExtension(),
+    ])
 }

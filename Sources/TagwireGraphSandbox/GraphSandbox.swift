@@ -24,17 +24,41 @@ public enum GraphSandbox {
         router.post("/{first}/{pixel}/events") { request, context in
             let version = context.parameters.get("first") ?? ""
             guard isVersion(version) else {
-                return await errorResponse(GraphError(message: "Unknown path components: /\(version)", code: 2500), state)
+                return await errorResponse(
+                    GraphError(message: "Unknown path components: /\(version)", code: 2500),
+                    state
+                )
             }
-            return await events(request, context, pixel: context.parameters.get("pixel") ?? "", version: version, state: state, validator: validator)
+            return await events(
+                request,
+                context,
+                pixel: context.parameters.get("pixel") ?? "",
+                version: version,
+                state: state,
+                validator: validator
+            )
         }
         router.post("/{first}/events") { request, context in
-            await events(request, context, pixel: context.parameters.get("first") ?? "", version: "v26.0", state: state, validator: validator)
+            await events(
+                request,
+                context,
+                pixel: context.parameters.get("first") ?? "",
+                version: "v26.0",
+                state: state,
+                validator: validator
+            )
         }
         for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
             router.on("/{first}/{pixel}/events", method: method) { _, _ in
                 await errorResponse(
-                    GraphError(message: "Unsupported \(method.rawValue.lowercased()) request.", type: "GraphMethodException", code: 100, subcode: 33), state)
+                    GraphError(
+                        message: "Unsupported \(method.rawValue.lowercased()) request.",
+                        type: "GraphMethodException",
+                        code: 100,
+                        subcode: 33
+                    ),
+                    state
+                )
             }
         }
         router.get("/{first}/dataset_quality") { request, _ in await datasetQuality(request, state) }
@@ -61,10 +85,13 @@ public enum GraphSandbox {
         router.get("/__sandbox/dedup") { request, _ in
             let pixel = request.uri.queryParameters["pixel"].map(String.init)
             let s = await state.dedupSummary(pixel: pixel)
-            return json(200, [
-                "unique": .number(Double(s.unique)), "copies": .number(Double(s.copies)),
-                "duplicates": .number(Double(s.duplicates)), "browserWins": .number(Double(s.browserWins)),
-            ])
+            return json(
+                200,
+                [
+                    "unique": .number(Double(s.unique)), "copies": .number(Double(s.copies)),
+                    "duplicates": .number(Double(s.duplicates)), "browserWins": .number(Double(s.browserWins)),
+                ]
+            )
         }
         router.post("/__sandbox/reset") { _, _ in
             await state.reset()
@@ -73,7 +100,13 @@ public enum GraphSandbox {
         router.post("/__sandbox/faults") { request, context in
             let body = try await request.body.collect(upTo: 64 * 1024)
             guard let spec = try? JSONReader.parse(Array(buffer: body)), let fault = fault(from: spec) else {
-                return json(400, ["error": "expected {\"fault\": \"http500|html502|drop|slow|throttle|transient|code\", \"count\": n, ...}"])
+                return json(
+                    400,
+                    [
+                        "error":
+                            "expected {\"fault\": \"http500|html502|drop|slow|throttle|transient|code\", \"count\": n, ...}"
+                    ]
+                )
             }
             await state.inject(fault, count: Int(spec["count"]?.numberValue ?? 1))
             return json(200, ["injected": true])
@@ -104,23 +137,53 @@ public enum GraphSandbox {
     static func fault(from spec: JSONValue) -> SandboxFault? {
         switch spec["fault"]?.stringValue {
         case "http500":
-            return .graphError(GraphError(status: 500, message: "An unexpected error has occurred. Please retry your request later.", code: 2, isTransient: true))
+            return .graphError(
+                GraphError(
+                    status: 500,
+                    message: "An unexpected error has occurred. Please retry your request later.",
+                    code: 2,
+                    isTransient: true
+                )
+            )
         case "unknown":
-            return .graphError(GraphError(status: 500, message: "An unknown error occurred", code: 1, isTransient: true))
+            return .graphError(
+                GraphError(status: 500, message: "An unknown error occurred", code: 1, isTransient: true)
+            )
         case "html502": return .htmlBadGateway
         case "drop": return .dropConnection
         case "slow": return .delay(Int(spec["delayMs"]?.numberValue ?? 2000))
         case "throttle":
             let code = Int(spec["code"]?.numberValue ?? 17)
             let subcode: Int? = code == 17 ? 2_446_079 : (code == 613 ? 1_487_742 : nil)
-            return .graphError(GraphError(message: "(#\(code)) User request limit reached", code: code, subcode: subcode, isTransient: true))
+            return .graphError(
+                GraphError(
+                    message: "(#\(code)) User request limit reached",
+                    code: code,
+                    subcode: subcode,
+                    isTransient: true
+                )
+            )
         case "transient":
-            return .graphError(GraphError(message: "Temporary error", code: 100, isTransient: true, userTitle: "Temporary Error", userMessage: "Please retry"))
+            return .graphError(
+                GraphError(
+                    message: "Temporary error",
+                    code: 100,
+                    isTransient: true,
+                    userTitle: "Temporary Error",
+                    userMessage: "Please retry"
+                )
+            )
         case "code":
             guard let code = spec["code"]?.numberValue else { return nil }
-            return .graphError(GraphError(
-                status: Int(spec["status"]?.numberValue ?? 400), message: spec["message"]?.stringValue ?? "Injected error",
-                code: Int(code), subcode: spec["subcode"]?.numberValue.map { Int($0) }, isTransient: spec["is_transient"]?.boolValue))
+            return .graphError(
+                GraphError(
+                    status: Int(spec["status"]?.numberValue ?? 400),
+                    message: spec["message"]?.stringValue ?? "Injected error",
+                    code: Int(code),
+                    subcode: spec["subcode"]?.numberValue.map { Int($0) },
+                    isTransient: spec["is_transient"]?.boolValue
+                )
+            )
         default:
             return nil
         }
@@ -129,7 +192,11 @@ public enum GraphSandbox {
     static func json(_ status: Int, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=UTF-8"
-        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value))))
+        return Response(
+            status: .init(code: status),
+            headers: fields,
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value)))
+        )
     }
 
     static func errorResponse(_ error: GraphError, _ state: SandboxState) async -> Response {
@@ -139,7 +206,8 @@ public enum GraphSandbox {
         if [4, 17, 32, 613].contains(error.code) || (80000...80014).contains(error.code),
             let usage = HTTPField.Name("x-business-use-case-usage")
         {
-            headers[usage] = #"{"call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":1}"#
+            headers[usage] =
+                #"{"call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":1}"#
         }
         return json(error.status, error.envelope(traceID: trace), headers: headers)
     }
@@ -151,13 +219,22 @@ public enum GraphSandbox {
         var token = query["access_token"].map(String.init)
         if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
         guard let token else {
-            return await errorResponse(GraphError(message: "An access token is required to request this resource.", code: 104), state)
+            return await errorResponse(
+                GraphError(message: "An access token is required to request this resource.", code: 104),
+                state
+            )
         }
         guard let pixels = state.configuration.tokens[token] else {
-            return await errorResponse(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190), state)
+            return await errorResponse(
+                GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190),
+                state
+            )
         }
         guard let dataset = query["dataset_id"].map(String.init), pixels.contains(dataset) else {
-            return await errorResponse(GraphError(message: "Unsupported get request.", type: "GraphMethodException", code: 100, subcode: 33), state)
+            return await errorResponse(
+                GraphError(message: "Unsupported get request.", type: "GraphMethodException", code: 100, subcode: 33),
+                state
+            )
         }
         let received = await state.received(pixel: dataset)
         var report = EventMatchQuality()
@@ -174,16 +251,23 @@ public enum GraphSandbox {
         let web: [JSONValue] = report.rows.keys.sorted().compactMap { report.rows[$0] }.map { row in
             let feedback: [JSONValue] = EventMatchQuality.weights.compactMap { w in
                 guard let id = EventMatchQuality.identifiers[w.key], row.share(w.key) > 0 else { return nil }
-                return ["identifier": .string(id), "coverage": ["percentage": .number((row.share(w.key) * 1000).rounded() / 10)]]
+                return [
+                    "identifier": .string(id),
+                    "coverage": ["percentage": .number((row.share(w.key) * 1000).rounded() / 10)],
+                ]
             }
             return [
                 "event_name": .string(row.eventName),
-                "event_match_quality": ["composite_score": .number((row.score * 10).rounded() / 10), "match_key_feedback": .array(feedback)],
-                "dedupe_key_feedback": .array([[
-                    "dedupe_key": "event_id",
-                    "browser_events_with_dedupe_key": .number(Double(browserIDs[row.eventName] ?? 0)),
-                    "server_events_with_dedupe_key": .number(Double(serverIDs[row.eventName] ?? 0)),
-                ]]),
+                "event_match_quality": [
+                    "composite_score": .number((row.score * 10).rounded() / 10), "match_key_feedback": .array(feedback),
+                ],
+                "dedupe_key_feedback": .array([
+                    [
+                        "dedupe_key": "event_id",
+                        "browser_events_with_dedupe_key": .number(Double(browserIDs[row.eventName] ?? 0)),
+                        "server_events_with_dedupe_key": .number(Double(serverIDs[row.eventName] ?? 0)),
+                    ]
+                ]),
             ]
         }
         return json(200, ["web": .array(web)])
@@ -194,10 +278,24 @@ public enum GraphSandbox {
             return json(400, ["error": "a beacon needs id and ev"])
         }
         let now = await state.now()
-        await state.accept([ReceivedEvent(
-            pixel: pixel, eventName: name, eventID: query["eid"].map(String.init), eventTime: now, source: "browser",
-            testEventCode: nil, partnerAgent: nil, receivedAt: now, event: .object(JSONObject()))])
-        return Response(status: .ok, headers: [.contentType: "image/gif"], body: .init(byteBuffer: ByteBuffer(bytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61])))
+        await state.accept([
+            ReceivedEvent(
+                pixel: pixel,
+                eventName: name,
+                eventID: query["eid"].map(String.init),
+                eventTime: now,
+                source: "browser",
+                testEventCode: nil,
+                partnerAgent: nil,
+                receivedAt: now,
+                event: .object(JSONObject())
+            )
+        ])
+        return Response(
+            status: .ok,
+            headers: [.contentType: "image/gif"],
+            body: .init(byteBuffer: ByteBuffer(bytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61]))
+        )
     }
 
     /// Decodes the text fields of a `multipart/form-data` body (curl -F).
@@ -221,23 +319,40 @@ public enum GraphSandbox {
     static func form(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ")
+            }
             guard let key = kv.first?.removingPercentEncoding else { continue }
             out[key] = kv.count > 1 ? (kv[1].removingPercentEncoding ?? kv[1]) : ""
         }
         return out
     }
 
-    static func events(_ request: Request, _ context: BasicRequestContext, pixel: String, version: String, state: SandboxState, validator: GraphValidator) async -> Response {
+    static func events(
+        _ request: Request,
+        _ context: BasicRequestContext,
+        pixel: String,
+        version: String,
+        state: SandboxState,
+        validator: GraphValidator
+    ) async -> Response {
         switch await state.nextFault() {
         case .graphError(let e)?: return await errorResponse(e, state)
         case .htmlBadGateway?:
-            return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+            return Response(
+                status: .badGateway,
+                headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>"))
+            )
         case .dropConnection?:
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "{\"events_rec"))
-                throw CancellationError()
-            })
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "{\"events_rec"))
+                    throw CancellationError()
+                }
+            )
         case .delay(let ms)?:
             try? await Task.sleep(for: .milliseconds(ms))
         case nil:
@@ -256,55 +371,111 @@ public enum GraphSandbox {
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
             for (k, v) in form(String(decoding: bytes, as: UTF8.self)) { fields[k] = .string(v) }
         } else if contentType.hasPrefix("multipart/form-data") {
-            guard let boundary = contentType.components(separatedBy: "boundary=").dropFirst().first?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) else {
-                return await errorResponse(.invalid("Invalid Body", "multipart/form-data needs a boundary", subcode: nil), state)
+            guard
+                let boundary = contentType.components(separatedBy: "boundary=").dropFirst().first?.trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\" ")
+                )
+            else {
+                return await errorResponse(
+                    .invalid("Invalid Body", "multipart/form-data needs a boundary", subcode: nil),
+                    state
+                )
             }
-            for (k, v) in multipart(String(decoding: bytes, as: UTF8.self), boundary: boundary) { fields[k] = .string(v) }
+            for (k, v) in multipart(String(decoding: bytes, as: UTF8.self), boundary: boundary) {
+                fields[k] = .string(v)
+            }
         } else if !bytes.isEmpty {
-            guard case .object(let o)? = try? JSONReader.parse(bytes, options: JSONReaderOptions(maxDepth: 64, maxBytes: 16 * 1024 * 1024)) else {
-                return await errorResponse(.invalid("Invalid JSON", "The request body is not a JSON object", subcode: nil), state)
+            guard
+                case .object(let o)? = try? JSONReader.parse(
+                    bytes,
+                    options: JSONReaderOptions(maxDepth: 64, maxBytes: 16 * 1024 * 1024)
+                )
+            else {
+                return await errorResponse(
+                    .invalid("Invalid JSON", "The request body is not a JSON object", subcode: nil),
+                    state
+                )
             }
             for m in o { fields[m.key] = m.value }
         }
         // Token: header, query, body.
         var token: String?
         if let auth = request.headers[.authorization] {
-            for scheme in ["Bearer ", "OAuth "] where auth.hasPrefix(scheme) { token = String(auth.dropFirst(scheme.count)) }
+            for scheme in ["Bearer ", "OAuth "] where auth.hasPrefix(scheme) {
+                token = String(auth.dropFirst(scheme.count))
+            }
         }
         if token == nil { token = request.uri.queryParameters["access_token"].map(String.init) }
         if token == nil { token = fields["access_token"]?.stringValue }
         guard let token, !token.isEmpty else {
-            return await errorResponse(GraphError(message: "An access token is required to request this resource.", code: 104), state)
+            return await errorResponse(
+                GraphError(message: "An access token is required to request this resource.", code: 104),
+                state
+            )
         }
         let config = state.configuration
         if config.expiredTokens.contains(token) {
-            return await errorResponse(GraphError(message: "Error validating access token: Session has expired.", code: 190, subcode: 463), state)
+            return await errorResponse(
+                GraphError(message: "Error validating access token: Session has expired.", code: 190, subcode: 463),
+                state
+            )
         }
         guard let pixels = config.tokens[token] else {
-            return await errorResponse(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190), state)
+            return await errorResponse(
+                GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190),
+                state
+            )
         }
-        let proof = request.uri.queryParameters["appsecret_proof"].map(String.init) ?? fields["appsecret_proof"]?.stringValue
+        let proof =
+            request.uri.queryParameters["appsecret_proof"].map(String.init) ?? fields["appsecret_proof"]?.stringValue
         if let secret = config.appSecret {
             if let proof, proof != SHA256.hmacHex(key: secret, message: token) {
-                return await errorResponse(GraphError(message: "Invalid appsecret_proof provided in the API argument", type: "GraphMethodException", code: 100), state)
+                return await errorResponse(
+                    GraphError(
+                        message: "Invalid appsecret_proof provided in the API argument",
+                        type: "GraphMethodException",
+                        code: 100
+                    ),
+                    state
+                )
             }
             if proof == nil, config.requireProof {
-                return await errorResponse(GraphError(message: "API calls from the server require an appsecret_proof argument", type: "GraphMethodException", code: 100), state)
+                return await errorResponse(
+                    GraphError(
+                        message: "API calls from the server require an appsecret_proof argument",
+                        type: "GraphMethodException",
+                        code: 100
+                    ),
+                    state
+                )
             }
         }
         guard pixels.contains(pixel) else {
-            return await errorResponse(GraphError(
-                message: "Unsupported post request. Object with ID '\(pixel)' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
-                type: "GraphMethodException", code: 100, subcode: 33), state)
+            return await errorResponse(
+                GraphError(
+                    message:
+                        "Unsupported post request. Object with ID '\(pixel)' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                    type: "GraphMethodException",
+                    code: 100,
+                    subcode: 33
+                ),
+                state
+            )
         }
         // data: an array of objects, or JSON text of one; each element may itself be JSON text.
         var data = fields["data"]
         if case .string(let text)? = data { data = try? JSONReader.parse(text) }
         guard case .array(var list)? = data else {
-            return await errorResponse(.invalid("Missing data parameter", "The data parameter must be an array of events", subcode: nil), state)
+            return await errorResponse(
+                .invalid("Missing data parameter", "The data parameter must be an array of events", subcode: nil),
+                state
+            )
         }
         if list.count > 1000 {
-            return await errorResponse(.invalid("Too Many Events", "At most 1,000 events per request", subcode: 2_804_999), state)
+            return await errorResponse(
+                .invalid("Too Many Events", "At most 1,000 events per request", subcode: 2_804_999),
+                state
+            )
         }
         for (i, element) in list.enumerated() {
             if case .string(let text) = element {
@@ -325,18 +496,32 @@ public enum GraphSandbox {
         }
         let testCode = fields["test_event_code"]?.stringValue
         let agent = fields["partner_agent"]?.stringValue
-        await state.accept(list.map { e in
-            ReceivedEvent(
-                pixel: pixel, eventName: e["event_name"]?.stringValue ?? "", eventID: e["event_id"]?.stringValue,
-                eventTime: e["event_time"]?.numberValue, source: "server", testEventCode: testCode, partnerAgent: agent,
-                receivedAt: now, event: e)
-        })
+        await state.accept(
+            list.map { e in
+                ReceivedEvent(
+                    pixel: pixel,
+                    eventName: e["event_name"]?.stringValue ?? "",
+                    eventID: e["event_id"]?.stringValue,
+                    eventTime: e["event_time"]?.numberValue,
+                    source: "server",
+                    testEventCode: testCode,
+                    partnerAgent: agent,
+                    receivedAt: now,
+                    event: e
+                )
+            }
+        )
         let trace = await state.traceID()
         var headers: HTTPFields = [:]
         if let name = HTTPField.Name("x-fb-trace-id") { headers[name] = trace }
         if let name = HTTPField.Name("facebook-api-version") { headers[name] = version }
-        return json(200, [
-            "events_received": .number(Double(list.count)), "messages": .array(messages.map(JSONValue.string)), "fbtrace_id": .string(trace),
-        ], headers: headers)
+        return json(
+            200,
+            [
+                "events_received": .number(Double(list.count)), "messages": .array(messages.map(JSONValue.string)),
+                "fbtrace_id": .string(trace),
+            ],
+            headers: headers
+        )
     }
 }

@@ -77,7 +77,10 @@ public actor SandboxState {
     private let clock: @Sendable () -> Double
 
     /// A state with a configuration and a clock (Unix seconds).
-    public init(configuration: SandboxConfiguration = SandboxConfiguration(), clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        configuration: SandboxConfiguration = SandboxConfiguration(),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.configuration = configuration
         self.clock = clock
     }
@@ -111,7 +114,9 @@ public actor SandboxState {
             if var entry = dedup[key], e.receivedAt - entry.firstSeen <= 48 * 3600 {
                 entry.copies += 1
                 entry.sources.append(e.source)
-                if e.source == "browser", entry.winner == "server", e.receivedAt - entry.firstSeen <= 300 { entry.winner = "browser" }
+                if e.source == "browser", entry.winner == "server", e.receivedAt - entry.firstSeen <= 300 {
+                    entry.winner = "browser"
+                }
                 dedup[key] = entry
             } else {
                 dedup[key] = DedupEntry(firstSeen: e.receivedAt, winner: e.source, copies: 1, sources: [e.source])
@@ -137,6 +142,9 @@ public actor SandboxState {
         let prefix = pixel.map { $0 + "\u{0}" }
         let entries = dedup.filter { prefix == nil || $0.key.hasPrefix(prefix ?? "") }.map(\.value)
         let copies = entries.reduce(0) { $0 + $1.copies }
-        return (entries.count, copies, copies - entries.count, entries.filter { $0.winner == "browser" && $0.copies > 1 }.count)
+        return (
+            entries.count, copies, copies - entries.count,
+            entries.filter { $0.winner == "browser" && $0.copies > 1 }.count
+        )
     }
 }

@@ -22,12 +22,14 @@ extension Template {
         case .token(let r): return ["ref": r.json]
         case .text(let parts):
             return [
-                "text": .array(parts.map { p in
-                    switch p {
-                    case .literal(let s): return .string(s)
-                    case .token(let r): return ["ref": r.json]
+                "text": .array(
+                    parts.map { p in
+                        switch p {
+                        case .literal(let s): return .string(s)
+                        case .token(let r): return ["ref": r.json]
+                        }
                     }
-                })
+                )
             ]
         case .array(let a): return ["arr": .array(a.map(\.json))]
         case .object(let m): return ["obj": .array(m.map { .array([.string($0.key), $0.value.json]) })]
@@ -141,7 +143,9 @@ private struct Fields {
 
     func optionalInt(_ key: String) throws(ArtifactError) -> Int? {
         guard let v = object[key], !v.isNull else { return nil }
-        guard let n = v.numberValue, n.rounded() == n, abs(n) < 9e15 else { throw ArtifactError("\(path)/\(key): expected an integer") }
+        guard let n = v.numberValue, n.rounded() == n, abs(n) < 9e15 else {
+            throw ArtifactError("\(path)/\(key): expected an integer")
+        }
         return Int(n)
     }
 
@@ -185,7 +189,9 @@ extension RuleGraph {
     public var json: JSONValue {
         func components(_ list: [ComponentNode]) -> JSONValue { .array(list.map(\.json)) }
         let des: [JSONValue] = dataElements.map { d in
-            var m: [(String, JSONValue)] = [("name", .string(d.name)), ("type", .string(d.type)), ("settings", d.settings.json)]
+            var m: [(String, JSONValue)] = [
+                ("name", .string(d.name)), ("type", .string(d.type)), ("settings", d.settings.json),
+            ]
             if let dv = d.defaultValue { m.append(("default", dv)) }
             if d.forceLowerCase { m.append(("forceLowerCase", true)) }
             if d.cleanText { m.append(("cleanText", true)) }
@@ -194,11 +200,13 @@ extension RuleGraph {
             return .object(JSONObject(m))
         }
         let rs: [JSONValue] = rules.map { r in
-            .object(JSONObject([
-                ("name", .string(r.name)), ("enabled", .bool(r.enabled)), ("order", .number(Double(r.order))),
-                ("events", components(r.events)), ("conditions", components(r.conditions)),
-                ("actions", components(r.actions)), ("origin", r.origin.json),
-            ]))
+            .object(
+                JSONObject([
+                    ("name", .string(r.name)), ("enabled", .bool(r.enabled)), ("order", .number(Double(r.order))),
+                    ("events", components(r.events)), ("conditions", components(r.conditions)),
+                    ("actions", components(r.actions)), ("origin", r.origin.json),
+                ])
+            )
         }
         let ss: [JSONValue] = secrets.map { s in
             var m: [(String, JSONValue)] = [("name", .string(s.name))]
@@ -206,19 +214,28 @@ extension RuleGraph {
             if let f = s.file { m.append(("file", .string(f))) }
             return .object(JSONObject(m))
         }
-        return .object(JSONObject([
-            ("formatVersion", .number(Double(formatVersion))),
-            ("property", .string(propertyName)),
-            ("platform", .string(platform)),
-            ("domains", .array(domains.map { .string($0) })),
-            ("library", .string(library)),
-            ("environment", .string(environment)),
-            ("stage", .string(stage)),
-            ("extensions", .array(extensions.map { .object(JSONObject([("name", .string($0.name)), ("settings", $0.settings.json)])) })),
-            ("dataElements", .array(des)),
-            ("rules", .array(rs)),
-            ("secrets", .array(ss)),
-        ]))
+        return .object(
+            JSONObject([
+                ("formatVersion", .number(Double(formatVersion))),
+                ("property", .string(propertyName)),
+                ("platform", .string(platform)),
+                ("domains", .array(domains.map { .string($0) })),
+                ("library", .string(library)),
+                ("environment", .string(environment)),
+                ("stage", .string(stage)),
+                (
+                    "extensions",
+                    .array(
+                        extensions.map {
+                            .object(JSONObject([("name", .string($0.name)), ("settings", $0.settings.json)]))
+                        }
+                    )
+                ),
+                ("dataElements", .array(des)),
+                ("rules", .array(rs)),
+                ("secrets", .array(ss)),
+            ])
+        )
     }
 
     /// Decodes a graph from `library.json`, checking its format version and every reference.
@@ -226,27 +243,36 @@ extension RuleGraph {
         let f = try Fields(json, "")
         let version = try f.int("formatVersion")
         guard version == RuleGraph.formatVersion else {
-            throw ArtifactError("artifact format version \(version) is not supported (this tagwire reads \(RuleGraph.formatVersion))")
+            throw ArtifactError(
+                "artifact format version \(version) is not supported (this tagwire reads \(RuleGraph.formatVersion))"
+            )
         }
         var exts: [ExtensionNode] = []
         for (i, e) in try f.array("extensions").enumerated() {
             let ef = try Fields(e, "/extensions/\(i)")
-            exts.append(ExtensionNode(name: try ef.string("name"), settings: try Template(json: try ef.value("settings"), at: "/extensions/\(i)/settings")))
+            exts.append(
+                ExtensionNode(
+                    name: try ef.string("name"),
+                    settings: try Template(json: try ef.value("settings"), at: "/extensions/\(i)/settings")
+                )
+            )
         }
         var des: [DataElementNode] = []
         for (i, d) in try f.array("dataElements").enumerated() {
             let p = "/dataElements/\(i)"
             let df = try Fields(d, p)
-            des.append(DataElementNode(
-                name: try df.string("name"),
-                type: try df.string("type"),
-                settings: try Template(json: try df.value("settings"), at: p + "/settings"),
-                defaultValue: df.object["default"],
-                forceLowerCase: df.object["forceLowerCase"]?.boolValue ?? false,
-                cleanText: df.object["cleanText"]?.boolValue ?? false,
-                storageDuration: try df.optionalString("storageDuration"),
-                origin: try Origin(json: try df.value("origin"), at: p + "/origin")
-            ))
+            des.append(
+                DataElementNode(
+                    name: try df.string("name"),
+                    type: try df.string("type"),
+                    settings: try Template(json: try df.value("settings"), at: p + "/settings"),
+                    defaultValue: df.object["default"],
+                    forceLowerCase: df.object["forceLowerCase"]?.boolValue ?? false,
+                    cleanText: df.object["cleanText"]?.boolValue ?? false,
+                    storageDuration: try df.optionalString("storageDuration"),
+                    origin: try Origin(json: try df.value("origin"), at: p + "/origin")
+                )
+            )
         }
         var rs: [RuleNode] = []
         for (i, r) in try f.array("rules").enumerated() {
@@ -254,23 +280,33 @@ extension RuleGraph {
             let rf = try Fields(r, p)
             func comps(_ key: String) throws(ArtifactError) -> [ComponentNode] {
                 var out: [ComponentNode] = []
-                for (j, c) in try rf.array(key).enumerated() { out.append(try ComponentNode(json: c, at: "\(p)/\(key)/\(j)")) }
+                for (j, c) in try rf.array(key).enumerated() {
+                    out.append(try ComponentNode(json: c, at: "\(p)/\(key)/\(j)"))
+                }
                 return out
             }
-            rs.append(RuleNode(
-                name: try rf.string("name"),
-                enabled: try rf.bool("enabled"),
-                order: try rf.int("order"),
-                events: try comps("events"),
-                conditions: try comps("conditions"),
-                actions: try comps("actions"),
-                origin: try Origin(json: try rf.value("origin"), at: p + "/origin")
-            ))
+            rs.append(
+                RuleNode(
+                    name: try rf.string("name"),
+                    enabled: try rf.bool("enabled"),
+                    order: try rf.int("order"),
+                    events: try comps("events"),
+                    conditions: try comps("conditions"),
+                    actions: try comps("actions"),
+                    origin: try Origin(json: try rf.value("origin"), at: p + "/origin")
+                )
+            )
         }
         var ss: [SecretNode] = []
         for (i, s) in try f.array("secrets").enumerated() {
             let sf = try Fields(s, "/secrets/\(i)")
-            ss.append(SecretNode(name: try sf.string("name"), environmentVariable: try sf.optionalString("env"), file: try sf.optionalString("file")))
+            ss.append(
+                SecretNode(
+                    name: try sf.string("name"),
+                    environmentVariable: try sf.optionalString("env"),
+                    file: try sf.optionalString("file")
+                )
+            )
         }
         var domains: [String] = []
         for d in try f.array("domains") {
@@ -289,7 +325,9 @@ extension RuleGraph {
             rules: rs,
             secrets: ss
         )
-        guard platform == "web" || platform == "edge" else { throw ArtifactError("/platform: expected 'web' or 'edge'") }
+        guard platform == "web" || platform == "edge" else {
+            throw ArtifactError("/platform: expected 'web' or 'edge'")
+        }
         // Every reference must point at a data element of this graph.
         let count = dataElements.count
         func check(_ t: Template, _ at: String) throws(ArtifactError) {

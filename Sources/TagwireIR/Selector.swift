@@ -13,7 +13,8 @@ public struct Selector: Sendable, Hashable {
 
         public static func == (a: Compound, b: Compound) -> Bool {
             a.tag == b.tag && a.id == b.id && a.classes == b.classes
-                && a.attributes.map(\.name) == b.attributes.map(\.name) && a.attributes.map(\.value) == b.attributes.map(\.value)
+                && a.attributes.map(\.name) == b.attributes.map(\.name)
+                && a.attributes.map(\.value) == b.attributes.map(\.value)
         }
 
         public func hash(into h: inout Hasher) {
@@ -51,7 +52,8 @@ public struct Selector: Sendable, Hashable {
         var pending: Combinator? = nil
 
         func isIdent(_ c: Unicode.Scalar) -> Bool {
-            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "-" || c == "_" || c.value > 0x7F
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "-" || c == "_"
+                || c.value > 0x7F
         }
         func ident() -> String {
             var s = ""
@@ -90,13 +92,17 @@ public struct Selector: Sendable, Hashable {
                 } else if d == "#" {
                     i += 1
                     let name = ident()
-                    guard !name.isEmpty else { return .failure(ParseError(message: "'#' must be followed by an id", offset: i - 1)) }
+                    guard !name.isEmpty else {
+                        return .failure(ParseError(message: "'#' must be followed by an id", offset: i - 1))
+                    }
                     compound.id = name
                     any = true
                 } else if d == "." {
                     i += 1
                     let name = ident()
-                    guard !name.isEmpty else { return .failure(ParseError(message: "'.' must be followed by a class name", offset: i - 1)) }
+                    guard !name.isEmpty else {
+                        return .failure(ParseError(message: "'.' must be followed by a class name", offset: i - 1))
+                    }
                     compound.classes.append(name)
                     any = true
                 } else if d == "[" {
@@ -104,7 +110,9 @@ public struct Selector: Sendable, Hashable {
                     i += 1
                     while i < chars.count, chars[i] == " " { i += 1 }
                     let name = ident()
-                    guard !name.isEmpty else { return .failure(ParseError(message: "'[' must be followed by an attribute name", offset: open)) }
+                    guard !name.isEmpty else {
+                        return .failure(ParseError(message: "'[' must be followed by an attribute name", offset: open))
+                    }
                     while i < chars.count, chars[i] == " " { i += 1 }
                     var value: String? = nil
                     if i < chars.count, chars[i] == "=" {
@@ -118,19 +126,31 @@ public struct Selector: Sendable, Hashable {
                                 v.unicodeScalars.append(chars[i])
                                 i += 1
                             }
-                            guard i < chars.count else { return .failure(ParseError(message: "unterminated quoted attribute value", offset: open)) }
+                            guard i < chars.count else {
+                                return .failure(
+                                    ParseError(message: "unterminated quoted attribute value", offset: open)
+                                )
+                            }
                             i += 1
                             value = v
                         } else {
                             let v = ident()
-                            guard !v.isEmpty else { return .failure(ParseError(message: "attribute value expected after '='", offset: i)) }
+                            guard !v.isEmpty else {
+                                return .failure(ParseError(message: "attribute value expected after '='", offset: i))
+                            }
                             value = v
                         }
                         while i < chars.count, chars[i] == " " { i += 1 }
                     }
                     guard i < chars.count, chars[i] == "]" else {
                         let what = i < chars.count ? "'\(Character(chars[i]))'" : "end of selector"
-                        return .failure(ParseError(message: "unsupported attribute test: \(what) where ']' was expected (only [attr] and [attr=value] are supported)", offset: i))
+                        return .failure(
+                            ParseError(
+                                message:
+                                    "unsupported attribute test: \(what) where ']' was expected (only [attr] and [attr=value] are supported)",
+                                offset: i
+                            )
+                        )
                     }
                     i += 1
                     compound.attributes.append((name, value))
@@ -140,17 +160,21 @@ public struct Selector: Sendable, Hashable {
                 }
             }
             guard any else {
-                return .failure(ParseError(
-                    message: "'\(Character(c))' is not supported",
-                    offset: i
-                ))
+                return .failure(
+                    ParseError(
+                        message: "'\(Character(c))' is not supported",
+                        offset: i
+                    )
+                )
             }
             if !compounds.isEmpty { combinators.append(pending ?? .descendant) }
             pending = nil
             compounds.append(compound)
         }
         guard !compounds.isEmpty else { return .failure(ParseError(message: "the selector is empty", offset: 0)) }
-        if pending == .child { return .failure(ParseError(message: "'>' must stand between two element tests", offset: chars.count)) }
+        if pending == .child {
+            return .failure(ParseError(message: "'>' must stand between two element tests", offset: chars.count))
+        }
         return .success(Selector(compounds: compounds, combinators: combinators))
     }
 

@@ -28,7 +28,9 @@ public enum ValueComparison {
     /// Compiles a pattern with the JavaScript `i` flag when case-insensitive (ICU dialect; see the README).
     public static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<NSRegularExpression, RegexError> {
         do {
-            return .success(try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : []))
+            return .success(
+                try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+            )
         } catch {
             return .failure(RegexError(pattern: pattern))
         }

@@ -42,7 +42,8 @@ public final class JSONProjection: Sendable {
             }
         }
         return JSONProjection(
-            members: groups.map { Member(key: $0.key, length: $0.key.utf8.count, node: keeping($0.rests)) }, dropsAll: false
+            members: groups.map { Member(key: $0.key, length: $0.key.utf8.count, node: keeping($0.rests)) },
+            dropsAll: false
         )
     }
 

@@ -95,10 +95,16 @@ public enum JSONReader {
     /// With a `projection`, only the parts it keeps are built; the whole input is still checked, so what fails
     /// with a projection fails without one, with the same issue, and the reverse.
     public static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, options: JSONReaderOptions = .event, keeping projection: JSONProjection? = nil
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        options: JSONReaderOptions = .event,
+        keeping projection: JSONProjection? = nil
     ) throws(JSONIssue) -> JSONValue {
         if bytes.count > options.maxBytes {
-            throw JSONIssue(id: "json.file-too-large", message: "input is \(bytes.count) bytes, over the limit of \(options.maxBytes) bytes", offset: 0)
+            throw JSONIssue(
+                id: "json.file-too-large",
+                message: "input is \(bytes.count) bytes, over the limit of \(options.maxBytes) bytes",
+                offset: 0
+            )
         }
         var opts = options
         opts.recordPositions = false
@@ -107,9 +113,15 @@ public enum JSONReader {
     }
 
     /// Parses a byte array into a value without positions; the first issue of any kind is thrown.
-    public static func parse(_ bytes: [UInt8], options: JSONReaderOptions = .event, keeping projection: JSONProjection? = nil) throws(JSONIssue) -> JSONValue {
+    public static func parse(
+        _ bytes: [UInt8],
+        options: JSONReaderOptions = .event,
+        keeping projection: JSONProjection? = nil
+    ) throws(JSONIssue) -> JSONValue {
         let result: Result<JSONValue, JSONIssue> = bytes.withUnsafeBufferPointer { buf in
-            do throws(JSONIssue) { return .success(try parse(buf, options: options, keeping: projection)) } catch { return .failure(error) }
+            do throws(JSONIssue) { return .success(try parse(buf, options: options, keeping: projection)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }

@@ -64,7 +64,9 @@ public struct JSONWriter: Sendable {
             }
             out.append(0x7B)
             if sortKeys {
-                let order = o.members.indices.sorted { o.members[$0].key.utf8.lexicographicallyPrecedes(o.members[$1].key.utf8) }
+                let order = o.members.indices.sorted {
+                    o.members[$0].key.utf8.lexicographicallyPrecedes(o.members[$1].key.utf8)
+                }
                 for (n, i) in order.enumerated() {
                     if n > 0 { out.append(0x2C) }
                     member(o.members[i].key, o.members[i].value, into: &out, depth: depth)
@@ -212,11 +214,12 @@ public struct JSONWriter: Sendable {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         // Fast path: nothing to escape, read in place from the string's storage.
-        let clean: Bool = s.utf8.withContiguousStorageIfAvailable { buf in
-            guard !needsEscaping(buf) else { return false }
-            out.append(contentsOf: buf)
-            return true
-        } ?? false
+        let clean: Bool =
+            s.utf8.withContiguousStorageIfAvailable { buf in
+                guard !needsEscaping(buf) else { return false }
+                out.append(contentsOf: buf)
+                return true
+            } ?? false
         if clean {
             out.append(0x22)
             return

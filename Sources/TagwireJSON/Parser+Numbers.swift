@@ -3,7 +3,6 @@ let pow10: [Double] = [
     1e20, 1e21, 1e22,
 ]
 
-
 extension Parser {
     mutating func parseNumber() throws(JSONIssue) -> Double {
         let start = pos
@@ -13,7 +12,11 @@ extension Parser {
             pos += 1
         }
         guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
-            throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit after '-'", offset: start)
+            throw JSONIssue(
+                id: "json.invalid-number",
+                message: "invalid number; expected a digit after '-'",
+                offset: start
+            )
         }
         var mantissa: UInt64 = 0
         var digits = 0
@@ -21,7 +24,11 @@ extension Parser {
         if buf[pos] == 0x30 {
             pos += 1
             if pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
-                throw JSONIssue(id: "json.invalid-number", message: "invalid number; leading zeros are not allowed", offset: start)
+                throw JSONIssue(
+                    id: "json.invalid-number",
+                    message: "invalid number; leading zeros are not allowed",
+                    offset: start
+                )
             }
         } else {
             while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
@@ -39,7 +46,11 @@ extension Parser {
         if pos < buf.count, buf[pos] == 0x2E {
             pos += 1
             guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
-                throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit after '.'", offset: start)
+                throw JSONIssue(
+                    id: "json.invalid-number",
+                    message: "invalid number; expected a digit after '.'",
+                    offset: start
+                )
             }
             while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
                 if digits < 19 {
@@ -60,7 +71,11 @@ extension Parser {
                 pos += 1
             }
             guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else {
-                throw JSONIssue(id: "json.invalid-number", message: "invalid number; expected a digit in the exponent", offset: start)
+                throw JSONIssue(
+                    id: "json.invalid-number",
+                    message: "invalid number; expected a digit in the exponent",
+                    offset: start
+                )
             }
             var e = 0
             while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {

@@ -20,7 +20,12 @@ extension Parser {
             pos += 1
         }
         guard pos < buf.count else {
-            throw JSONIssue(id: "json.unterminated-string", message: "string is not terminated", offset: open, help: "add the closing '\"'")
+            throw JSONIssue(
+                id: "json.unterminated-string",
+                message: "string is not terminated",
+                offset: open,
+                help: "add the closing '\"'"
+            )
         }
         // Slow path with escapes.
         var bytes: [UInt8] = Array(UnsafeBufferPointer(rebasing: buf[start..<pos]))
@@ -56,16 +61,28 @@ extension Parser {
                 var scalar = try hex4(escAt)
                 if (0xD800...0xDBFF).contains(scalar) {
                     guard pos + 1 < buf.count, buf[pos] == 0x5C, buf[pos + 1] == 0x75 else {
-                        throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                        throw JSONIssue(
+                            id: "json.invalid-escape",
+                            message: "unpaired UTF-16 surrogate in \\u escape",
+                            offset: escAt
+                        )
                     }
                     pos += 2
                     let low = try hex4(escAt)
                     guard (0xDC00...0xDFFF).contains(low) else {
-                        throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                        throw JSONIssue(
+                            id: "json.invalid-escape",
+                            message: "unpaired UTF-16 surrogate in \\u escape",
+                            offset: escAt
+                        )
                     }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(scalar) {
-                    throw JSONIssue(id: "json.invalid-escape", message: "unpaired UTF-16 surrogate in \\u escape", offset: escAt)
+                    throw JSONIssue(
+                        id: "json.invalid-escape",
+                        message: "unpaired UTF-16 surrogate in \\u escape",
+                        offset: escAt
+                    )
                 }
                 guard let u = Unicode.Scalar(scalar) else {
                     throw JSONIssue(id: "json.invalid-escape", message: "invalid \\u escape", offset: escAt)
@@ -80,7 +97,12 @@ extension Parser {
                 )
             }
         }
-        throw JSONIssue(id: "json.unterminated-string", message: "string is not terminated", offset: open, help: "add the closing '\"'")
+        throw JSONIssue(
+            id: "json.unterminated-string",
+            message: "string is not terminated",
+            offset: open,
+            help: "add the closing '\"'"
+        )
     }
 
     /// Reads over a string: ASCII text without escapes in one scan; anything else is read by ``parseString()``, so
@@ -92,10 +114,13 @@ extension Parser {
         _ = try parseString()
     }
 
-
     mutating func hex4(_ escAt: Int) throws(JSONIssue) -> UInt32 {
         guard pos + 4 <= buf.count else {
-            throw JSONIssue(id: "json.invalid-escape", message: "incomplete \\u escape; expected four hex digits", offset: escAt)
+            throw JSONIssue(
+                id: "json.invalid-escape",
+                message: "incomplete \\u escape; expected four hex digits",
+                offset: escAt
+            )
         }
         var v: UInt32 = 0
         for _ in 0..<4 {
@@ -106,7 +131,11 @@ extension Parser {
             case 0x41...0x46: d = UInt32(c - 0x41 + 10)
             case 0x61...0x66: d = UInt32(c - 0x61 + 10)
             default:
-                throw JSONIssue(id: "json.invalid-escape", message: "invalid \\u escape; expected four hex digits", offset: escAt)
+                throw JSONIssue(
+                    id: "json.invalid-escape",
+                    message: "invalid \\u escape; expected four hex digits",
+                    offset: escAt
+                )
             }
             v = v << 4 | d
             pos += 1

@@ -26,7 +26,11 @@ struct Parser: ~Copyable {
         if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { pos = 3 }
         skipWhitespace()
         if pos >= buf.count {
-            throw JSONIssue(id: "json.unexpected-end", message: "the input is empty; expected a JSON value", offset: pos)
+            throw JSONIssue(
+                id: "json.unexpected-end",
+                message: "the input is empty; expected a JSON value",
+                offset: pos
+            )
         }
         let v = try parseValue(projection)
         skipWhitespace()
@@ -66,7 +70,11 @@ struct Parser: ~Copyable {
     /// as an empty array or object.
     mutating func parseValue(_ p: JSONProjection? = nil) throws(JSONIssue) -> JSONValue {
         guard pos < buf.count else {
-            throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected a JSON value", offset: pos)
+            throw JSONIssue(
+                id: "json.unexpected-end",
+                message: "unexpected end of input; expected a JSON value",
+                offset: pos
+            )
         }
         let b = buf[pos]
         switch b {
@@ -88,12 +96,22 @@ struct Parser: ~Copyable {
                 return .null
             }
             return .string(try parseString())
-        case 0x74: try literal("true"); return .bool(true)
-        case 0x66: try literal("false"); return .bool(false)
-        case 0x6E: try literal("null"); return .null
+        case 0x74:
+            try literal("true")
+            return .bool(true)
+        case 0x66:
+            try literal("false")
+            return .bool(false)
+        case 0x6E:
+            try literal("null")
+            return .null
         case 0x2D, 0x30...0x39: return .number(try parseNumber())
         default:
-            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)); expected a JSON value", offset: pos)
+            throw JSONIssue(
+                id: "json.unexpected-character",
+                message: "unexpected \(describe(pos)); expected a JSON value",
+                offset: pos
+            )
         }
     }
 
@@ -145,7 +163,11 @@ struct Parser: ~Copyable {
             if keeps { scratchValues.push(v) }
             skipWhitespace()
             guard pos < buf.count else {
-                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an array; expected ',' or ']'", offset: pos)
+                throw JSONIssue(
+                    id: "json.unexpected-end",
+                    message: "unexpected end of input inside an array; expected ',' or ']'",
+                    offset: pos
+                )
             }
             let c = buf[pos]
             if c == 0x2C {
@@ -153,13 +175,15 @@ struct Parser: ~Copyable {
                 pos += 1
                 skipWhitespace()
                 if pos < buf.count, buf[pos] == 0x5D {
-                    try note(JSONIssue(
-                        id: "json.trailing-comma",
-                        message: "trailing comma after the last array element",
-                        offset: commaAt,
-                        help: "remove the comma before ']'",
-                        fatal: false
-                    ))
+                    try note(
+                        JSONIssue(
+                            id: "json.trailing-comma",
+                            message: "trailing comma after the last array element",
+                            offset: commaAt,
+                            help: "remove the comma before ']'",
+                            fatal: false
+                        )
+                    )
                     pos += 1
                     return .array(scratchValues.popArray(from: base))
                 }
@@ -169,7 +193,11 @@ struct Parser: ~Copyable {
                 pos += 1
                 return .array(scratchValues.popArray(from: base))
             }
-            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an array; expected ',' or ']'", offset: pos)
+            throw JSONIssue(
+                id: "json.unexpected-character",
+                message: "unexpected \(describe(pos)) in an array; expected ',' or ']'",
+                offset: pos
+            )
         }
     }
 
@@ -197,7 +225,11 @@ struct Parser: ~Copyable {
         while true {
             skipWhitespace()
             guard pos < buf.count else {
-                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an object; expected a member name", offset: pos)
+                throw JSONIssue(
+                    id: "json.unexpected-end",
+                    message: "unexpected end of input inside an object; expected a member name",
+                    offset: pos
+                )
             }
             guard buf[pos] == 0x22 else {
                 throw JSONIssue(
@@ -212,9 +244,17 @@ struct Parser: ~Copyable {
             skipWhitespace()
             guard pos < buf.count, buf[pos] == 0x3A else {
                 if pos >= buf.count {
-                    throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input; expected ':' after member name", offset: pos)
+                    throw JSONIssue(
+                        id: "json.unexpected-end",
+                        message: "unexpected end of input; expected ':' after member name",
+                        offset: pos
+                    )
                 }
-                throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)); expected ':' after member name '\(key)'", offset: pos)
+                throw JSONIssue(
+                    id: "json.unexpected-character",
+                    message: "unexpected \(describe(pos)); expected ':' after member name '\(key)'",
+                    offset: pos
+                )
             }
             pos += 1
             skipWhitespace()
@@ -225,13 +265,16 @@ struct Parser: ~Copyable {
                 duplicateOf = s[key]
             } else if p != nil {
                 let keyLength = key.utf8.count
-                for i in namesBase..<scratchKeys.count where scratchKeys[i].utf8.count == keyLength && scratchKeys[i] == key {
+                for i in namesBase..<scratchKeys.count
+                where scratchKeys[i].utf8.count == keyLength && scratchKeys[i] == key {
                     duplicateOf = i - namesBase
                     break
                 }
                 if count >= 32 {
                     var s: [String: Int] = [:]
-                    for i in namesBase..<scratchKeys.count where s[scratchKeys[i]] == nil { s[scratchKeys[i]] = i - namesBase }
+                    for i in namesBase..<scratchKeys.count where s[scratchKeys[i]] == nil {
+                        s[scratchKeys[i]] = i - namesBase
+                    }
                     seen = s
                 }
             } else {
@@ -245,20 +288,24 @@ struct Parser: ~Copyable {
                 }
                 if count >= 32 {
                     var s: [String: Int] = [:]
-                    for i in base..<scratchMembers.count where s[scratchMembers[i].key] == nil { s[scratchMembers[i].key] = i - base }
+                    for i in base..<scratchMembers.count where s[scratchMembers[i].key] == nil {
+                        s[scratchMembers[i].key] = i - base
+                    }
                     seen = s
                 }
             }
             if let first = duplicateOf {
-                try note(JSONIssue(
-                    id: "json.duplicate-key",
-                    message: "duplicate member name '\(key)'",
-                    offset: keyAt,
-                    help: "JSON readers disagree about which value wins; keep one",
-                    noteMessage: "first defined here",
-                    noteOffset: scratchKeyOffsets[keyBase + first],
-                    fatal: false
-                ))
+                try note(
+                    JSONIssue(
+                        id: "json.duplicate-key",
+                        message: "duplicate member name '\(key)'",
+                        offset: keyAt,
+                        help: "JSON readers disagree about which value wins; keep one",
+                        noteMessage: "first defined here",
+                        noteOffset: scratchKeyOffsets[keyBase + first],
+                        fatal: false
+                    )
+                )
                 // Keep the first value; parse the duplicate's value for its own errors, then drop it.
                 _ = try parseValue(p == nil ? nil : .nothing)
             } else if let p {
@@ -276,7 +323,11 @@ struct Parser: ~Copyable {
             }
             skipWhitespace()
             guard pos < buf.count else {
-                throw JSONIssue(id: "json.unexpected-end", message: "unexpected end of input inside an object; expected ',' or '}'", offset: pos)
+                throw JSONIssue(
+                    id: "json.unexpected-end",
+                    message: "unexpected end of input inside an object; expected ',' or '}'",
+                    offset: pos
+                )
             }
             let c = buf[pos]
             if c == 0x2C {
@@ -284,13 +335,15 @@ struct Parser: ~Copyable {
                 pos += 1
                 skipWhitespace()
                 if pos < buf.count, buf[pos] == 0x7D {
-                    try note(JSONIssue(
-                        id: "json.trailing-comma",
-                        message: "trailing comma after the last object member",
-                        offset: commaAt,
-                        help: "remove the comma before '}'",
-                        fatal: false
-                    ))
+                    try note(
+                        JSONIssue(
+                            id: "json.trailing-comma",
+                            message: "trailing comma after the last object member",
+                            offset: commaAt,
+                            help: "remove the comma before '}'",
+                            fatal: false
+                        )
+                    )
                     pos += 1
                     return .object(JSONObject(uniqueMembers: scratchMembers.popArray(from: base)))
                 }
@@ -300,7 +353,11 @@ struct Parser: ~Copyable {
                 pos += 1
                 return .object(JSONObject(uniqueMembers: scratchMembers.popArray(from: base)))
             }
-            throw JSONIssue(id: "json.unexpected-character", message: "unexpected \(describe(pos)) in an object; expected ',' or '}'", offset: pos)
+            throw JSONIssue(
+                id: "json.unexpected-character",
+                message: "unexpected \(describe(pos)) in an object; expected ',' or '}'",
+                offset: pos
+            )
         }
     }
 }

@@ -98,7 +98,8 @@ public struct ConversionEventBuilder: Sendable {
     /// (`hashed` is the key when Meta wants the value hashed, nil when it is sent as it is.)
     public static let userDataKeys: [(setting: Fields.Key, key: String, hashed: Normalization.HashedKey?)] = [
         (.email, "em", .em), (.phone, "ph", .ph), (.firstName, "fn", .fn), (.lastName, "ln", .ln), (.dob, "db", .db),
-        (.gender, "ge", .ge), (.city, "ct", .ct), (.state, "st", .st), (.zip, "zp", .zp), (.country, "country", .country),
+        (.gender, "ge", .ge), (.city, "ct", .ct), (.state, "st", .st), (.zip, "zp", .zp),
+        (.country, "country", .country),
         (.externalId, "external_id", .externalID), (.clientIpAddress, "client_ip_address", nil),
         (.clientUserAgent, "client_user_agent", nil), (.fbc, "fbc", nil), (.fbp, "fbp", nil),
         (.subscriptionId, "subscription_id", nil), (.fbLoginId, "fb_login_id", nil), (.leadId, "lead_id", nil),
@@ -162,11 +163,22 @@ public struct ConversionEventBuilder: Sendable {
         }
         let actionSource = Self.present(settings[.actionSource]).flatMap(Self.text) ?? "website"
         guard metaActionSourceValues.contains(actionSource) else {
-            return .failure(Rejection(field: "action_source", reason: "'\(actionSource)' is not one of \(metaActionSourceValues.joined(separator: ", "))"))
+            return .failure(
+                Rejection(
+                    field: "action_source",
+                    reason: "'\(actionSource)' is not one of \(metaActionSourceValues.joined(separator: ", "))"
+                )
+            )
         }
         let oldest = now - (actionSource == "physical_store" ? maxAgePhysicalStore : maxAge)
         if eventTime < oldest {
-            return .failure(Rejection(field: "event_time", reason: "\(Int64(eventTime)) is older than Meta accepts (\(actionSource == "physical_store" ? 62 : 7) days)"))
+            return .failure(
+                Rejection(
+                    field: "event_time",
+                    reason:
+                        "\(Int64(eventTime)) is older than Meta accepts (\(actionSource == "physical_store" ? 62 : 7) days)"
+                )
+            )
         }
         if eventTime > now + maxFuture {
             return .failure(Rejection(field: "event_time", reason: "\(Int64(eventTime)) is in the future"))
@@ -187,7 +199,9 @@ public struct ConversionEventBuilder: Sendable {
         let sourceURL = Self.present(settings[.eventSourceUrl]).flatMap(Self.text)
         if let sourceURL {
             guard sourceURL.hasPrefix("http://") || sourceURL.hasPrefix("https://") else {
-                return .failure(Rejection(field: "event_source_url", reason: "'\(sourceURL)' must start with http:// or https://"))
+                return .failure(
+                    Rejection(field: "event_source_url", reason: "'\(sourceURL)' must start with http:// or https://")
+                )
             }
             JSONWriter.writeRaw(#","event_source_url":"#, into: &out)
             JSONWriter.writeString(sourceURL, into: &out)
@@ -202,7 +216,10 @@ public struct ConversionEventBuilder: Sendable {
             JSONWriter.writeRaw(optOut ? #","opt_out":true"# : #","opt_out":false"#, into: &out)
         }
         if Self.bool(settings[.lduEnabled]) == true {
-            JSONWriter.writeRaw(#","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#, into: &out)
+            JSONWriter.writeRaw(
+                #","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#,
+                into: &out
+            )
         } else {
             JSONWriter.writeRaw(#","data_processing_options":[]"#, into: &out)
         }
@@ -225,10 +242,26 @@ public struct ConversionEventBuilder: Sendable {
                 var more: [Range<Int>] = []
                 if case .array(let inputs) = raw {
                     for input in inputs {
-                        appendHash(input, key: hashedKey, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
+                        appendHash(
+                            input,
+                            key: hashedKey,
+                            country: countryHint,
+                            into: &out,
+                            first: &first,
+                            more: &more,
+                            warnings: &warnings
+                        )
                     }
                 } else {
-                    appendHash(raw, key: hashedKey, country: countryHint, into: &out, first: &first, more: &more, warnings: &warnings)
+                    appendHash(
+                        raw,
+                        key: hashedKey,
+                        country: countryHint,
+                        into: &out,
+                        first: &first,
+                        more: &more,
+                        warnings: &warnings
+                    )
                 }
                 if first == nil {
                     out.removeLast(out.count - memberStart)
@@ -254,10 +287,14 @@ public struct ConversionEventBuilder: Sendable {
         out.append(0x7D)
         if actionSource == "website" {
             guard sourceURL != nil else {
-                return .failure(Rejection(field: "event_source_url", reason: "is required when action_source is website"))
+                return .failure(
+                    Rejection(field: "event_source_url", reason: "is required when action_source is website")
+                )
             }
             guard hasUserAgent else {
-                return .failure(Rejection(field: "user_data.client_user_agent", reason: "is required when action_source is website"))
+                return .failure(
+                    Rejection(field: "user_data.client_user_agent", reason: "is required when action_source is website")
+                )
             }
         }
         if userDataMembers == 0 {
@@ -283,9 +320,13 @@ public struct ConversionEventBuilder: Sendable {
             // Checked before writing, currency first.
             var currencyCode: String?
             if let currency = custom["currency"] {
-                guard let code = currency.stringValue, Regions.currencies.contains(TextTools.asciiCased(code, upper: true) ?? code.uppercased()) else {
+                guard let code = currency.stringValue,
+                    Regions.currencies.contains(TextTools.asciiCased(code, upper: true) ?? code.uppercased())
+                else {
                     let shown = Self.text(currency) ?? currency.typeName
-                    return .failure(Rejection(field: "custom_data.currency", reason: "'\(shown)' is not an ISO 4217 currency code"))
+                    return .failure(
+                        Rejection(field: "custom_data.currency", reason: "'\(shown)' is not an ISO 4217 currency code")
+                    )
                 }
                 currencyCode = TextTools.asciiCased(code, upper: false) ?? code.lowercased()
             }
@@ -296,7 +337,9 @@ public struct ConversionEventBuilder: Sendable {
                 case .string(let s): value = Double(s)
                 default: value = nil
                 }
-                guard value != nil else { return .failure(Rejection(field: "custom_data.value", reason: "must be a number")) }
+                guard value != nil else {
+                    return .failure(Rejection(field: "custom_data.value", reason: "must be a number"))
+                }
             }
             hasCurrency = currencyCode != nil
             hasValue = value != nil
@@ -334,7 +377,12 @@ public struct ConversionEventBuilder: Sendable {
                 return .failure(Rejection(field: "app_data.extinfo", reason: "must be an array of 16 strings"))
             }
             guard app["advertiser_tracking_enabled"] != nil else {
-                return .failure(Rejection(field: "app_data.advertiser_tracking_enabled", reason: "is required when action_source is app"))
+                return .failure(
+                    Rejection(
+                        field: "app_data.advertiser_tracking_enabled",
+                        reason: "is required when action_source is app"
+                    )
+                )
             }
             JSONWriter.writeRaw(#","app_data":"#, into: &out)
             JSONWriter().write(.object(app), into: &out)
@@ -347,17 +395,33 @@ public struct ConversionEventBuilder: Sendable {
                 return .failure(Rejection(field: "test_event_code", reason: "is required when isTestEvent is true"))
             }
         }
-        return .success(Built(bytes: out, eventName: eventName, eventID: eventID, eventTime: eventTime, testEventCode: testCode, warnings: warnings))
+        return .success(
+            Built(
+                bytes: out,
+                eventName: eventName,
+                eventID: eventID,
+                eventTime: eventTime,
+                testEventCode: testCode,
+                warnings: warnings
+            )
+        )
     }
 
     /// Appends one value's hash to a `user_data` array being written (after a comma when it is not the first),
     /// unless it normalises to nothing (a warning) or repeats a hash already written there.
     func appendHash(
-        _ input: JSONValue, key: Normalization.HashedKey, country: String?, into out: inout [UInt8], first: inout Range<Int>?, more: inout [Range<Int>],
+        _ input: JSONValue,
+        key: Normalization.HashedKey,
+        country: String?,
+        into out: inout [UInt8],
+        first: inout Range<Int>?,
+        more: inout [Range<Int>],
         warnings: inout [String]
     ) {
         guard let s = Self.present(input).flatMap(Self.text) else { return }
-        if key == .ph, options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s), !Normalization.isSHA256(s) {
+        if key == .ph, options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s),
+            !Normalization.isSHA256(s)
+        {
             warnings.append("user_data.ph: a national number without a country code")
         }
         let before = out.count
@@ -395,7 +459,12 @@ public struct ConversionEventBuilder: Sendable {
     }
 
     /// Appends the Graph API request body for built events to `out`.
-    public static func writeRequestBody(events: [[UInt8]], testEventCode: String?, partnerAgent: String, into out: inout [UInt8]) {
+    public static func writeRequestBody(
+        events: [[UInt8]],
+        testEventCode: String?,
+        partnerAgent: String,
+        into out: inout [UInt8]
+    ) {
         JSONWriter.writeRaw(#"{"data":["#, into: &out)
         for (i, e) in events.enumerated() {
             if i > 0 { out.append(0x2C) }
@@ -420,6 +489,6 @@ public struct ConversionEventBuilder: Sendable {
 
 /// `action_source` values Meta accepts.
 public let metaActionSourceValues = [
-    "website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other",
+    "website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging",
+    "other",
 ]
-

@@ -65,7 +65,8 @@ public struct EventMatchQuality: Sendable {
             var wellFormed = true
             let values = m.value.arrayValue ?? [m.value]
             if Normalization.hashedKeys.contains(m.key), m.key != "external_id" {
-                for v in values where !(v.stringValue.map { Normalization.isSHA256($0) || Normalization.isPBLHashed($0) } ?? false) {
+                for v in values
+                where !(v.stringValue.map { Normalization.isSHA256($0) || Normalization.isPBLHashed($0) } ?? false) {
                     wellFormed = false
                     row.malformed["\(m.key): clear text in a hashed field", default: 0] += 1
                 }
@@ -90,19 +91,49 @@ public struct EventMatchQuality: Sendable {
 
     /// The report as JSON: one entry per event name, sorted.
     public var json: JSONValue {
-        .object(JSONObject([
-            ("scoring", "tagwire heuristic (not Meta's): sum of weight × coverage, capped at 10"),
-            ("weights", .object(JSONObject(Self.weights.map { ($0.key, JSONValue.number($0.weight)) }))),
-            ("events", .array(rows.keys.sorted().compactMap { rows[$0] }.map { row in
-                .object(JSONObject([
-                    ("eventName", .string(row.eventName)),
-                    ("events", .number(Double(row.events))),
-                    ("score", .number((row.score * 10).rounded() / 10)),
-                    ("dedupReadiness", .number((row.dedupReadiness * 1000).rounded() / 1000)),
-                    ("coverage", .object(JSONObject(Self.weights.map { ($0.key, JSONValue.number((row.share($0.key) * 1000).rounded() / 1000)) }))),
-                    ("malformed", .object(JSONObject(row.malformed.keys.sorted().map { ($0, JSONValue.number(Double(row.malformed[$0] ?? 0))) }))),
-                ]))
-            })),
-        ]))
+        .object(
+            JSONObject([
+                ("scoring", "tagwire heuristic (not Meta's): sum of weight × coverage, capped at 10"),
+                ("weights", .object(JSONObject(Self.weights.map { ($0.key, JSONValue.number($0.weight)) }))),
+                (
+                    "events",
+                    .array(
+                        rows.keys.sorted().compactMap { rows[$0] }.map { row in
+                            .object(
+                                JSONObject([
+                                    ("eventName", .string(row.eventName)),
+                                    ("events", .number(Double(row.events))),
+                                    ("score", .number((row.score * 10).rounded() / 10)),
+                                    ("dedupReadiness", .number((row.dedupReadiness * 1000).rounded() / 1000)),
+                                    (
+                                        "coverage",
+                                        .object(
+                                            JSONObject(
+                                                Self.weights.map {
+                                                    (
+                                                        $0.key,
+                                                        JSONValue.number((row.share($0.key) * 1000).rounded() / 1000)
+                                                    )
+                                                }
+                                            )
+                                        )
+                                    ),
+                                    (
+                                        "malformed",
+                                        .object(
+                                            JSONObject(
+                                                row.malformed.keys.sorted().map {
+                                                    ($0, JSONValue.number(Double(row.malformed[$0] ?? 0)))
+                                                }
+                                            )
+                                        )
+                                    ),
+                                ])
+                            )
+                        }
+                    )
+                ),
+            ])
+        )
     }
 }

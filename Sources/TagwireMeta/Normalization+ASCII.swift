@@ -17,7 +17,13 @@ extension Normalization {
     /// without making a `String`. Gives what the general path gives (tests check both over generated inputs), or nil
     /// when the text is not ASCII, is long, or needs a table or rule only the general path has; nothing is appended
     /// then.
-    static func appendHashedASCII(key: HashedKey, _ raw: String, options: Options, country: String?, to out: inout [UInt8]) -> Bool? {
+    static func appendHashedASCII(
+        key: HashedKey,
+        _ raw: String,
+        options: Options,
+        country: String?,
+        to out: inout [UInt8]
+    ) -> Bool? {
         var copy = raw
         return copy.withUTF8 { source -> Bool? in
             guard source.count <= asciiPathLimit, let trim = TextTools.asciiTrimmedRange(source) else { return nil }
@@ -66,7 +72,9 @@ extension Normalization {
                     }
                     if country == nil || country == "us", count == 9, digitsOnly { length -= 4 }
                 case .country:
-                    guard n == 2, buffer[0] >= 0x61, buffer[0] <= 0x7A, buffer[1] >= 0x61, buffer[1] <= 0x7A else { return nil }
+                    guard n == 2, buffer[0] >= 0x61, buffer[0] <= 0x7A, buffer[1] >= 0x61, buffer[1] <= 0x7A else {
+                        return nil
+                    }
                     length = 2
                 case .ge:
                     guard let g = asciiGender(text) else { return false }
@@ -117,7 +125,8 @@ extension Normalization {
         if !international, let cc = options.defaultCountryCallingCode {
             guard cc.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
             let code = cc.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }
-            if !code.isEmpty, leadingZeros > 0 || !UnsafeBufferPointer(rebasing: buffer[0..<digits]).starts(with: code) {
+            if !code.isEmpty, leadingZeros > 0 || !UnsafeBufferPointer(rebasing: buffer[0..<digits]).starts(with: code)
+            {
                 guard digits + code.count <= buffer.count else { return nil }
                 // Shift the number right and put the code before it.
                 for i in stride(from: digits - 1, through: 0, by: -1) { buffer[i + code.count] = buffer[i] }
@@ -141,7 +150,9 @@ extension Normalization {
         } else if !(n == 8 && (0..<8).allSatisfy(isDigit)) {
             return nil
         }
-        func number(_ from: Int, _ count: Int) -> Int { (from..<(from + count)).reduce(0) { $0 * 10 + Int(buffer[$1] - 0x30) } }
+        func number(_ from: Int, _ count: Int) -> Int {
+            (from..<(from + count)).reduce(0) { $0 * 10 + Int(buffer[$1] - 0x30) }
+        }
         let y = number(0, 4)
         let m = number(4, 2)
         let d = number(6, 2)
@@ -149,7 +160,10 @@ extension Normalization {
     }
 
     static func isHexDigest(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        text.count == 64 && text.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+        text.count == 64
+            && text.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+            }
     }
 
     /// ``isEmail(_:)`` over bytes: local@label.label…, one '@', a non-empty local part, at least two non-empty domain

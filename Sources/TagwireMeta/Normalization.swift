@@ -38,7 +38,10 @@ public enum Normalization {
             } else if i == 64 {
                 guard b == 0x2E else { return false }
             } else {
-                guard (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2D else { return false }
+                guard
+                    (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+                        || b == 0x2D
+                else { return false }
             }
             i += 1
         }
@@ -174,7 +177,9 @@ public enum Normalization {
         let s = base(raw)
         guard !s.isEmpty else { return nil }
         let u = s.utf8
-        if u.count == 2, let a = u.first, let b = u.last, (0x61...0x7A).contains(a), (0x61...0x7A).contains(b) { return s }
+        if u.count == 2, let a = u.first, let b = u.last, (0x61...0x7A).contains(a), (0x61...0x7A).contains(b) {
+            return s
+        }
         if let code = Regions.countryCodes[lookupKey(s, digits: false)] { return code }
         return nil
     }
@@ -182,7 +187,9 @@ public enum Normalization {
     /// A table key: diacritics folded, ASCII letters (and digits) only.
     static func lookupKey(_ s: String, digits: Bool) -> String {
         // ASCII text is lowercased and filtered by bytes (no String per step); other text folded first.
-        let folded = TextTools.asciiCased(s, upper: false) ?? s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        let folded =
+            TextTools.asciiCased(s, upper: false)
+            ?? s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
         return TextTools.filter(folded) { ($0 >= "a" && $0 <= "z") || (digits && $0 >= "0" && $0 <= "9") }
     }
 
@@ -198,7 +205,9 @@ public enum Normalization {
     /// Date of birth: `YYYYMMDD` from common formats (`YYYYMMDD`, `YYYY-MM-DD`, `YYYY/MM/DD`, `MM/DD/YYYY`,
     /// `MM-DD-YYYY`, `DD.MM.YYYY`, month names), year 1900 to `currentYear`.
     public static func dateOfBirth(_ raw: String, currentYear: Int = 2100) -> String? {
-        if let ascii = TextTools.asciiTrimmedLowercased(raw) { return asciiDateOfBirth(Array(ascii.utf8), currentYear: currentYear) }
+        if let ascii = TextTools.asciiTrimmedLowercased(raw) {
+            return asciiDateOfBirth(Array(ascii.utf8), currentYear: currentYear)
+        }
         return dateOfBirthByCharacters(raw, currentYear: currentYear)
     }
 
@@ -206,7 +215,11 @@ public enum Normalization {
     /// (`M` a number or a month name), `M D Y`, `D M Y` (`M` a name, or dotted dates), `M D Y` with the two swapped
     /// when the first cannot be a month.
     static func dateFromParts<P>(
-        _ parts: [P], count: (P) -> Int, number: (P) -> Int?, month: (P) -> Int?, dotted: Bool
+        _ parts: [P],
+        count: (P) -> Int,
+        number: (P) -> Int?,
+        month: (P) -> Int?,
+        dotted: Bool
     ) -> (y: Int, m: Int, d: Int)? {
         guard parts.count == 3 else { return nil }
         if count(parts[0]) == 4, let y = number(parts[0]) {
@@ -222,7 +235,9 @@ public enum Normalization {
         return (y, m, d)
     }
 
-    static let asciiMonthNames: [[UInt8]] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+    static let asciiMonthNames: [[UInt8]] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ].map { Array($0.utf8) }
 
     /// ``dateOfBirth(_:currentYear:)`` over the bytes of trimmed, lowercased ASCII text.
     static func asciiDateOfBirth(_ s: [UInt8], currentYear: Int) -> String? {
@@ -261,7 +276,8 @@ public enum Normalization {
             d = number(s[6..<8]) ?? 0
         } else {
             let parts = s.split(whereSeparator: { $0 == 0x2D || $0 == 0x2F || $0 == 0x2E || $0 == 0x20 || $0 == 0x2C })
-            guard let ymd = dateFromParts(parts, count: \.count, number: number, month: month, dotted: s.contains(0x2E)) else { return nil }
+            guard let ymd = dateFromParts(parts, count: \.count, number: number, month: month, dotted: s.contains(0x2E))
+            else { return nil }
             (y, m, d) = ymd
         }
         return formattedDate(y, m, d, currentYear: currentYear)
@@ -270,7 +286,8 @@ public enum Normalization {
     static func formattedDate(_ y: Int, _ m: Int, _ d: Int, currentYear: Int) -> String? {
         guard (1900...currentYear).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
         let digits: [UInt8] = [
-            UInt8(y / 1000 % 10), UInt8(y / 100 % 10), UInt8(y / 10 % 10), UInt8(y % 10), UInt8(m / 10), UInt8(m % 10), UInt8(d / 10), UInt8(d % 10),
+            UInt8(y / 1000 % 10), UInt8(y / 100 % 10), UInt8(y / 10 % 10), UInt8(y % 10), UInt8(m / 10), UInt8(m % 10),
+            UInt8(d / 10), UInt8(d % 10),
         ].map { $0 + 0x30 }
         return String(decoding: digits, as: UTF8.self)
     }
@@ -295,7 +312,15 @@ public enum Normalization {
                 if let n = Int(p) { return n }
                 return monthNames.firstIndex { p.hasPrefix($0) }.map { $0 + 1 }
             }
-            guard let ymd = dateFromParts(parts, count: \.count, number: { Int($0) }, month: month, dotted: s.contains(".")) else { return nil }
+            guard
+                let ymd = dateFromParts(
+                    parts,
+                    count: \.count,
+                    number: { Int($0) },
+                    month: month,
+                    dotted: s.contains(".")
+                )
+            else { return nil }
             (y, m, d) = ymd
         }
         return formattedDate(y, m, d, currentYear: currentYear)
@@ -308,7 +333,9 @@ public enum Normalization {
     }
 
     /// Normalises one value of a hashed key; digests pass through lowercased, PBL values as they are.
-    public static func normalize(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
+    public static func normalize(key: String, _ raw: String, options: Options = Options(), country: String? = nil)
+        -> String?
+    {
         let trimmed = TextTools.trimmed(raw)
         if isSHA256(trimmed) { return trimmed.lowercased() }
         if isPBLHashed(trimmed) { return trimmed }
@@ -328,7 +355,9 @@ public enum Normalization {
     }
 
     /// The value to send: normalised then hashed, or passed through when it already is a digest.
-    public static func hashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil) -> String? {
+    public static func hashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil)
+        -> String?
+    {
         // The event builder's own path (``appendHashed``), without the quotes.
         var out: [UInt8] = []
         guard appendHashed(key: key, raw, options: options, country: country, to: &out) else { return nil }
@@ -337,19 +366,39 @@ public enum Normalization {
 
     /// ``hashed(key:_:options:country:)`` appended to `out` as a JSON string (digests and the values passed through
     /// need no escaping); false, with nothing appended, when the value normalises to nothing.
-    public static func appendHashed(key: String, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
-        guard let k = HashedKey(rawValue: key) else { return appendHashedGenerally(key: key, raw, options: options, country: country, to: &out) }
+    public static func appendHashed(
+        key: String,
+        _ raw: String,
+        options: Options = Options(),
+        country: String? = nil,
+        to out: inout [UInt8]
+    ) -> Bool {
+        guard let k = HashedKey(rawValue: key) else {
+            return appendHashedGenerally(key: key, raw, options: options, country: country, to: &out)
+        }
         return appendHashed(key: k, raw, options: options, country: country, to: &out)
     }
 
     /// ``appendHashed(key:_:options:country:to:)`` for a key known to be hashed: printable ASCII takes the byte path.
-    public static func appendHashed(key: HashedKey, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
+    public static func appendHashed(
+        key: HashedKey,
+        _ raw: String,
+        options: Options = Options(),
+        country: String? = nil,
+        to out: inout [UInt8]
+    ) -> Bool {
         if let done = appendHashedASCII(key: key, raw, options: options, country: country, to: &out) { return done }
         return appendHashedGenerally(key: key.rawValue, raw, options: options, country: country, to: &out)
     }
 
     /// ``appendHashed(key:_:options:country:to:)`` by way of ``normalize(key:_:options:country:)``: for any text.
-    static func appendHashedGenerally(key: String, _ raw: String, options: Options = Options(), country: String? = nil, to out: inout [UInt8]) -> Bool {
+    static func appendHashedGenerally(
+        key: String,
+        _ raw: String,
+        options: Options = Options(),
+        country: String? = nil,
+        to out: inout [UInt8]
+    ) -> Bool {
         guard var n = normalize(key: key, raw, options: options, country: country) else { return false }
         out.append(0x22)
         if isSHA256(n) || isPBLHashed(n) {

@@ -12,11 +12,15 @@ public enum TextTools {
     /// `s` without leading and trailing Unicode white space.
     public static func trimmed(_ s: String) -> String {
         // Text whose first and last bytes are ASCII and not white space is unchanged whatever lies between.
-        if let f = s.utf8.first, let l = s.utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) { return s }
+        if let f = s.utf8.first, let l = s.utf8.last, f < 0x80, l < 0x80, !isASCIISpace(f), !isASCIISpace(l) {
+            return s
+        }
         // Bytes, read from the string's own storage: other ASCII text is trimmed by bytes.
         if let done = s.utf8.withContiguousStorageIfAvailable({ buf -> String? in
             guard !buf.isEmpty else { return s }
-            return asciiTrimmedRange(buf).map { String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self) }
+            return asciiTrimmedRange(buf).map {
+                String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self)
+            }
         }), let done {
             return done
         }

@@ -59,7 +59,9 @@ public struct ConversionsAPIConfiguration: Sendable {
         let env = ProcessInfo.processInfo.environment
         self.baseURL = baseURL ?? env["TAGWIRE_META_GRAPH_URL"] ?? "https://graph.facebook.com"
         self.defaultVersion = defaultVersion
-        self.timeout = timeout ?? env["TAGWIRE_META_TIMEOUT_MS"].flatMap(Int.init).map { .milliseconds(max(1, $0)) } ?? .milliseconds(1500)
+        self.timeout =
+            timeout ?? env["TAGWIRE_META_TIMEOUT_MS"].flatMap(Int.init).map { .milliseconds(max(1, $0)) }
+            ?? .milliseconds(1500)
     }
 }
 
@@ -69,7 +71,10 @@ public struct ConversionsAPISender: Sendable {
     let client: HTTPClient
 
     /// A sender over an HTTP client (the shared one by default).
-    public init(configuration: ConversionsAPIConfiguration = ConversionsAPIConfiguration(), client: HTTPClient = .shared) {
+    public init(
+        configuration: ConversionsAPIConfiguration = ConversionsAPIConfiguration(),
+        client: HTTPClient = .shared
+    ) {
         self.configuration = configuration
         self.client = client
     }
@@ -87,23 +92,50 @@ public struct ConversionsAPISender: Sendable {
     }
 
     /// Sends one request body (`data`, `partner_agent`, `test_event_code`) for a pixel.
-    public func send(pixelID: String, payload: JSONValue, accessToken: String, appSecret: String? = nil, version: String? = nil) async -> DeliveryOutcome {
-        await send(pixelID: pixelID, body: JSONWriter().bytes(payload), accessToken: accessToken, appSecret: appSecret, version: version)
+    public func send(
+        pixelID: String,
+        payload: JSONValue,
+        accessToken: String,
+        appSecret: String? = nil,
+        version: String? = nil
+    ) async -> DeliveryOutcome {
+        await send(
+            pixelID: pixelID,
+            body: JSONWriter().bytes(payload),
+            accessToken: accessToken,
+            appSecret: appSecret,
+            version: version
+        )
     }
 
     /// Sends a request body already written as JSON bytes.
-    public func send(pixelID: String, body: [UInt8], accessToken: String, appSecret: String? = nil, version: String? = nil) async -> DeliveryOutcome {
-        var request = HTTPClientRequest(url: url(pixelID: pixelID, version: version, accessToken: accessToken, appSecret: appSecret))
+    public func send(
+        pixelID: String,
+        body: [UInt8],
+        accessToken: String,
+        appSecret: String? = nil,
+        version: String? = nil
+    ) async -> DeliveryOutcome {
+        var request = HTTPClientRequest(
+            url: url(pixelID: pixelID, version: version, accessToken: accessToken, appSecret: appSecret)
+        )
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
         request.headers.add(name: "User-Agent", value: "tagwire")
         request.body = .bytes(body)
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount.nanoseconds(
+            Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components
+                .attoseconds / 1_000_000_000
+        )
         do {
             let response = try await client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 1024 * 1024)
-            return Self.classify(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Array(buffer: body))
+            return Self.classify(
+                status: Int(response.status.code),
+                contentType: response.headers.first(name: "content-type"),
+                body: Array(buffer: body)
+            )
         } catch {
             return .retryable(after: nil, reason: "network: \(Self.describe(error))", traceID: nil)
         }
@@ -138,14 +170,23 @@ public struct ConversionsAPISender: Sendable {
             )
         }
         guard let error = parsed?["error"], error.objectValue != nil else {
-            return .retryable(after: nil, reason: "HTTP \(status) with a \(contentType?.split(separator: ";").first.map(String.init) ?? "non-JSON") body", traceID: nil)
+            return .retryable(
+                after: nil,
+                reason:
+                    "HTTP \(status) with a \(contentType?.split(separator: ";").first.map(String.init) ?? "non-JSON") body",
+                traceID: nil
+            )
         }
         let code = error["code"]?.numberValue.map { Int($0) }
         let subcode = error["error_subcode"]?.numberValue.map { Int($0) }
         let trace = error["fbtrace_id"]?.stringValue
         var reason = "HTTP \(status), code \(code.map(String.init) ?? "?")"
         if let subcode { reason += "/\(subcode)" }
-        if let title = error["error_user_title"]?.stringValue { reason += ": \(title)" } else if let m = error["message"]?.stringValue { reason += ": \(m)" }
+        if let title = error["error_user_title"]?.stringValue {
+            reason += ": \(title)"
+        } else if let m = error["message"]?.stringValue {
+            reason += ": \(m)"
+        }
         if let code, throttleCodes.contains(code) || (80000...80014).contains(code) {
             return .retryable(after: .seconds(60), reason: reason, traceID: trace)
         }
@@ -159,27 +200,46 @@ public struct ConversionsAPISender: Sendable {
     public func datasetQuality(pixelID: String, accessToken: String, version: String? = nil) async throws -> JSONValue {
         var base = configuration.baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        let fields = "web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}},dedupe_key_feedback{dedupe_key,browser_events_with_dedupe_key,server_events_with_dedupe_key}}"
-        let query = "dataset_id=\(pixelID)&agent_name=tagwire&fields=" + (fields.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-        var request = HTTPClientRequest(url: "\(base)/\(version ?? configuration.defaultVersion)/dataset_quality?\(query)")
+        let fields =
+            "web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}},dedupe_key_feedback{dedupe_key,browser_events_with_dedupe_key,server_events_with_dedupe_key}}"
+        let query =
+            "dataset_id=\(pixelID)&agent_name=tagwire&fields="
+            + (fields.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        var request = HTTPClientRequest(
+            url: "\(base)/\(version ?? configuration.defaultVersion)/dataset_quality?\(query)"
+        )
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
-        let json = try JSONReader.parse(Array(buffer: body), options: JSONReaderOptions(maxDepth: 32, maxBytes: 4 * 1024 * 1024))
+        let json = try JSONReader.parse(
+            Array(buffer: body),
+            options: JSONReaderOptions(maxDepth: 32, maxBytes: 4 * 1024 * 1024)
+        )
         if let error = json["error"] {
-            throw DatasetQualityError(message: error["message"]?.stringValue ?? "HTTP \(response.status.code)", code: error["code"]?.numberValue.map { Int($0) })
+            throw DatasetQualityError(
+                message: error["message"]?.stringValue ?? "HTTP \(response.status.code)",
+                code: error["code"]?.numberValue.map { Int($0) }
+            )
         }
         return json
     }
 
     /// Sends a `meta-capi` dispatch produced by the engine (with credentials resolved).
     public func send(_ dispatch: Dispatch) async -> DeliveryOutcome {
-        guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else {
+        guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
+            let payload = dispatch.json["payload"]
+        else {
             return .rejected(reason: "not a Conversions API dispatch", code: nil, subcode: nil, traceID: nil)
         }
         guard let token = dispatch.credentials.accessToken, !token.isEmpty else {
             return .rejected(reason: "no access token", code: nil, subcode: nil, traceID: nil)
         }
-        return await send(pixelID: pixel, payload: payload, accessToken: token, appSecret: dispatch.credentials.appSecret, version: dispatch.json["graphApiVersion"]?.stringValue)
+        return await send(
+            pixelID: pixel,
+            payload: payload,
+            accessToken: token,
+            appSecret: dispatch.credentials.appSecret,
+            version: dispatch.json["graphApiVersion"]?.stringValue
+        )
     }
 }

@@ -16,7 +16,13 @@ public struct BatchCredentials: Sendable, Equatable {
     public var version: String?
 
     /// Credentials for a batch key.
-    public init(pixelID: String, accessToken: String, appSecret: String? = nil, testEventCode: String? = nil, version: String? = nil) {
+    public init(
+        pixelID: String,
+        accessToken: String,
+        appSecret: String? = nil,
+        testEventCode: String? = nil,
+        version: String? = nil
+    ) {
         self.pixelID = pixelID
         self.accessToken = accessToken
         self.appSecret = appSecret
@@ -44,15 +50,20 @@ public enum ConversionsAPIItems {
     /// Batch key → credentials from an edge library's `meta-capi` extension (token, app secret, Graph version):
     /// only the configured token may send a batch, so a key whose token reference differs gets none. Fails, naming
     /// the setting, when the token cannot be resolved (its secret is not set).
-    public static func credentialResolver(engine: Engine) throws(EngineError) -> @Sendable (String) -> BatchCredentials? {
+    public static func credentialResolver(engine: Engine) throws(EngineError) -> @Sendable (String) -> BatchCredentials?
+    {
         func text(_ key: String) throws(EngineError) -> String? {
             do {
-                return try engine.extensionSetting("meta-capi", key).flatMap { $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) }) }
+                return try engine.extensionSetting("meta-capi", key).flatMap {
+                    $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) })
+                }
             } catch {
                 throw EngineError(message: "meta-capi \(key): \(error.message)")
             }
         }
-        guard let token = try text("accessToken"), !token.isEmpty else { throw EngineError(message: "meta-capi accessToken: no value") }
+        guard let token = try text("accessToken"), !token.isEmpty else {
+            throw EngineError(message: "meta-capi accessToken: no value")
+        }
         let appSecret = try text("appSecret")
         let version = try text("graphApiVersion")
         return { key in
@@ -61,14 +72,24 @@ public enum ConversionsAPIItems {
             guard parts.count == 3 else { return nil }
             let test = parts[2].isEmpty ? nil : parts[2]
             guard batchKey(pixelID: parts[0], accessToken: token, testEventCode: test) == key else { return nil }
-            return BatchCredentials(pixelID: parts[0], accessToken: token, appSecret: appSecret, testEventCode: test, version: version)
+            return BatchCredentials(
+                pixelID: parts[0],
+                accessToken: token,
+                appSecret: appSecret,
+                testEventCode: test,
+                version: version
+            )
         }
     }
 
     /// The Graph API request body for stored events (the events' JSON as the engine wrote it), with Tagwire's
     /// partner agent.
     public static func requestBody(payloads: [[UInt8]], testEventCode: String?) -> [UInt8] {
-        ConversionEventBuilder.requestBody(events: payloads, testEventCode: testEventCode, partnerAgent: "tagwire-\(TagwireVersion.current)")
+        ConversionEventBuilder.requestBody(
+            events: payloads,
+            testEventCode: testEventCode,
+            partnerAgent: "tagwire-\(TagwireVersion.current)"
+        )
     }
 
     /// One outbox item per event of a `meta-capi` dispatch.
@@ -82,13 +103,25 @@ public enum ConversionsAPIItems {
         // The engine's dispatches carry the event's bytes: stored as they are.
         if let e = dispatch.conversionsAPIEvent {
             let key = batchKey(pixelID: e.pixelID, accessToken: token, testEventCode: e.built.testEventCode)
-            let item = OutboxItem(destination: "meta-capi", batchKey: key, payload: e.built.bytes, eventTime: e.built.eventTime)
+            let item = OutboxItem(
+                destination: "meta-capi",
+                batchKey: key,
+                payload: e.built.bytes,
+                eventTime: e.built.eventTime
+            )
             return [(item, e.built.eventID.map(JSONValue.string))]
         }
-        guard let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else { return [] }
+        guard let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else {
+            return []
+        }
         let key = batchKey(pixelID: pixel, accessToken: token, testEventCode: payload["test_event_code"]?.stringValue)
         return (payload["data"]?.arrayValue ?? []).map { event in
-            let item = OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(event), eventTime: event["event_time"]?.numberValue ?? 0)
+            let item = OutboxItem(
+                destination: "meta-capi",
+                batchKey: key,
+                payload: JSONWriter().bytes(event),
+                eventTime: event["event_time"]?.numberValue ?? 0
+            )
             return (item, event["event_id"])
         }
     }
@@ -172,7 +205,8 @@ public struct OutboxDeliverer: Sendable {
 
     static func isSetupError(_ code: Int?, _ subcode: Int?) -> Bool {
         guard let code else { return false }
-        return code == 190 || code == 104 || code == 102 || code == 10 || (200...299).contains(code) || (code == 100 && subcode == 33)
+        return code == 190 || code == 104 || code == 102 || code == 10 || (200...299).contains(code)
+            || (code == 100 && subcode == 33)
     }
 
     /// Claims up to `limit` records and delivers them.
@@ -185,7 +219,11 @@ public struct OutboxDeliverer: Sendable {
             guard let key = batch.first?.item.batchKey else { continue }
             guard let creds = credentials(key) else {
                 // No credentials loaded for this key (the library changed): wait, do not lose the events.
-                try await outbox.reschedule(batch.map(\.id), availableAt: now + circuitPause, error: "no credentials for batch key")
+                try await outbox.reschedule(
+                    batch.map(\.id),
+                    availableAt: now + circuitPause,
+                    error: "no credentials for batch key"
+                )
                 report.rescheduled += batch.count
                 report.openCircuits.insert(key)
                 continue
@@ -194,10 +232,19 @@ public struct OutboxDeliverer: Sendable {
             while let part = pending.popLast() {
                 // The stored payloads are the events' JSON as the engine wrote it: the request is assembled from them
                 // without parsing and writing each event again.
-                let body = ConversionsAPIItems.requestBody(payloads: part.map(\.item.payload), testEventCode: creds.testEventCode)
+                let body = ConversionsAPIItems.requestBody(
+                    payloads: part.map(\.item.payload),
+                    testEventCode: creds.testEventCode
+                )
                 report.requests += 1
                 let started = ContinuousClock.now
-                let outcome = await sender.send(pixelID: creds.pixelID, body: body, accessToken: creds.accessToken, appSecret: creds.appSecret, version: creds.version)
+                let outcome = await sender.send(
+                    pixelID: creds.pixelID,
+                    body: body,
+                    accessToken: creds.accessToken,
+                    appSecret: creds.appSecret,
+                    version: creds.version
+                )
                 if let observe {
                     let elapsed = ContinuousClock.now - started
                     let label: String
@@ -211,9 +258,15 @@ public struct OutboxDeliverer: Sendable {
                         label = Self.isSetupError(code, subcode) ? "setup" : "rejected"
                         reason = r
                     }
-                    observe(DeliveryObservation(
-                        batchKey: key, events: part.count, outcome: label,
-                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, reason: reason))
+                    observe(
+                        DeliveryObservation(
+                            batchKey: key,
+                            events: part.count,
+                            outcome: label,
+                            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                            reason: reason
+                        )
+                    )
                 }
                 switch outcome {
                 case .delivered:
@@ -224,7 +277,13 @@ public struct OutboxDeliverer: Sendable {
                     var late: [Int64] = []
                     for r in part {
                         let hint = after.map { Double($0.components.seconds) }
-                        if let at = retry.nextAttempt(attempt: r.attempts + 1, now: now, eventTime: r.item.eventTime, hint: hint, using: &rng) {
+                        if let at = retry.nextAttempt(
+                            attempt: r.attempts + 1,
+                            now: now,
+                            eventTime: r.item.eventTime,
+                            hint: hint,
+                            using: &rng
+                        ) {
                             try await outbox.reschedule([r.id], availableAt: at, error: reason)
                             report.rescheduled += 1
                         } else {
@@ -232,12 +291,19 @@ public struct OutboxDeliverer: Sendable {
                         }
                     }
                     if !late.isEmpty {
-                        try await outbox.deadLetter(late, reason: "retries stopped at the end of the event's window; last error: \(reason)")
+                        try await outbox.deadLetter(
+                            late,
+                            reason: "retries stopped at the end of the event's window; last error: \(reason)"
+                        )
                         report.deadLettered += late.count
                     }
                 case .rejected(let reason, let code, let subcode, _):
                     if Self.isSetupError(code, subcode) {
-                        try await outbox.reschedule(part.map(\.id), availableAt: now + circuitPause, error: "circuit open: \(reason)")
+                        try await outbox.reschedule(
+                            part.map(\.id),
+                            availableAt: now + circuitPause,
+                            error: "circuit open: \(reason)"
+                        )
                         report.rescheduled += part.count
                         report.openCircuits.insert(key)
                     } else if let halves = BatchPlanner.bisect(part) {

@@ -9,16 +9,18 @@ struct ModelDecoder {
     let sources: SourceFiles
     var bag: DiagnosticBag
 
-    init(sources: SourceFiles, bag: DiagnosticBag) {
-        self.sources = sources
-        self.bag = bag
-    }
-
     func location(_ at: FilePointer, key: Bool = false) -> SourceLocation {
         sources.locate(at.file, at.pointer, key: key)
     }
 
-    mutating func error(_ id: String, _ message: String, at: FilePointer, key: Bool = false, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    mutating func error(
+        _ id: String,
+        _ message: String,
+        at: FilePointer,
+        key: Bool = false,
+        notes: [Diagnostic.Note] = [],
+        help: String? = nil
+    ) {
         bag.emit(Diagnostic(.error, id: id, message, at: location(at, key: key), notes: notes, help: help))
     }
 
@@ -52,7 +54,8 @@ struct ModelDecoder {
     }
 
     /// A required or optional string member.
-    mutating func string(_ object: JSONObject, _ key: String, at: FilePointer, required: Bool, what: String) -> String? {
+    mutating func string(_ object: JSONObject, _ key: String, at: FilePointer, required: Bool, what: String) -> String?
+    {
         guard let v = object[key] else {
             if required { missing(key, at: at, what: what, expected: "a string") }
             return nil
@@ -129,13 +132,23 @@ struct ModelDecoder {
     mutating func stringArray(_ object: JSONObject, _ key: String, at: FilePointer) -> [String]? {
         guard let v = object[key] else { return nil }
         guard case .array(let a) = v else {
-            error("model.wrong-type", "'\(key)' must be an array of strings, not \(article(v.typeName))", at: at.appending(key))
+            error(
+                "model.wrong-type",
+                "'\(key)' must be an array of strings, not \(article(v.typeName))",
+                at: at.appending(key)
+            )
             return nil
         }
         var out: [String] = []
         for (i, e) in a.enumerated() {
-            if case .string(let s) = e { out.append(s) } else {
-                error("model.wrong-type", "'\(key)' elements must be strings, not \(article(e.typeName))", at: at.appending(key).appending(i))
+            if case .string(let s) = e {
+                out.append(s)
+            } else {
+                error(
+                    "model.wrong-type",
+                    "'\(key)' elements must be strings, not \(article(e.typeName))",
+                    at: at.appending(key).appending(i)
+                )
             }
         }
         return out
@@ -161,7 +174,12 @@ struct ModelDecoder {
     }
 
     mutating func missing(_ key: String, at: FilePointer, what: String, expected: String) {
-        error("model.missing-key", "\(what) is missing required key '\(key)'", at: at, help: "add \"\(key)\": \(expected)")
+        error(
+            "model.missing-key",
+            "\(what) is missing required key '\(key)'",
+            at: at,
+            help: "add \"\(key)\": \(expected)"
+        )
     }
 }
 

@@ -24,29 +24,41 @@ public enum PropertyLoader {
         var documents: [(path: String, value: JSONValue)] = []
 
         for problem in source.listingProblems {
-            bag.emit(Diagnostic(.error, id: "model.unreadable-file", "\(problem.message) '\(problem.path)'", at: SourceLocation(file: problem.path)))
+            bag.emit(
+                Diagnostic(
+                    .error,
+                    id: "model.unreadable-file",
+                    "\(problem.message) '\(problem.path)'",
+                    at: SourceLocation(file: problem.path)
+                )
+            )
         }
         for file in source.files {
             guard let kind = FileKind.classify(file.path) else {
                 if file.path.hasSuffix(".json") {
-                    bag.emit(Diagnostic(
-                        .warning,
-                        id: "model.unexpected-file",
-                        "'\(file.path)' is not a property file and is ignored",
-                        at: SourceLocation(file: file.path),
-                        help: "property files live in property.json, extensions/, data-elements/, rules/, libraries/ and environments/"
-                    ))
+                    bag.emit(
+                        Diagnostic(
+                            .warning,
+                            id: "model.unexpected-file",
+                            "'\(file.path)' is not a property file and is ignored",
+                            at: SourceLocation(file: file.path),
+                            help:
+                                "property files live in property.json, extensions/, data-elements/, rules/, libraries/ and environments/"
+                        )
+                    )
                 }
                 continue
             }
             if kind == .misplaced {
-                bag.emit(Diagnostic(
-                    .warning,
-                    id: "model.unexpected-file",
-                    "'\(file.path)' is not a .json file and is ignored",
-                    at: SourceLocation(file: file.path),
-                    help: "name property files <slug>.json"
-                ))
+                bag.emit(
+                    Diagnostic(
+                        .warning,
+                        id: "model.unexpected-file",
+                        "'\(file.path)' is not a .json file and is ignored",
+                        at: SourceLocation(file: file.path),
+                        help: "name property files <slug>.json"
+                    )
+                )
                 continue
             }
             let doc = JSONReader.read(file.bytes, options: .propertyFile)
@@ -56,14 +68,16 @@ public enum PropertyLoader {
                 if let nm = issue.noteMessage, let no = issue.noteOffset {
                     notes.append(Diagnostic.Note(nm, at: sources.locate(file.path, offset: no)))
                 }
-                bag.emit(Diagnostic(
-                    .error,
-                    id: issue.id,
-                    issue.message,
-                    at: sources.locate(file.path, offset: issue.offset),
-                    notes: notes,
-                    help: issue.help
-                ))
+                bag.emit(
+                    Diagnostic(
+                        .error,
+                        id: issue.id,
+                        issue.message,
+                        at: sources.locate(file.path, offset: issue.offset),
+                        notes: notes,
+                        help: issue.help
+                    )
+                )
             }
             if let v = doc.value, !doc.issues.contains(where: \.fatal) {
                 documents.append((file.path, v))
@@ -89,7 +103,9 @@ public enum PropertyLoader {
             case .extension?:
                 if let e = decodeExtension(doc.value, file: doc.path, &decoder) { extensions.append(e) }
             case .dataElement?:
-                if let d = decodeDataElement(doc.value, file: doc.path, platform: platform, &decoder) { dataElements.append(d) }
+                if let d = decodeDataElement(doc.value, file: doc.path, platform: platform, &decoder) {
+                    dataElements.append(d)
+                }
             case .rule?:
                 if let r = decodeRule(doc.value, file: doc.path, platform: platform, &decoder) { rules.append(r) }
             case .library?:
@@ -101,13 +117,15 @@ public enum PropertyLoader {
             }
         }
         if !hasPropertyFile {
-            decoder.bag.emit(Diagnostic(
-                .error,
-                id: "model.missing-property-file",
-                "the property has no property.json",
-                at: SourceLocation(file: "property.json"),
-                help: "create property.json with \"name\" and \"platform\""
-            ))
+            decoder.bag.emit(
+                Diagnostic(
+                    .error,
+                    id: "model.missing-property-file",
+                    "the property has no property.json",
+                    at: SourceLocation(file: "property.json"),
+                    help: "create property.json with \"name\" and \"platform\""
+                )
+            )
         }
 
         checkDuplicates(extensions.map { ($0.name, $0.origin) }, kind: "extension", &decoder)
@@ -117,7 +135,14 @@ public enum PropertyLoader {
         checkDuplicates(environments.map { ($0.name, $0.origin) }, kind: "environment", &decoder)
 
         if libraries.isEmpty {
-            libraries.append(LibraryDefinition(name: "main", resources: .all, origin: FilePointer("property.json", ""), isImplicit: true))
+            libraries.append(
+                LibraryDefinition(
+                    name: "main",
+                    resources: .all,
+                    origin: FilePointer("property.json", ""),
+                    isImplicit: true
+                )
+            )
         }
         var set: PropertySet?
         if let property {
@@ -159,7 +184,12 @@ public enum PropertyLoader {
         let platform: Platform? = d.enumeration(o, "platform", at: at, required: true, what: "property.json")
         let domains = d.stringArray(o, "domains", at: at)
         if platform == .web, o["domains"] == nil {
-            d.missing("domains", at: at, what: "a web property", expected: "a list of host names, such as [\"example.com\"]")
+            d.missing(
+                "domains",
+                at: at,
+                what: "a web property",
+                expected: "a list of host names, such as [\"example.com\"]"
+            )
         }
         for (i, domain) in (domains ?? []).enumerated() where !isHostName(domain) {
             d.error(
@@ -171,7 +201,13 @@ public enum PropertyLoader {
         }
         let settings = d.settings(o, at: at)
         guard let name, let platform else { return nil }
-        return PropertyDefinition(name: name, platform: platform, domains: domains ?? [], settings: settings, origin: at)
+        return PropertyDefinition(
+            name: name,
+            platform: platform,
+            domains: domains ?? [],
+            settings: settings,
+            origin: at
+        )
     }
 
     static func isHostName(_ s: String) -> Bool {
@@ -199,13 +235,17 @@ public enum PropertyLoader {
         return ExtensionConfiguration(name: name, settings: settings, origin: at)
     }
 
-    static func decodeDataElement(_ value: JSONValue, file: String, platform: Platform?, _ d: inout ModelDecoder) -> DataElementDefinition? {
+    static func decodeDataElement(_ value: JSONValue, file: String, platform: Platform?, _ d: inout ModelDecoder)
+        -> DataElementDefinition?
+    {
         let at = FilePointer(file, "")
         guard let o = d.object(value, at: at, what: "a data element file") else { return nil }
         d.checkKeys(
             o,
             at: at,
-            allowed: common + ["name", "type", "settings", "default", "forceLowerCase", "cleanText", "storageDuration"],
+            allowed: common + [
+                "name", "type", "settings", "default", "forceLowerCase", "cleanText", "storageDuration",
+            ],
             what: "a data element"
         )
         d.checkVersion(o, at: at)
@@ -223,7 +263,13 @@ public enum PropertyLoader {
         let settings = d.settings(o, at: at)
         let forceLowerCase = d.bool(o, "forceLowerCase", at: at) ?? false
         let cleanText = d.bool(o, "cleanText", at: at) ?? false
-        let storage: StorageDuration? = d.enumeration(o, "storageDuration", at: at, required: false, what: "a data element")
+        let storage: StorageDuration? = d.enumeration(
+            o,
+            "storageDuration",
+            at: at,
+            required: false,
+            what: "a data element"
+        )
         if storage != nil, platform == .edge {
             d.error(
                 "model.web-only-key",
@@ -247,11 +293,18 @@ public enum PropertyLoader {
     }
 
     static func componentType(_ o: JSONObject, at: FilePointer, _ d: inout ModelDecoder) -> String? {
-        guard let t = d.string(o, "type", at: at, required: true, what: at.pointer.isEmpty ? "the file" : "the component") else { return nil }
+        guard
+            let t = d.string(o, "type", at: at, required: true, what: at.pointer.isEmpty ? "the file" : "the component")
+        else { return nil }
         let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && parts.allSatisfy { p in
-            !p.isEmpty && p.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" }
-        }
+        let valid =
+            parts.count == 2
+            && parts.allSatisfy { p in
+                !p.isEmpty
+                    && p.unicodeScalars.allSatisfy {
+                        ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_"
+                    }
+            }
         guard valid else {
             d.error(
                 "model.invalid-type",
@@ -264,10 +317,17 @@ public enum PropertyLoader {
         return t
     }
 
-    static func decodeRule(_ value: JSONValue, file: String, platform: Platform?, _ d: inout ModelDecoder) -> RuleDefinition? {
+    static func decodeRule(_ value: JSONValue, file: String, platform: Platform?, _ d: inout ModelDecoder)
+        -> RuleDefinition?
+    {
         let at = FilePointer(file, "")
         guard let o = d.object(value, at: at, what: "a rule file") else { return nil }
-        d.checkKeys(o, at: at, allowed: common + ["name", "enabled", "order", "events", "conditions", "actions"], what: "a rule")
+        d.checkKeys(
+            o,
+            at: at,
+            allowed: common + ["name", "enabled", "order", "events", "conditions", "actions"],
+            what: "a rule"
+        )
         d.checkVersion(o, at: at)
         let name = d.name(o, at: at, what: "rule")
         let enabled = d.bool(o, "enabled", at: at) ?? true
@@ -288,7 +348,12 @@ public enum PropertyLoader {
             if o["events"] == nil {
                 d.missing("events", at: at, what: "a web rule", expected: "[{\"type\": \"core.page-bottom\"}]")
             } else if case .array(let a)? = o["events"], a.isEmpty {
-                d.error("model.empty-events", "a web rule needs at least one event", at: at.appending("events"), help: "add an event such as {\"type\": \"core.dom-ready\"}")
+                d.error(
+                    "model.empty-events",
+                    "a web rule needs at least one event",
+                    at: at.appending("events"),
+                    help: "add an event such as {\"type\": \"core.dom-ready\"}"
+                )
             }
         }
         guard let name else { return nil }
@@ -304,11 +369,21 @@ public enum PropertyLoader {
         )
     }
 
-    static func components(_ o: JSONObject, _ key: String, role: ComponentRole, at: FilePointer, _ d: inout ModelDecoder) -> [RuleComponent] {
+    static func components(
+        _ o: JSONObject,
+        _ key: String,
+        role: ComponentRole,
+        at: FilePointer,
+        _ d: inout ModelDecoder
+    ) -> [RuleComponent] {
         guard let v = o[key] else { return [] }
         let listAt = at.appending(key)
         guard case .array(let a) = v else {
-            d.error("model.wrong-type", "'\(key)' must be an array of components, not \(article(v.typeName))", at: listAt)
+            d.error(
+                "model.wrong-type",
+                "'\(key)' must be an array of components, not \(article(v.typeName))",
+                at: listAt
+            )
             return []
         }
         var out: [RuleComponent] = []
@@ -324,7 +399,17 @@ public enum PropertyLoader {
             let timeout = d.integer(c, "timeoutMs", at: cAt, range: 1...600_000)
             let negate = d.bool(c, "negate", at: cAt) ?? false
             guard let type else { continue }
-            out.append(RuleComponent(role: role, type: type, name: name, settings: settings, timeoutMs: timeout, negate: negate, origin: cAt))
+            out.append(
+                RuleComponent(
+                    role: role,
+                    type: type,
+                    name: name,
+                    settings: settings,
+                    timeoutMs: timeout,
+                    negate: negate,
+                    origin: cAt
+                )
+            )
         }
         return out
     }
@@ -338,7 +423,12 @@ public enum PropertyLoader {
         var resources: LibraryDefinition.Resources?
         switch o["resources"] {
         case nil:
-            d.missing("resources", at: at, what: "a library", expected: "\"all\", or {\"rules\": [...], \"dataElements\": [...], \"extensions\": [...]}")
+            d.missing(
+                "resources",
+                at: at,
+                what: "a library",
+                expected: "\"all\", or {\"rules\": [...], \"dataElements\": [...], \"extensions\": [...]}"
+            )
         case .string("all")?:
             resources = .all
         case .object(let r)?:
@@ -348,7 +438,11 @@ public enum PropertyLoader {
                 guard let list = d.stringArray(r, key, at: rAt) else { return [] }
                 return list.enumerated().map { NameReference(name: $1, origin: rAt.appending(key).appending($0)) }
             }
-            resources = .selected(rules: refs("rules"), dataElements: refs("dataElements"), extensions: refs("extensions"))
+            resources = .selected(
+                rules: refs("rules"),
+                dataElements: refs("dataElements"),
+                extensions: refs("extensions")
+            )
         case let other?:
             d.error(
                 "model.wrong-type",
@@ -379,8 +473,18 @@ public enum PropertyLoader {
                 let path = d.string(s, "file", at: sAt, required: false, what: "a secret")
                 switch (env, path) {
                 case (let e?, nil):
-                    if e.isEmpty || !e.unicodeScalars.allSatisfy({ ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" }) {
-                        d.error("model.invalid-secret", "'\(e)' is not an environment variable name", at: sAt.appending("env"), help: "use letters, digits and '_', such as META_ACCESS_TOKEN")
+                    if e.isEmpty
+                        || !e.unicodeScalars.allSatisfy({
+                            ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9")
+                                || $0 == "_"
+                        })
+                    {
+                        d.error(
+                            "model.invalid-secret",
+                            "'\(e)' is not an environment variable name",
+                            at: sAt.appending("env"),
+                            help: "use letters, digits and '_', such as META_ACCESS_TOKEN"
+                        )
                     } else {
                         secrets.append(SecretDefinition(name: secretName, source: .environmentVariable(e), origin: sAt))
                     }
@@ -388,10 +492,20 @@ public enum PropertyLoader {
                     secrets.append(SecretDefinition(name: secretName, source: .file(f), origin: sAt))
                 case (nil, nil):
                     if s["env"] == nil && s["file"] == nil {
-                        d.error("model.invalid-secret", "secret '\(secretName)' names no source", at: sAt, help: "write {\"env\": \"VARIABLE\"} or {\"file\": \"path\"}")
+                        d.error(
+                            "model.invalid-secret",
+                            "secret '\(secretName)' names no source",
+                            at: sAt,
+                            help: "write {\"env\": \"VARIABLE\"} or {\"file\": \"path\"}"
+                        )
                     }
                 default:
-                    d.error("model.invalid-secret", "secret '\(secretName)' names both 'env' and 'file'", at: sAt, help: "keep exactly one source")
+                    d.error(
+                        "model.invalid-secret",
+                        "secret '\(secretName)' names both 'env' and 'file'",
+                        at: sAt,
+                        help: "keep exactly one source"
+                    )
                 }
             }
         }

@@ -20,14 +20,21 @@ public final class PostgresOutbox: ListeningOutbox {
 
     /// A client configuration from `postgres://user:password@host:port/database`.
     public static func configuration(url: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
+        guard let components = URLComponents(string: url),
+            components.scheme == "postgres" || components.scheme == "postgresql",
             let host = components.host, let user = components.user
         else {
             throw PostgresOutboxError(message: "expected postgres://user:password@host:port/database")
         }
         let database = components.path.split(separator: "/").first.map(String.init)
         return PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password, database: database, tls: .disable)
+            host: host,
+            port: components.port ?? 5432,
+            username: user,
+            password: components.password,
+            database: database,
+            tls: .disable
+        )
     }
 
     /// Runs a client for `url`, creates the table when needed, and hands the outbox to `body`.
@@ -36,7 +43,9 @@ public final class PostgresOutbox: ListeningOutbox {
         table: String = "tagwire_outbox",
         _ body: @Sendable (PostgresOutbox) async throws -> T
     ) async throws -> T {
-        guard !table.isEmpty, table.unicodeScalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" }) else {
+        guard !table.isEmpty,
+            table.unicodeScalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" })
+        else {
             throw PostgresOutboxError(message: "table names are lower-case letters, digits and '_'")
         }
         var logger = Logger(label: "tagwire.outbox.postgres")
@@ -61,21 +70,30 @@ public final class PostgresOutbox: ListeningOutbox {
     }
 
     func migrate() async throws {
-        try await client.query(PostgresQuery(unsafeSQL: """
-            CREATE TABLE IF NOT EXISTS \(table) (
-                id BIGSERIAL PRIMARY KEY,
-                destination TEXT NOT NULL,
-                batch_key TEXT NOT NULL,
-                payload BYTEA NOT NULL,
-                event_time DOUBLE PRECISION NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                available_at DOUBLE PRECISION NOT NULL DEFAULT 0,
-                lease_until DOUBLE PRECISION,
-                last_error TEXT,
-                dead_reason TEXT
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    CREATE TABLE IF NOT EXISTS \(table) (
+                        id BIGSERIAL PRIMARY KEY,
+                        destination TEXT NOT NULL,
+                        batch_key TEXT NOT NULL,
+                        payload BYTEA NOT NULL,
+                        event_time DOUBLE PRECISION NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        available_at DOUBLE PRECISION NOT NULL DEFAULT 0,
+                        lease_until DOUBLE PRECISION,
+                        last_error TEXT,
+                        dead_reason TEXT
+                    )
+                    """
             )
-            """))
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (available_at, id) WHERE dead_reason IS NULL"))
+        )
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (available_at, id) WHERE dead_reason IS NULL"
+            )
+        )
     }
 
     static let logger: Logger = {
@@ -89,11 +107,22 @@ public final class PostgresOutbox: ListeningOutbox {
     func records(_ rows: PostgresRowSequence) async throws -> [OutboxRecord] {
         var out: [OutboxRecord] = []
         for try await (id, destination, key, payload, eventTime, attempts, availableAt, lastError) in rows.decode(
-            (Int64, String, String, ByteBuffer, Double, Int32, Double, String?).self)
-        {
-            out.append(OutboxRecord(
-                id: id, item: OutboxItem(destination: destination, batchKey: key, payload: Array(buffer: payload), eventTime: eventTime),
-                attempts: Int(attempts), availableAt: availableAt, lastError: lastError))
+            (Int64, String, String, ByteBuffer, Double, Int32, Double, String?).self
+        ) {
+            out.append(
+                OutboxRecord(
+                    id: id,
+                    item: OutboxItem(
+                        destination: destination,
+                        batchKey: key,
+                        payload: Array(buffer: payload),
+                        eventTime: eventTime
+                    ),
+                    attempts: Int(attempts),
+                    availableAt: availableAt,
+                    lastError: lastError
+                )
+            )
         }
         return out.sorted { $0.id < $1.id }
     }
@@ -114,11 +143,14 @@ public final class PostgresOutbox: ListeningOutbox {
         return try await client.withTransaction(logger: logger) { connection in
             var ids: [Int64] = []
             ids.reserveCapacity(items.count)
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 INSERT INTO \(unescaped: table) (destination, batch_key, payload, event_time)
                 SELECT * FROM UNNEST(\(destinations)::text[], \(keys)::text[], \(payloads)::bytea[], \(times)::float8[])
                 RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await id in rows.decode(Int64.self) { ids.append(id) }
             guard ids.count == items.count else {
                 throw PostgresOutboxError(message: "inserted \(ids.count) rows for \(items.count) items")
@@ -141,16 +173,20 @@ public final class PostgresOutbox: ListeningOutbox {
     }
 
     public func claim(limit: Int, lease: Double, now: Double) async throws -> [OutboxRecord] {
-        try await records(client.query("""
-            UPDATE \(unescaped: table) SET lease_until = \(now + lease)
-            WHERE id IN (
-                SELECT id FROM \(unescaped: table)
-                WHERE dead_reason IS NULL AND available_at <= \(now) AND (lease_until IS NULL OR lease_until <= \(now))
-                ORDER BY id LIMIT \(Int64(limit))
-                FOR UPDATE SKIP LOCKED
+        try await records(
+            client.query(
+                """
+                UPDATE \(unescaped: table) SET lease_until = \(now + lease)
+                WHERE id IN (
+                    SELECT id FROM \(unescaped: table)
+                    WHERE dead_reason IS NULL AND available_at <= \(now) AND (lease_until IS NULL OR lease_until <= \(now))
+                    ORDER BY id LIMIT \(Int64(limit))
+                    FOR UPDATE SKIP LOCKED
+                )
+                RETURNING \(unescaped: Self.columns)
+                """
             )
-            RETURNING \(unescaped: Self.columns)
-            """))
+        )
     }
 
     public func complete(_ ids: [Int64]) async throws {
@@ -160,54 +196,81 @@ public final class PostgresOutbox: ListeningOutbox {
 
     public func reschedule(_ ids: [Int64], availableAt: Double, error: String) async throws {
         guard !ids.isEmpty else { return }
-        try await client.query("""
+        try await client.query(
+            """
             UPDATE \(unescaped: table) SET attempts = attempts + 1, available_at = \(availableAt), last_error = \(error), lease_until = NULL
             WHERE id = ANY(\(ids))
-            """)
+            """
+        )
     }
 
     public func deadLetter(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
-        try await client.query("UPDATE \(unescaped: table) SET dead_reason = \(reason), lease_until = NULL WHERE id = ANY(\(ids))")
+        try await client.query(
+            "UPDATE \(unescaped: table) SET dead_reason = \(reason), lease_until = NULL WHERE id = ANY(\(ids))"
+        )
     }
 
     public func stats(now: Double) async throws -> [String: OutboxStats] {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT destination,
                 COUNT(*) FILTER (WHERE dead_reason IS NULL AND (lease_until IS NULL OR lease_until <= \(now))),
                 COUNT(*) FILTER (WHERE dead_reason IS NULL AND lease_until > \(now)),
                 COUNT(*) FILTER (WHERE dead_reason IS NULL AND (lease_until IS NULL OR lease_until <= \(now)) AND attempts > 0),
                 COUNT(*) FILTER (WHERE dead_reason IS NOT NULL)
             FROM \(unescaped: table) GROUP BY destination
-            """)
+            """
+        )
         var out: [String: OutboxStats] = [:]
-        for try await (destination, queued, inFlight, retrying, dead) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
-            out[destination] = OutboxStats(queued: Int(queued), inFlight: Int(inFlight), retrying: Int(retrying), deadLettered: Int(dead))
+        for try await (destination, queued, inFlight, retrying, dead) in rows.decode(
+            (String, Int64, Int64, Int64, Int64).self
+        ) {
+            out[destination] = OutboxStats(
+                queued: Int(queued),
+                inFlight: Int(inFlight),
+                retrying: Int(retrying),
+                deadLettered: Int(dead)
+            )
         }
         return out
     }
 
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT \(unescaped: Self.columns), dead_reason FROM \(unescaped: table) WHERE dead_reason IS NOT NULL ORDER BY id LIMIT \(Int64(min(limit, Int(Int32.max))))
-            """)
+            """
+        )
         var out: [DeadLetter] = []
         for try await (id, destination, key, payload, eventTime, attempts, _, _, reason) in rows.decode(
-            (Int64, String, String, ByteBuffer, Double, Int32, Double, String?, String).self)
-        {
-            out.append(DeadLetter(
-                id: id, item: OutboxItem(destination: destination, batchKey: key, payload: Array(buffer: payload), eventTime: eventTime),
-                attempts: Int(attempts), reason: reason))
+            (Int64, String, String, ByteBuffer, Double, Int32, Double, String?, String).self
+        ) {
+            out.append(
+                DeadLetter(
+                    id: id,
+                    item: OutboxItem(
+                        destination: destination,
+                        batchKey: key,
+                        payload: Array(buffer: payload),
+                        eventTime: eventTime
+                    ),
+                    attempts: Int(attempts),
+                    reason: reason
+                )
+            )
         }
         return out
     }
 
     public func requeue(_ ids: [Int64], now: Double) async throws {
         guard !ids.isEmpty else { return }
-        try await client.query("""
+        try await client.query(
+            """
             UPDATE \(unescaped: table) SET dead_reason = NULL, attempts = 0, available_at = \(now), lease_until = NULL
             WHERE dead_reason IS NOT NULL AND id = ANY(\(ids))
-            """)
+            """
+        )
     }
 
     public func purgeDeadLetters() async throws -> Int {

@@ -50,16 +50,20 @@ final class Checkpointer: Sendable {
 
     /// Installs the WAL hook on the writing connection.
     func install(on db: OpaquePointer) {
-        sqlite3_wal_hook(db, { context, db, _, pages in
-            guard let context else { return SQLITE_OK }
-            let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue()
-            if pages >= Checkpointer.restartLimit {
-                sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            } else {
-                checkpointer.logGrew(to: pages)
-            }
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_wal_hook(
+            db,
+            { context, db, _, pages in
+                guard let context else { return SQLITE_OK }
+                let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue()
+                if pages >= Checkpointer.restartLimit {
+                    sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                } else {
+                    checkpointer.logGrew(to: pages)
+                }
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(self).toOpaque()
+        )
     }
 
     /// Asks for a checkpoint each time ``backgroundLimit`` pages were added to the log since the last time it asked.

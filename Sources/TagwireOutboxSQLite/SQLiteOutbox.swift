@@ -31,7 +31,10 @@ public final class SQLiteOutbox: Outbox {
             guard let db else { throw SQLiteOutboxError(message: "closed") }
             if let stmt = prepared[which] { return stmt }
             var statement: OpaquePointer?
-            guard sqlite3_prepare_v3(db, which.rawValue, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let stmt = statement else {
+            guard
+                sqlite3_prepare_v3(db, which.rawValue, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+                    == SQLITE_OK, let stmt = statement
+            else {
                 throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
             }
             prepared[which] = stmt
@@ -69,7 +72,8 @@ public final class SQLiteOutbox: Outbox {
         // 2 KiB pages for a new file: a Conversions API event (~1.7 KB) fills one, and a commit of a few events writes
         // a third fewer log bytes than with 4 KiB pages (where two rows share a page and the last one is rewritten by
         // every commit). An existing file keeps the page size it was made with.
-        try execute("""
+        try execute(
+            """
             PRAGMA page_size = 2048;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
@@ -86,7 +90,8 @@ public final class SQLiteOutbox: Outbox {
                 dead_reason TEXT
             );
             CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (dead_reason, available_at, id);
-            """)
+            """
+        )
     }
 
     /// A connection to the file at `path` (created when asked), waiting up to 5 s for another writer's lock.
@@ -110,7 +115,11 @@ public final class SQLiteOutbox: Outbox {
     // MARK: statements
 
     private enum Value {
-        case int(Int64), double(Double), text(String), blob([UInt8]), null
+        case int(Int64)
+        case double(Double)
+        case text(String)
+        case blob([UInt8])
+        case null
     }
 
     private func execute(_ sql: String) throws {
@@ -147,7 +156,12 @@ public final class SQLiteOutbox: Outbox {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Prepares, binds, steps through every row and finalizes.
-    private static func run(_ db: OpaquePointer, _ sql: String, _ values: [Value], row: ((OpaquePointer) -> Void)? = nil) throws {
+    private static func run(
+        _ db: OpaquePointer,
+        _ sql: String,
+        _ values: [Value],
+        row: ((OpaquePointer) -> Void)? = nil
+    ) throws {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let stmt = statement else {
             throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db)))
@@ -159,7 +173,8 @@ public final class SQLiteOutbox: Outbox {
             case .int(let n): sqlite3_bind_int64(stmt, index, n)
             case .double(let d): sqlite3_bind_double(stmt, index, d)
             case .text(let s): sqlite3_bind_text(stmt, index, s, -1, transient)
-            case .blob(let b): _ = b.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), transient) }
+            case .blob(let b):
+                _ = b.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), transient) }
             case .null: sqlite3_bind_null(stmt, index)
             }
         }
@@ -189,8 +204,12 @@ public final class SQLiteOutbox: Outbox {
             eventTime: sqlite3_column_double(stmt, 4)
         )
         return OutboxRecord(
-            id: sqlite3_column_int64(stmt, 0), item: item, attempts: Int(sqlite3_column_int64(stmt, 5)),
-            availableAt: sqlite3_column_double(stmt, 6), lastError: text(stmt, 7))
+            id: sqlite3_column_int64(stmt, 0),
+            item: item,
+            attempts: Int(sqlite3_column_int64(stmt, 5)),
+            availableAt: sqlite3_column_double(stmt, 6),
+            lastError: text(stmt, 7)
+        )
     }
 
     private static let columns = "id, destination, batch_key, payload, event_time, attempts, available_at, last_error"
@@ -208,7 +227,9 @@ public final class SQLiteOutbox: Outbox {
             for item in items {
                 sqlite3_bind_text(stmt, 1, item.destination, -1, Self.transient)
                 sqlite3_bind_text(stmt, 2, item.batchKey, -1, Self.transient)
-                _ = item.payload.withUnsafeBytes { sqlite3_bind_blob(stmt, 3, $0.baseAddress, Int32($0.count), Self.transient) }
+                _ = item.payload.withUnsafeBytes {
+                    sqlite3_bind_blob(stmt, 3, $0.baseAddress, Int32($0.count), Self.transient)
+                }
                 sqlite3_bind_double(stmt, 4, item.eventTime)
                 guard c.step(stmt) else { throw SQLiteOutboxError(message: String(cString: sqlite3_errmsg(db))) }
                 ids.append(sqlite3_last_insert_rowid(db))
@@ -220,13 +241,21 @@ public final class SQLiteOutbox: Outbox {
     public func claim(limit: Int, lease: Double, now: Double) async throws -> [OutboxRecord] {
         try transaction { db, _ in
             var records: [OutboxRecord] = []
-            try Self.run(db, """
+            try Self.run(
+                db,
+                """
                 SELECT \(Self.columns) FROM outbox
                 WHERE dead_reason IS NULL AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                 ORDER BY id LIMIT ?
-                """, [.double(now), .double(now), .int(Int64(limit))]) { records.append(Self.record($0)) }
+                """,
+                [.double(now), .double(now), .int(Int64(limit))]
+            ) { records.append(Self.record($0)) }
             if !records.isEmpty {
-                try Self.run(db, "UPDATE outbox SET lease_until = ? WHERE id IN (\(Self.idList(records.map(\.id))))", [.double(now + lease)])
+                try Self.run(
+                    db,
+                    "UPDATE outbox SET lease_until = ? WHERE id IN (\(Self.idList(records.map(\.id))))",
+                    [.double(now + lease)]
+                )
             }
             return records
         }
@@ -240,34 +269,49 @@ public final class SQLiteOutbox: Outbox {
     public func reschedule(_ ids: [Int64], availableAt: Double, error: String) async throws {
         guard !ids.isEmpty else { return }
         try transaction { db, _ in
-            try Self.run(db, """
+            try Self.run(
+                db,
+                """
                 UPDATE outbox SET attempts = attempts + 1, available_at = ?, last_error = ?, lease_until = NULL
                 WHERE id IN (\(Self.idList(ids)))
-                """, [.double(availableAt), .text(error)])
+                """,
+                [.double(availableAt), .text(error)]
+            )
         }
     }
 
     public func deadLetter(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
         try transaction { db, _ in
-            try Self.run(db, "UPDATE outbox SET dead_reason = ?, lease_until = NULL WHERE id IN (\(Self.idList(ids)))", [.text(reason)])
+            try Self.run(
+                db,
+                "UPDATE outbox SET dead_reason = ?, lease_until = NULL WHERE id IN (\(Self.idList(ids)))",
+                [.text(reason)]
+            )
         }
     }
 
     public func stats(now: Double) async throws -> [String: OutboxStats] {
         try transaction { db, _ in
             var out: [String: OutboxStats] = [:]
-            try Self.run(db, """
+            try Self.run(
+                db,
+                """
                 SELECT destination,
                     SUM(CASE WHEN dead_reason IS NULL AND (lease_until IS NULL OR lease_until <= ?) THEN 1 ELSE 0 END),
                     SUM(CASE WHEN dead_reason IS NULL AND lease_until > ? THEN 1 ELSE 0 END),
                     SUM(CASE WHEN dead_reason IS NULL AND (lease_until IS NULL OR lease_until <= ?) AND attempts > 0 THEN 1 ELSE 0 END),
                     SUM(CASE WHEN dead_reason IS NOT NULL THEN 1 ELSE 0 END)
                 FROM outbox GROUP BY destination
-                """, [.double(now), .double(now), .double(now)]) { stmt in
+                """,
+                [.double(now), .double(now), .double(now)]
+            ) { stmt in
                 out[Self.text(stmt, 0) ?? ""] = OutboxStats(
-                    queued: Int(sqlite3_column_int64(stmt, 1)), inFlight: Int(sqlite3_column_int64(stmt, 2)),
-                    retrying: Int(sqlite3_column_int64(stmt, 3)), deadLettered: Int(sqlite3_column_int64(stmt, 4)))
+                    queued: Int(sqlite3_column_int64(stmt, 1)),
+                    inFlight: Int(sqlite3_column_int64(stmt, 2)),
+                    retrying: Int(sqlite3_column_int64(stmt, 3)),
+                    deadLettered: Int(sqlite3_column_int64(stmt, 4))
+                )
             }
             return out
         }
@@ -276,7 +320,11 @@ public final class SQLiteOutbox: Outbox {
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {
         try transaction { db, _ in
             var out: [DeadLetter] = []
-            try Self.run(db, "SELECT \(Self.columns), dead_reason FROM outbox WHERE dead_reason IS NOT NULL ORDER BY id LIMIT ?", [.int(Int64(limit))]) { stmt in
+            try Self.run(
+                db,
+                "SELECT \(Self.columns), dead_reason FROM outbox WHERE dead_reason IS NOT NULL ORDER BY id LIMIT ?",
+                [.int(Int64(limit))]
+            ) { stmt in
                 let r = Self.record(stmt)
                 out.append(DeadLetter(id: r.id, item: r.item, attempts: r.attempts, reason: Self.text(stmt, 8) ?? ""))
             }
@@ -287,10 +335,14 @@ public final class SQLiteOutbox: Outbox {
     public func requeue(_ ids: [Int64], now: Double) async throws {
         guard !ids.isEmpty else { return }
         try transaction { db, _ in
-            try Self.run(db, """
+            try Self.run(
+                db,
+                """
                 UPDATE outbox SET dead_reason = NULL, attempts = 0, available_at = ?, lease_until = NULL
                 WHERE dead_reason IS NOT NULL AND id IN (\(Self.idList(ids)))
-                """, [.double(now)])
+                """,
+                [.double(now)]
+            )
         }
     }
 

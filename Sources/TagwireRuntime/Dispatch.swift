@@ -89,18 +89,51 @@ public struct Dispatch: Sendable, Hashable {
     }
 
     /// A dispatch.
-    public init(destination: String, rule: String, origin: Origin, json: JSONValue, credentials: DispatchCredentials = DispatchCredentials(), timeoutMs: Int? = nil) {
-        box = Box(Fields(destination: destination, rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .value(json)))
+    public init(
+        destination: String,
+        rule: String,
+        origin: Origin,
+        json: JSONValue,
+        credentials: DispatchCredentials = DispatchCredentials(),
+        timeoutMs: Int? = nil
+    ) {
+        box = Box(
+            Fields(
+                destination: destination,
+                rule: rule,
+                origin: origin,
+                credentials: credentials,
+                timeoutMs: timeoutMs,
+                form: .value(json)
+            )
+        )
     }
 
     /// A dispatch whose body an extension keeps in its own form.
-    public init(destination: String, rule: String, origin: Origin, body: any DispatchBody, credentials: DispatchCredentials = DispatchCredentials(), timeoutMs: Int? = nil) {
-        box = Box(Fields(destination: destination, rule: rule, origin: origin, credentials: credentials, timeoutMs: timeoutMs, form: .body(body)))
+    public init(
+        destination: String,
+        rule: String,
+        origin: Origin,
+        body: any DispatchBody,
+        credentials: DispatchCredentials = DispatchCredentials(),
+        timeoutMs: Int? = nil
+    ) {
+        box = Box(
+            Fields(
+                destination: destination,
+                rule: rule,
+                origin: origin,
+                credentials: credentials,
+                timeoutMs: timeoutMs,
+                form: .body(body)
+            )
+        )
     }
 
     public static func == (lhs: Dispatch, rhs: Dispatch) -> Bool {
         lhs.box === rhs.box
-            || (lhs.destination == rhs.destination && lhs.rule == rhs.rule && lhs.origin == rhs.origin && lhs.credentials == rhs.credentials
+            || (lhs.destination == rhs.destination && lhs.rule == rhs.rule && lhs.origin == rhs.origin
+                && lhs.credentials == rhs.credentials
                 && lhs.timeoutMs == rhs.timeoutMs && lhs.json == rhs.json)
     }
 

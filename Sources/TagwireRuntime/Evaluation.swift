@@ -44,10 +44,12 @@ public struct Evaluation: Sendable, Hashable {
 
     /// `{"index": n, "rules": [...], "dispatches": [...]}`.
     public func json(index: Int) -> JSONValue {
-        .object(JSONObject([
-            ("index", .number(Double(index))),
-            ("rules", .array(rules.map(\.json))),
-            ("dispatches", .array(dispatches.map(\.json))),
-        ]))
+        .object(
+            JSONObject([
+                ("index", .number(Double(index))),
+                ("rules", .array(rules.map(\.json))),
+                ("dispatches", .array(dispatches.map(\.json))),
+            ])
+        )
     }
 }

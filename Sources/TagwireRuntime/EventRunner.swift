@@ -32,41 +32,70 @@ public struct EventRunner: Sendable {
             lineNumber += 1
             var lineEnd = end
             if lineEnd > start, input[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            if !input[start..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { out.append((start..<lineEnd, lineNumber)) }
+            if !input[start..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                out.append((start..<lineEnd, lineNumber))
+            }
             start = end + 1
         }
         return out
     }
 
     /// Like ``run(_:receivedAt:emit:)``, also handing over each line's dispatches (with credentials).
-    public mutating func runWithDispatches(_ input: [UInt8], receivedAt: () -> Double, emit: (JSONValue, [Dispatch]) -> Void) {
+    public mutating func runWithDispatches(
+        _ input: [UInt8],
+        receivedAt: () -> Double,
+        emit: (JSONValue, [Dispatch]) -> Void
+    ) {
         let lines = Self.lines(input)
         input.withUnsafeBufferPointer { buf in
             for (index, line) in lines.enumerated() {
                 let (result, dispatches) = evaluateLineWithDispatches(
-                    UnsafeBufferPointer(rebasing: buf[line.range]), index: index, lineNumber: line.number, receivedAt: receivedAt())
+                    UnsafeBufferPointer(rebasing: buf[line.range]),
+                    index: index,
+                    lineNumber: line.number,
+                    receivedAt: receivedAt()
+                )
                 emit(result, dispatches)
             }
         }
     }
 
     /// The result of one line: an evaluation, or an error record.
-    public mutating func evaluateLine(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> JSONValue {
+    public mutating func evaluateLine(
+        _ line: UnsafeBufferPointer<UInt8>,
+        index: Int,
+        lineNumber: Int,
+        receivedAt: Double
+    ) -> JSONValue {
         evaluateLineWithDispatches(line, index: index, lineNumber: lineNumber, receivedAt: receivedAt).result
     }
 
     /// The result of one line and every dispatch it produced (with credentials, for delivery), including those of
     /// the forward engine.
-    public mutating func evaluateLineWithDispatches(_ line: UnsafeBufferPointer<UInt8>, index: Int, lineNumber: Int, receivedAt: Double) -> (result: JSONValue, dispatches: [Dispatch]) {
+    public mutating func evaluateLineWithDispatches(
+        _ line: UnsafeBufferPointer<UInt8>,
+        index: Int,
+        lineNumber: Int,
+        receivedAt: Double
+    ) -> (result: JSONValue, dispatches: [Dispatch]) {
         let event: JSONValue
         do {
             // Only what the rules can read is built; the whole line is still checked.
             event = try JSONReader.parse(line, options: .event, keeping: engine.eventProjection)
         } catch {
-            return (errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)"), [])
+            return (
+                errorRecord(index: index, line: lineNumber, message: "\(error.message) at column \(error.offset + 1)"),
+                []
+            )
         }
         guard case .object = event else {
-            return (errorRecord(index: index, line: lineNumber, message: "an event must be a JSON object, not \(event.typeName)"), [])
+            return (
+                errorRecord(
+                    index: index,
+                    line: lineNumber,
+                    message: "an event must be a JSON object, not \(event.typeName)"
+                ), []
+            )
         }
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
             return (errorRecord(index: index, line: lineNumber, message: Self.missingType), [])
@@ -81,7 +110,9 @@ public struct EventRunner: Sendable {
         evaluateWithDispatches(event, index: index, receivedAt: receivedAt).result
     }
 
-    mutating func evaluateWithDispatches(_ event: JSONValue, index: Int, receivedAt: Double) -> (result: JSONValue, dispatches: [Dispatch]) {
+    mutating func evaluateWithDispatches(_ event: JSONValue, index: Int, receivedAt: Double) -> (
+        result: JSONValue, dispatches: [Dispatch]
+    ) {
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
             return (errorRecord(index: index, line: nil, message: Self.missingType), [])
         }
@@ -93,13 +124,21 @@ public struct EventRunner: Sendable {
         for d in evaluation.dispatches where d.destination == "edge" {
             var members: [(String, JSONValue)] = [("xdm", d.json["xdm"] ?? .null), ("data", d.json["data"] ?? .null)]
             if let request = d.json["request"] { members.append(("request", request)) }
-            let edgeEvaluation = forward.evaluate(.object(JSONObject(members)), receivedAt: receivedAt, session: &forwardSession)
+            let edgeEvaluation = forward.evaluate(
+                .object(JSONObject(members)),
+                receivedAt: receivedAt,
+                session: &forwardSession
+            )
             all += edgeEvaluation.dispatches
-            forwarded.append(.object(JSONObject([
-                ("rule", .string(d.rule)),
-                ("rules", .array(edgeEvaluation.rules.map(\.json))),
-                ("dispatches", .array(edgeEvaluation.dispatches.map(\.json))),
-            ])))
+            forwarded.append(
+                .object(
+                    JSONObject([
+                        ("rule", .string(d.rule)),
+                        ("rules", .array(edgeEvaluation.rules.map(\.json))),
+                        ("dispatches", .array(edgeEvaluation.dispatches.map(\.json))),
+                    ])
+                )
+            )
         }
         if case .object(var o) = result {
             o["forwarded"] = .array(forwarded)

@@ -1,8 +1,9 @@
 import Foundation
+import TagwireIR
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import TagwireIR
 
 /// Reads secret values when a library runs: from the environment variable or file each secret names.
 public struct SecretResolver: Sendable {

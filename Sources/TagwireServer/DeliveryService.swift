@@ -20,8 +20,14 @@ public struct DeliveryService: Service {
 
     /// A delivery loop.
     public init(
-        outbox: any Outbox, store: LibraryStore, metrics: ServerMetrics, signal: WakeSignal, flushInterval: Duration = .seconds(1),
-        lease: Double = 60, batchLimit: Int = 1000, logger: Logger
+        outbox: any Outbox,
+        store: LibraryStore,
+        metrics: ServerMetrics,
+        signal: WakeSignal,
+        flushInterval: Duration = .seconds(1),
+        lease: Double = 60,
+        batchLimit: Int = 1000,
+        logger: Logger
     ) {
         self.outbox = outbox
         self.store = store
@@ -36,17 +42,25 @@ public struct DeliveryService: Service {
     public func run() async throws {
         let metrics = self.metrics
         let logger = self.logger
-        var deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), lease: lease, batchLimit: batchLimit) { [store] key in
+        var deliverer = OutboxDeliverer(
+            outbox: outbox,
+            sender: ConversionsAPISender(),
+            lease: lease,
+            batchLimit: batchLimit
+        ) { [store] key in
             store.library?.credentials(key)
         }
         deliverer.observe = { observation in
             metrics.recordDelivery(outcome: observation.outcome, seconds: observation.seconds)
             if observation.outcome != "delivered" {
-                logger.warning("delivery not accepted", metadata: [
-                    "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: observation.batchKey)),
-                    "outcome": .string(observation.outcome), "events": .stringConvertible(observation.events),
-                    "reason": .string(observation.reason ?? ""),
-                ])
+                logger.warning(
+                    "delivery not accepted",
+                    metadata: [
+                        "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: observation.batchKey)),
+                        "outcome": .string(observation.outcome), "events": .stringConvertible(observation.events),
+                        "reason": .string(observation.reason ?? ""),
+                    ]
+                )
             }
         }
         let signal = self.signal
@@ -80,9 +94,12 @@ public struct DeliveryService: Service {
             let report = try await deliverer.drainOnce(now: Date().timeIntervalSince1970, limit: batchLimit * 4)
             let change = metrics.recordPass(report)
             for key in change.opened {
-                logger.error("circuit open: Meta refused the destination's setup; its events wait in the outbox", metadata: [
-                    "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: key)), "batch_key": .string(key),
-                ])
+                logger.error(
+                    "circuit open: Meta refused the destination's setup; its events wait in the outbox",
+                    metadata: [
+                        "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: key)), "batch_key": .string(key),
+                    ]
+                )
             }
             for key in change.closed {
                 logger.notice("circuit closed: deliveries resumed", metadata: ["batch_key": .string(key)])

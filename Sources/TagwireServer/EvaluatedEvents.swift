@@ -21,7 +21,13 @@ struct EvaluatedEvents {
 
     /// Evaluates `events` against `library`. Events without a `request` of their own get `requestInfo()`'s (built
     /// once, on the first such event). `seed` seeds the receipt ids and the engine's session (generated event ids).
-    init(_ events: [JSONValue], library: ServedLibrary, receivedAt now: Double, seed: UInt64, requestInfo: () -> JSONValue) {
+    init(
+        _ events: [JSONValue],
+        library: ServedLibrary,
+        receivedAt now: Double,
+        seed: UInt64,
+        requestInfo: () -> JSONValue
+    ) {
         var ids = SplitMix64(seed: seed)
         var session = Session(seed: ids.next())
         var info: JSONValue?

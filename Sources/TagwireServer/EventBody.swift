@@ -15,7 +15,8 @@ public enum EventBody {
         guard let contentType else { return nil }
         // The common case without allocating.
         if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return .json }
-        let media = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let media =
+            contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch media {
         case "application/json": return .json
         case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines": return .ndjson
@@ -27,7 +28,11 @@ public enum EventBody {
 
     /// The events of a body.
     public static func events(_ body: [UInt8], kind: Kind, limits: ServeLimits) throws(RequestError) -> [JSONValue] {
-        let options = JSONReaderOptions(maxDepth: limits.maxDepth + 1, maxBytes: max(limits.maxBodyBytes, 1), recordPositions: false)
+        let options = JSONReaderOptions(
+            maxDepth: limits.maxDepth + 1,
+            maxBytes: max(limits.maxBodyBytes, 1),
+            recordPositions: false
+        )
         switch kind {
         case .json:
             return try fromJSON(body, options: options, limits: limits)
@@ -37,7 +42,7 @@ public enum EventBody {
             // One JSON document when it parses as one; otherwise, object lines are NDJSON.
             do {
                 return try fromJSON(body, options: options, limits: limits)
-            } catch where error.code == "invalid_json" || error.code == "too_deep" {
+            } catch  where error.code == "invalid_json" || error.code == "too_deep" {
                 let first = body.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
                 guard first == 0x7B, EventRunner.lines(body).count > 1 else { throw error }
                 return try fromNDJSON(body, options: options, limits: limits)
@@ -45,7 +50,9 @@ public enum EventBody {
         }
     }
 
-    static func fromJSON(_ body: [UInt8], options: JSONReaderOptions, limits: ServeLimits) throws(RequestError) -> [JSONValue] {
+    static func fromJSON(_ body: [UInt8], options: JSONReaderOptions, limits: ServeLimits) throws(RequestError)
+        -> [JSONValue]
+    {
         let value: JSONValue
         do {
             value = try JSONReader.parse(body, options: options)
@@ -57,22 +64,47 @@ public enum EventBody {
             try check(value, index: 0, line: nil)
             return [value]
         case .array(let list):
-            guard !list.isEmpty else { throw RequestError(400, "no_events", "the body is an empty array; send at least one event object", events: 0) }
+            guard !list.isEmpty else {
+                throw RequestError(
+                    400,
+                    "no_events",
+                    "the body is an empty array; send at least one event object",
+                    events: 0
+                )
+            }
             guard list.count <= limits.maxEvents else {
-                throw RequestError(400, "too_many_events", "the request carries \(list.count) events; at most \(limits.maxEvents) are accepted per request", events: list.count)
+                throw RequestError(
+                    400,
+                    "too_many_events",
+                    "the request carries \(list.count) events; at most \(limits.maxEvents) are accepted per request",
+                    events: list.count
+                )
             }
             for (i, e) in list.enumerated() { try check(e, index: i, line: nil, count: list.count) }
             return list
         default:
-            throw RequestError(400, "invalid_event", "the body must be an event object, an array of event objects or NDJSON, not \(value.typeName)")
+            throw RequestError(
+                400,
+                "invalid_event",
+                "the body must be an event object, an array of event objects or NDJSON, not \(value.typeName)"
+            )
         }
     }
 
-    static func fromNDJSON(_ body: [UInt8], options: JSONReaderOptions, limits: ServeLimits) throws(RequestError) -> [JSONValue] {
+    static func fromNDJSON(_ body: [UInt8], options: JSONReaderOptions, limits: ServeLimits) throws(RequestError)
+        -> [JSONValue]
+    {
         let lines = EventRunner.lines(body)
-        guard !lines.isEmpty else { throw RequestError(400, "no_events", "the body holds no event; send one JSON object per line", events: 0) }
+        guard !lines.isEmpty else {
+            throw RequestError(400, "no_events", "the body holds no event; send one JSON object per line", events: 0)
+        }
         guard lines.count <= limits.maxEvents else {
-            throw RequestError(400, "too_many_events", "the request carries \(lines.count) events; at most \(limits.maxEvents) are accepted per request", events: lines.count)
+            throw RequestError(
+                400,
+                "too_many_events",
+                "the request carries \(lines.count) events; at most \(limits.maxEvents) are accepted per request",
+                events: lines.count
+            )
         }
         var events: [JSONValue] = []
         events.reserveCapacity(lines.count)
@@ -95,7 +127,12 @@ public enum EventBody {
 
     static func parseError(_ issue: JSONIssue, body: [UInt8], line: Int?, limits: ServeLimits) -> RequestError {
         if issue.id == "json.too-deep" {
-            return RequestError(400, "too_deep", "an event nests arrays and objects deeper than the limit of \(limits.maxDepth) levels inside the event" + (line.map { " (line \($0))" } ?? ""))
+            return RequestError(
+                400,
+                "too_deep",
+                "an event nests arrays and objects deeper than the limit of \(limits.maxDepth) levels inside the event"
+                    + (line.map { " (line \($0))" } ?? "")
+            )
         }
         // Line and column of the offset (columns in bytes, 1-based).
         var l = 1
@@ -116,28 +153,64 @@ public enum EventBody {
     static func check(_ event: JSONValue, index: Int, line: Int?, count: Int = 1) throws(RequestError) {
         let place = line.map { "line \($0)" } ?? "event \(index)"
         guard case .object(let o) = event else {
-            throw RequestError(400, "invalid_event", "\(place): an event must be a JSON object with 'xdm' and/or 'data', not \(event.typeName)", details: [detail(index, line)], events: count)
+            throw RequestError(
+                400,
+                "invalid_event",
+                "\(place): an event must be a JSON object with 'xdm' and/or 'data', not \(event.typeName)",
+                details: [detail(index, line)],
+                events: count
+            )
         }
         for key in ["xdm", "data", "request"] {
             if let v = o[key], v.objectValue == nil {
-                throw RequestError(400, "invalid_event", "\(place): '\(key)' must be an object, not \(v.typeName)", details: [detail(index, line)], events: count)
+                throw RequestError(
+                    400,
+                    "invalid_event",
+                    "\(place): '\(key)' must be an object, not \(v.typeName)",
+                    details: [detail(index, line)],
+                    events: count
+                )
             }
         }
         if let request = o["request"]?.objectValue {
             if let ip = request["ip"], ip.stringValue == nil {
-                throw RequestError(400, "invalid_event", "\(place): 'request.ip' must be a string, not \(ip.typeName)", details: [detail(index, line)], events: count)
+                throw RequestError(
+                    400,
+                    "invalid_event",
+                    "\(place): 'request.ip' must be a string, not \(ip.typeName)",
+                    details: [detail(index, line)],
+                    events: count
+                )
             }
             if let headers = request["headers"] {
                 guard let h = headers.objectValue else {
-                    throw RequestError(400, "invalid_event", "\(place): 'request.headers' must be an object of strings, not \(headers.typeName)", details: [detail(index, line)], events: count)
+                    throw RequestError(
+                        400,
+                        "invalid_event",
+                        "\(place): 'request.headers' must be an object of strings, not \(headers.typeName)",
+                        details: [detail(index, line)],
+                        events: count
+                    )
                 }
                 for m in h where m.value.stringValue == nil {
-                    throw RequestError(400, "invalid_event", "\(place): 'request.headers.\(m.key)' must be a string, not \(m.value.typeName)", details: [detail(index, line)], events: count)
+                    throw RequestError(
+                        400,
+                        "invalid_event",
+                        "\(place): 'request.headers.\(m.key)' must be a string, not \(m.value.typeName)",
+                        details: [detail(index, line)],
+                        events: count
+                    )
                 }
             }
         }
         guard o["xdm"] != nil || o["data"] != nil else {
-            throw RequestError(400, "invalid_event", "\(place): an edge event needs 'xdm' or 'data' (an object), such as {\"data\": {\"meta\": {...}}}", details: [detail(index, line)], events: count)
+            throw RequestError(
+                400,
+                "invalid_event",
+                "\(place): an edge event needs 'xdm' or 'data' (an object), such as {\"data\": {\"meta\": {...}}}",
+                details: [detail(index, line)],
+                events: count
+            )
         }
     }
 

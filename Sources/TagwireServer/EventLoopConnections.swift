@@ -28,7 +28,9 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 with each connection's task on its channel's event loop (`tagwire serve`'s server; the load test
     /// also runs its bare route this way, as a second baseline).
     public static func http1OnEventLoops(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        .init { responder in EventLoopHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) }
+        .init { responder in
+            EventLoopHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration))
+        }
     }
 }
 

@@ -28,7 +28,14 @@ public final class EventServer: Sendable {
     public let logger: Logger
 
     /// A server over a library store and an outbox.
-    public init(store: LibraryStore, outbox: any Outbox, options: ServeOptions, redactor: Redactor = Redactor(), metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+    public init(
+        store: LibraryStore,
+        outbox: any Outbox,
+        options: ServeOptions,
+        redactor: Redactor = Redactor(),
+        metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger
+    ) {
         self.store = store
         self.outbox = outbox
         self.options = options
@@ -48,22 +55,38 @@ public final class EventServer: Sendable {
     // MARK: application
 
     /// The background delivery loop for this server.
-    public func deliveryService(flushInterval: Duration = .seconds(1), lease: Double = 60, batchLimit: Int = 1000) -> DeliveryService {
+    public func deliveryService(flushInterval: Duration = .seconds(1), lease: Double = 60, batchLimit: Int = 1000)
+        -> DeliveryService
+    {
         DeliveryService(
-            outbox: outbox, store: store, metrics: metrics, signal: signal, flushInterval: flushInterval, lease: lease, batchLimit: batchLimit,
-            logger: logger)
+            outbox: outbox,
+            store: store,
+            metrics: metrics,
+            signal: signal,
+            flushInterval: flushInterval,
+            lease: lease,
+            batchLimit: batchLimit,
+            logger: logger
+        )
     }
 
     /// An HTTP/1.1 application on `host:port` (0 picks a free port; `onRunning` gets the bound one), running
     /// `services` (the delivery loop) beside the server. SIGTERM or SIGINT stops accepting, lets requests in flight
     /// finish (each one's events are committed before its answer), then stops the services.
     public func application(
-        host: String, port: Int, services: [any Service] = [], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        host: String,
+        port: Int,
+        services: [any Service] = [],
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let idle = options.limits.idleTimeout.components
         return Application(
             router: router(),
-            server: .http1OnEventLoops(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            server: .http1OnEventLoops(
+                configuration: .init(
+                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
+                )
+            ),
             configuration: .init(address: .hostname(host, port: port), serverName: "tagwire"),
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
@@ -87,11 +110,19 @@ public final class EventServer: Sendable {
         router.get("/openapi.json") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text))
+            )
         }
-        router.post("/admin/reload") { request, _ in await Self.offLoop { await self.admin(request) { await self.reload(request) } } }
+        router.post("/admin/reload") { request, _ in
+            await Self.offLoop { await self.admin(request) { await self.reload(request) } }
+        }
         router.get("/admin/manifest") { request, _ in await self.admin(request) { self.manifest() } }
-        router.get("/admin/outbox") { request, _ in await Self.offLoop { await self.admin(request) { await self.outboxStats() } } }
+        router.get("/admin/outbox") { request, _ in
+            await Self.offLoop { await self.admin(request) { await self.outboxStats() } }
+        }
         return router
     }
 
@@ -110,17 +141,33 @@ public final class EventServer: Sendable {
                 throw RequestError(503, "no_library", "no library is loaded; load one with POST /admin/reload")
             }
             if let property, property != library.propertyName {
-                throw RequestError(404, "unknown_property", "this server serves property '\(library.propertyName)', not '\(property)'")
+                throw RequestError(
+                    404,
+                    "unknown_property",
+                    "this server serves property '\(library.propertyName)', not '\(property)'"
+                )
             }
             if let origin, !Self.originAllowed(origin, library: library) {
-                throw RequestError(403, "origin_not_allowed", "origin '\(origin)' is not one of the property's domains (\(library.allowedHosts.sorted().joined(separator: ", ")))")
+                throw RequestError(
+                    403,
+                    "origin_not_allowed",
+                    "origin '\(origin)' is not one of the property's domains (\(library.allowedHosts.sorted().joined(separator: ", ")))"
+                )
             }
             guard let kind = EventBody.kind(contentType: request.headers[.contentType]) else {
-                throw RequestError(415, "unsupported_media_type", "Content-Type '\(request.headers[.contentType] ?? "(none)")' is not accepted; send application/json (an event or an array of events), application/x-ndjson or text/plain")
+                throw RequestError(
+                    415,
+                    "unsupported_media_type",
+                    "Content-Type '\(request.headers[.contentType] ?? "(none)")' is not accepted; send application/json (an event or an array of events), application/x-ndjson or text/plain"
+                )
             }
             let limits = options.limits
             if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
-                throw RequestError(413, "payload_too_large", "the body is \(length) bytes; at most \(limits.maxBodyBytes) are accepted")
+                throw RequestError(
+                    413,
+                    "payload_too_large",
+                    "the body is \(length) bytes; at most \(limits.maxBodyBytes) are accepted"
+                )
             }
             let body = try await Self.collect(request.body, limit: limits.maxBodyBytes, timeout: limits.bodyTimeout)
             let events = try EventBody.events(body, kind: kind, limits: limits)
@@ -128,15 +175,22 @@ public final class EventServer: Sendable {
             return withCORS(response, origin: origin, library: library)
         } catch let error as RequestError {
             metrics.recordRejected(events: error.events, reason: error.code)
-            logger.notice("request refused", metadata: [
-                "path": .string(request.uri.path), "status": .stringConvertible(error.status), "code": .string(error.code),
-            ])
+            logger.notice(
+                "request refused",
+                metadata: [
+                    "path": .string(request.uri.path), "status": .stringConvertible(error.status),
+                    "code": .string(error.code),
+                ]
+            )
             var response = Self.json(error.status, error.json)
             if error.status == 503 { response.headers[.retryAfter] = "5" }
             return store.library.map { withCORS(response, origin: origin, library: $0) } ?? response
         } catch {
             metrics.recordRejected(events: 1, reason: "internal")
-            logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
+            logger.error(
+                "request failed",
+                metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))]
+            )
             return Self.json(500, RequestError(500, "internal", "the request could not be handled").json)
         }
     }
@@ -149,7 +203,11 @@ public final class EventServer: Sendable {
         var bytes: [UInt8] = []
         for try await part in body {
             guard bytes.count + part.readableBytes <= limit else {
-                throw RequestError(413, "payload_too_large", "the body is larger than \(limit) bytes, the most accepted")
+                throw RequestError(
+                    413,
+                    "payload_too_large",
+                    "the body is larger than \(limit) bytes, the most accepted"
+                )
             }
             guard ContinuousClock.now <= deadline else {
                 throw RequestError(408, "request_timeout", "the body did not arrive within \(timeout); send it at once")
@@ -160,28 +218,50 @@ public final class EventServer: Sendable {
         return bytes
     }
 
-    func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext) async throws -> Response {
+    func evaluateAndStore(_ events: [JSONValue], library: ServedLibrary, request: Request, context: ServeContext)
+        async throws -> Response
+    {
         // One system random call per request seeds the receipt ids and the engine's session (generated event ids).
         var system = SystemRandomNumberGenerator()
-        let evaluated = EvaluatedEvents(events, library: library, receivedAt: Date().timeIntervalSince1970, seed: system.next()) {
+        let evaluated = EvaluatedEvents(
+            events,
+            library: library,
+            receivedAt: Date().timeIntervalSince1970,
+            seed: system.next()
+        ) {
             requestDescriptor(request, context)
         }
         do {
             _ = try await committer.store(evaluated.items)
         } catch {
             logger.error("outbox write failed; events refused", metadata: ["error": .string(String(describing: error))])
-            throw RequestError(503, "outbox_unavailable", "the events could not be stored durably; nothing was accepted, send them again", events: events.count)
+            throw RequestError(
+                503,
+                "outbox_unavailable",
+                "the events could not be stored durably; nothing was accepted, send them again",
+                events: events.count
+            )
         }
         metrics.recordAccepted(events: events.count, evaluated)
-        logger.debug("events accepted", metadata: ["events": .stringConvertible(events.count), "enqueued": .stringConvertible(evaluated.items.count)])
-        return Response(status: .accepted, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: evaluated.body)))
+        logger.debug(
+            "events accepted",
+            metadata: [
+                "events": .stringConvertible(events.count), "enqueued": .stringConvertible(evaluated.items.count),
+            ]
+        )
+        return Response(
+            status: .accepted,
+            headers: Self.jsonHeaders,
+            body: .init(byteBuffer: ByteBuffer(bytes: evaluated.body))
+        )
     }
 
     static let forwardedFor = HTTPField.Name("x-forwarded-for")
     /// Request headers an edge event's `request` carries, named once.
-    static let forwardedHeaders: [(String, HTTPField.Name)] = ["user-agent", "referer", "accept-language", "origin"].compactMap { name in
-        HTTPField.Name(name).map { (name, $0) }
-    }
+    static let forwardedHeaders: [(String, HTTPField.Name)] = ["user-agent", "referer", "accept-language", "origin"]
+        .compactMap { name in
+            HTTPField.Name(name).map { (name, $0) }
+        }
 
     /// The `request` an edge event gets when it carries none: the client IP and the headers rules read.
     func requestDescriptor(_ request: Request, _ context: ServeContext) -> JSONValue {
@@ -204,7 +284,8 @@ public final class EventServer: Sendable {
 
     /// Whether an `Origin` names one of the property's domains (scheme http or https, any port).
     static func originAllowed(_ origin: String, library: ServedLibrary) -> Bool {
-        guard let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+        guard let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(),
+            scheme == "https" || scheme == "http",
             let host = url.host?.lowercased()
         else { return false }
         return library.allowedHosts.contains(host)
@@ -219,10 +300,15 @@ public final class EventServer: Sendable {
     }
 
     func preflight(_ request: Request) -> Response {
-        guard let library = store.library else { return Self.json(503, RequestError(503, "no_library", "no library is loaded").json) }
+        guard let library = store.library else {
+            return Self.json(503, RequestError(503, "no_library", "no library is loaded").json)
+        }
         guard let origin = request.headers[.origin], Self.originAllowed(origin, library: library) else {
             let shown = request.headers[.origin] ?? "(none)"
-            return Self.json(403, RequestError(403, "origin_not_allowed", "origin '\(shown)' is not one of the property's domains").json)
+            return Self.json(
+                403,
+                RequestError(403, "origin_not_allowed", "origin '\(shown)' is not one of the property's domains").json
+            )
         }
         var headers = HTTPFields()
         headers[.accessControlAllowOrigin] = origin
@@ -269,7 +355,14 @@ public final class EventServer: Sendable {
 
     func admin(_ request: Request, _ handler: () async -> Response) async -> Response {
         guard let expected = options.adminToken, !expected.isEmpty else {
-            return Self.json(403, RequestError(403, "admin_disabled", "admin endpoints are disabled; start the server with TAGWIRE_ADMIN_TOKEN set").json)
+            return Self.json(
+                403,
+                RequestError(
+                    403,
+                    "admin_disabled",
+                    "admin endpoints are disabled; start the server with TAGWIRE_ADMIN_TOKEN set"
+                ).json
+            )
         }
         let given = request.headers[.authorization].flatMap { h -> String? in
             let parts = h.split(separator: " ", maxSplits: 1)
@@ -279,7 +372,11 @@ public final class EventServer: Sendable {
         // Compare digests, so the time taken says nothing about the token.
         guard let given, SHA256.hexDigest(given) == SHA256.hexDigest(expected) else {
             logger.notice("admin request refused", metadata: ["path": .string(request.uri.path)])
-            var r = Self.json(401, RequestError(401, "unauthorized", "admin endpoints need 'Authorization: Bearer <TAGWIRE_ADMIN_TOKEN>'").json)
+            var r = Self.json(
+                401,
+                RequestError(401, "unauthorized", "admin endpoints need 'Authorization: Bearer <TAGWIRE_ADMIN_TOKEN>'")
+                    .json
+            )
             r.headers[.wwwAuthenticate] = "Bearer"
             return r
         }
@@ -292,15 +389,28 @@ public final class EventServer: Sendable {
         do {
             body = Array(buffer: try await request.body.collect(upTo: 64 * 1024))
         } catch {
-            return Self.json(413, RequestError(413, "payload_too_large", "a reload request body is at most 64 KiB").json)
+            return Self.json(
+                413,
+                RequestError(413, "payload_too_large", "a reload request body is at most 64 KiB").json
+            )
         }
         if !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             guard let value = try? JSONReader.parse(body), case .object(let o) = value else {
-                return Self.json(400, RequestError(400, "invalid_json", "the reload body must be empty or {\"path\": \"<property dir or artifact>\"}").json)
+                return Self.json(
+                    400,
+                    RequestError(
+                        400,
+                        "invalid_json",
+                        "the reload body must be empty or {\"path\": \"<property dir or artifact>\"}"
+                    ).json
+                )
             }
             if let p = o["path"] {
                 guard let s = p.stringValue, !s.isEmpty else {
-                    return Self.json(400, RequestError(400, "invalid_request", "'path' must be a non-empty string").json)
+                    return Self.json(
+                        400,
+                        RequestError(400, "invalid_request", "'path' must be a non-empty string").json
+                    )
                 }
                 path = s
             }
@@ -309,20 +419,41 @@ public final class EventServer: Sendable {
         case .success(let lib):
             redactor.add(lib.secretValues)
             metrics.recordReload("ok")
-            logger.notice("library reloaded", metadata: ["property": .string(lib.propertyName), "content_hash": .string(lib.contentHash)])
+            logger.notice(
+                "library reloaded",
+                metadata: ["property": .string(lib.propertyName), "content_hash": .string(lib.contentHash)]
+            )
             return Self.json(200, .object(JSONObject([("reloaded", .bool(true)), ("manifest", lib.manifest)])))
         case .failure(let error):
             metrics.recordReload("refused")
-            logger.error("library reload refused; the previous library keeps serving", metadata: ["reason": .string(error.message)])
-            return Self.json(422, RequestError(422, "library_has_errors", "the library was not loaded (the previous one keeps serving): \(error.message)", details: error.diagnostics).json)
+            logger.error(
+                "library reload refused; the previous library keeps serving",
+                metadata: ["reason": .string(error.message)]
+            )
+            return Self.json(
+                422,
+                RequestError(
+                    422,
+                    "library_has_errors",
+                    "the library was not loaded (the previous one keeps serving): \(error.message)",
+                    details: error.diagnostics
+                ).json
+            )
         }
     }
 
     func manifest() -> Response {
-        guard let lib = store.library else { return Self.json(503, RequestError(503, "no_library", "no library is loaded").json) }
-        return Self.json(200, .object(JSONObject([
-            ("manifest", lib.manifest), ("source", .string(lib.source)), ("loadedAt", .number(lib.loadedAt)),
-        ])))
+        guard let lib = store.library else {
+            return Self.json(503, RequestError(503, "no_library", "no library is loaded").json)
+        }
+        return Self.json(
+            200,
+            .object(
+                JSONObject([
+                    ("manifest", lib.manifest), ("source", .string(lib.source)), ("loadedAt", .number(lib.loadedAt)),
+                ])
+            )
+        )
     }
 
     func outboxStats() async -> Response {
@@ -331,21 +462,33 @@ public final class EventServer: Sendable {
         }
         let rows: [(String, JSONValue)] = figures.keys.sorted().map { key in
             let s = figures[key] ?? OutboxStats()
-            return (key, [
-                "queued": .number(Double(s.queued)), "inFlight": .number(Double(s.inFlight)),
-                "retrying": .number(Double(s.retrying)), "deadLettered": .number(Double(s.deadLettered)),
-            ])
+            return (
+                key,
+                [
+                    "queued": .number(Double(s.queued)), "inFlight": .number(Double(s.inFlight)),
+                    "retrying": .number(Double(s.retrying)), "deadLettered": .number(Double(s.deadLettered)),
+                ]
+            )
         }
-        return Self.json(200, .object(JSONObject([
-            ("destinations", .object(JSONObject(rows))),
-            ("openCircuits", .array(metrics.openCircuits.sorted().map(JSONValue.string))),
-        ])))
+        return Self.json(
+            200,
+            .object(
+                JSONObject([
+                    ("destinations", .object(JSONObject(rows))),
+                    ("openCircuits", .array(metrics.openCircuits.sorted().map(JSONValue.string))),
+                ])
+            )
+        )
     }
 
     static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
     static func json(_ status: Int, _ value: JSONValue) -> Response {
-        Response(status: .init(code: status), headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value))))
+        Response(
+            status: .init(code: status),
+            headers: jsonHeaders,
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(value)))
+        )
     }
 }
 
@@ -354,17 +497,25 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ServeContext
     let server: EventServer
 
-    func handle(_ request: Request, context: ServeContext, next: (Request, ServeContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: ServeContext, next: (Request, ServeContext) async throws -> Response)
+        async throws -> Response
+    {
         let response: Response
         do {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             let status = Int(error.status.code)
             let code = status == 404 ? "not_found" : (status == 405 ? "method_not_allowed" : "http_\(status)")
-            let message = status == 404 ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)" : "the request was refused (\(error.status.reasonPhrase))"
+            let message =
+                status == 404
+                ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)"
+                : "the request was refused (\(error.status.reasonPhrase))"
             response = EventServer.json(status, RequestError(status, code, message).json)
         } catch {
-            server.logger.error("unhandled error", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
+            server.logger.error(
+                "unhandled error",
+                metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))]
+            )
             response = EventServer.json(500, RequestError(500, "internal", "the request could not be handled").json)
         }
         server.metrics.recordStatus(Int(response.status.code))

@@ -128,8 +128,15 @@ public struct JSONLogHandler: LogHandler {
         var seconds = now.tv_sec
         gmtime_r(&seconds, &t)
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday), Int(t.tm_hour),
-            Int(t.tm_min), Int(t.tm_sec), Int(now.tv_nsec / 1_000_000))
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            Int(t.tm_year) + 1900,
+            Int(t.tm_mon) + 1,
+            Int(t.tm_mday),
+            Int(t.tm_hour),
+            Int(t.tm_min),
+            Int(t.tm_sec),
+            Int(now.tv_nsec / 1_000_000)
+        )
     }
 }
 

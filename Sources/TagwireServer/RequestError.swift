@@ -21,7 +21,9 @@ public struct RequestError: Error, Sendable, Equatable {
 
     /// `{"error": {"status", "code", "message", "details"?}}`.
     public var json: JSONValue {
-        var m: [(String, JSONValue)] = [("status", .number(Double(status))), ("code", .string(code)), ("message", .string(message))]
+        var m: [(String, JSONValue)] = [
+            ("status", .number(Double(status))), ("code", .string(code)), ("message", .string(message)),
+        ]
         if !details.isEmpty { m.append(("details", .array(details))) }
         return .object(JSONObject([("error", .object(JSONObject(m)))]))
     }

@@ -30,7 +30,13 @@ public struct ServeLimits: Sendable {
     public var idleTimeout: Duration
 
     /// Limits, with the documented defaults.
-    public init(maxBodyBytes: Int = 1 << 20, maxEvents: Int = 500, maxDepth: Int = 32, bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30)) {
+    public init(
+        maxBodyBytes: Int = 1 << 20,
+        maxEvents: Int = 500,
+        maxDepth: Int = 32,
+        bodyTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(30)
+    ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxEvents = maxEvents
         self.maxDepth = maxDepth

@@ -30,8 +30,13 @@ public final class ServedLibrary: Sendable {
     let identityJSON: [UInt8]
 
     init(
-        engine: Engine, manifest: JSONValue, source: String, loadedAt: Double, credentials: @escaping @Sendable (String) -> BatchCredentials?,
-        secretValues: [String], allowedHosts: Set<String>
+        engine: Engine,
+        manifest: JSONValue,
+        source: String,
+        loadedAt: Double,
+        credentials: @escaping @Sendable (String) -> BatchCredentials?,
+        secretValues: [String],
+        allowedHosts: Set<String>
     ) {
         self.engine = engine
         self.manifest = manifest
@@ -53,11 +58,20 @@ public final class ServedLibrary: Sendable {
     /// Wraps an engine loaded from `source`. Fails when the library's Conversions API credentials cannot be
     /// resolved (a missing secret), so a server never starts or reloads into a library that cannot deliver.
     public static func make(
-        engine: Engine, manifest: JSONValue, source: String, secrets: SecretResolver = .system, now: Double = Date().timeIntervalSince1970
+        engine: Engine,
+        manifest: JSONValue,
+        source: String,
+        secrets: SecretResolver = .system,
+        now: Double = Date().timeIntervalSince1970
     ) -> Result<ServedLibrary, LibraryLoadError> {
         let graph = engine.graph
         guard !graph.isWeb else {
-            return .failure(LibraryLoadError(message: "'\(graph.propertyName)' is a web property; tagwire serve runs edge properties (events forwarded from pages and back ends)"))
+            return .failure(
+                LibraryLoadError(
+                    message:
+                        "'\(graph.propertyName)' is a web property; tagwire serve runs edge properties (events forwarded from pages and back ends)"
+                )
+            )
         }
         let credentials: @Sendable (String) -> BatchCredentials?
         if graph.extensionSettings("meta-capi") != nil {
@@ -70,10 +84,17 @@ public final class ServedLibrary: Sendable {
             credentials = { _ in nil }
         }
         let secrets = graph.secrets.compactMap { secrets.value($0) }.filter { $0.count >= 4 }
-        return .success(ServedLibrary(
-            engine: engine, manifest: manifest, source: source, loadedAt: now, credentials: credentials, secretValues: secrets,
-            allowedHosts: Set(graph.domains.map { $0.lowercased() })
-        ))
+        return .success(
+            ServedLibrary(
+                engine: engine,
+                manifest: manifest,
+                source: source,
+                loadedAt: now,
+                credentials: credentials,
+                secretValues: secrets,
+                allowedHosts: Set(graph.domains.map { $0.lowercased() })
+            )
+        )
     }
 }
 

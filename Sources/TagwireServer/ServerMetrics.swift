@@ -124,29 +124,55 @@ public final class ServerMetrics: Sendable {
             }
             out += " " + Self.format(value) + "\n"
         }
-        family("tagwire_events_received_total", "counter", "Events received in POST /v1/events requests, accepted or not.")
+        family(
+            "tagwire_events_received_total",
+            "counter",
+            "Events received in POST /v1/events requests, accepted or not."
+        )
         sample("tagwire_events_received_total", [], Double(s.eventsReceived))
         family("tagwire_events_accepted_total", "counter", "Events evaluated and stored durably (answered 202).")
         sample("tagwire_events_accepted_total", [], Double(s.eventsAccepted))
         family("tagwire_events_rejected_total", "counter", "Events in rejected requests, by reason code.")
-        for k in s.rejected.keys.sorted() { sample("tagwire_events_rejected_total", [("reason", k)], Double(s.rejected[k] ?? 0)) }
+        for k in s.rejected.keys.sorted() {
+            sample("tagwire_events_rejected_total", [("reason", k)], Double(s.rejected[k] ?? 0))
+        }
         family("tagwire_http_responses_total", "counter", "HTTP responses by status code.")
-        for k in s.requests.keys.sorted() { sample("tagwire_http_responses_total", [("code", String(k))], Double(s.requests[k] ?? 0)) }
-        family("tagwire_rule_outcomes_total", "counter", "Rule outcomes per rule: fired, conditionNotMet, failed, skipped.")
+        for k in s.requests.keys.sorted() {
+            sample("tagwire_http_responses_total", [("code", String(k))], Double(s.requests[k] ?? 0))
+        }
+        family(
+            "tagwire_rule_outcomes_total",
+            "counter",
+            "Rule outcomes per rule: fired, conditionNotMet, failed, skipped."
+        )
         for k in s.ruleOutcomes.keys.sorted(by: { ($0.rule, $0.status.rawValue) < ($1.rule, $1.status.rawValue) }) {
-            sample("tagwire_rule_outcomes_total", [("rule", k.rule), ("status", k.status.rawValue)], Double(s.ruleOutcomes[k] ?? 0))
+            sample(
+                "tagwire_rule_outcomes_total",
+                [("rule", k.rule), ("status", k.status.rawValue)],
+                Double(s.ruleOutcomes[k] ?? 0)
+            )
         }
         family("tagwire_dispatches_total", "counter", "Dispatches produced by rules, per destination.")
-        for k in s.dispatches.keys.sorted() { sample("tagwire_dispatches_total", [("destination", k)], Double(s.dispatches[k] ?? 0)) }
+        for k in s.dispatches.keys.sorted() {
+            sample("tagwire_dispatches_total", [("destination", k)], Double(s.dispatches[k] ?? 0))
+        }
         family("tagwire_outbox_enqueued_total", "counter", "Events stored in the outbox for delivery.")
         sample("tagwire_outbox_enqueued_total", [], Double(s.enqueued))
-        family("tagwire_outbox_commits_total", "counter", "Outbox transactions written by the group committer (events per commit = enqueued / commits).")
+        family(
+            "tagwire_outbox_commits_total",
+            "counter",
+            "Outbox transactions written by the group committer (events per commit = enqueued / commits)."
+        )
         sample("tagwire_outbox_commits_total", [], Double(s.commits))
         family("tagwire_delivery_latency_seconds", "histogram", "Duration of Graph API requests, by outcome.")
         for outcome in s.deliveryLatency.keys.sorted() {
             guard let h = s.deliveryLatency[outcome] else { continue }
             for (i, bound) in Self.latencyBuckets.enumerated() {
-                sample("tagwire_delivery_latency_seconds_bucket", [("outcome", outcome), ("le", Self.format(bound))], Double(h.counts[i]))
+                sample(
+                    "tagwire_delivery_latency_seconds_bucket",
+                    [("outcome", outcome), ("le", Self.format(bound))],
+                    Double(h.counts[i])
+                )
             }
             sample("tagwire_delivery_latency_seconds_bucket", [("outcome", outcome), ("le", "+Inf")], Double(h.count))
             sample("tagwire_delivery_latency_seconds_sum", [("outcome", outcome)], h.sum)
@@ -154,21 +180,40 @@ public final class ServerMetrics: Sendable {
         }
         family("tagwire_delivered_events_total", "counter", "Events Meta accepted.")
         sample("tagwire_delivered_events_total", [], Double(s.delivered))
-        family("tagwire_delivery_retries_total", "counter", "Events rescheduled for another attempt (retryable errors and open circuits).")
+        family(
+            "tagwire_delivery_retries_total",
+            "counter",
+            "Events rescheduled for another attempt (retryable errors and open circuits)."
+        )
         sample("tagwire_delivery_retries_total", [], Double(s.retries))
         family("tagwire_dead_letters_total", "counter", "Events moved to the dead letters by this process.")
         sample("tagwire_dead_letters_total", [], Double(s.deadLetters))
-        family("tagwire_circuit_open", "gauge", "1 while a destination's circuit is open after a setup error (token, pixel), per batch key.")
+        family(
+            "tagwire_circuit_open",
+            "gauge",
+            "1 while a destination's circuit is open after a setup error (token, pixel), per batch key."
+        )
         for key in s.openCircuits.sorted() {
-            sample("tagwire_circuit_open", [("pixel", ConversionsAPIItems.pixelID(inBatchKey: key)), ("batch_key", key)], 1)
+            sample(
+                "tagwire_circuit_open",
+                [("pixel", ConversionsAPIItems.pixelID(inBatchKey: key)), ("batch_key", key)],
+                1
+            )
         }
         family("tagwire_open_circuits", "gauge", "Number of open circuits.")
         sample("tagwire_open_circuits", [], Double(s.openCircuits.count))
         if let queue {
-            family("tagwire_outbox_queue_depth", "gauge", "Outbox records per destination and state, read at scrape time.")
+            family(
+                "tagwire_outbox_queue_depth",
+                "gauge",
+                "Outbox records per destination and state, read at scrape time."
+            )
             for d in queue.keys.sorted() {
                 guard let q = queue[d] else { continue }
-                for (state, v) in [("queued", q.queued), ("in_flight", q.inFlight), ("retrying", q.retrying), ("dead_lettered", q.deadLettered)] {
+                for (state, v) in [
+                    ("queued", q.queued), ("in_flight", q.inFlight), ("retrying", q.retrying),
+                    ("dead_lettered", q.deadLettered),
+                ] {
                     sample("tagwire_outbox_queue_depth", [("destination", d), ("state", state)], Double(v))
                 }
             }
@@ -176,13 +221,19 @@ public final class ServerMetrics: Sendable {
         family("tagwire_outbox_up", "gauge", "1 when the outbox answered at scrape time.")
         sample("tagwire_outbox_up", [], queue == nil ? 0 : 1)
         family("tagwire_library_reloads_total", "counter", "Library reloads by result.")
-        for k in s.reloads.keys.sorted() { sample("tagwire_library_reloads_total", [("result", k)], Double(s.reloads[k] ?? 0)) }
+        for k in s.reloads.keys.sorted() {
+            sample("tagwire_library_reloads_total", [("result", k)], Double(s.reloads[k] ?? 0))
+        }
         family("tagwire_library_info", "gauge", "The library being served.")
         if let library {
-            sample("tagwire_library_info", [
-                ("property", library.propertyName), ("library", library.engine.graph.library),
-                ("environment", library.engine.graph.environment), ("content_hash", library.contentHash),
-            ], 1)
+            sample(
+                "tagwire_library_info",
+                [
+                    ("property", library.propertyName), ("library", library.engine.graph.library),
+                    ("environment", library.engine.graph.environment), ("content_hash", library.contentHash),
+                ],
+                1
+            )
         }
         return out
     }

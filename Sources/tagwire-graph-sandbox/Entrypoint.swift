@@ -17,7 +17,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8090
 
-    @Option(name: .customLong("token"), help: "An access token and the pixels it may send to: TOKEN=PIXEL[,PIXEL]. Repeatable.")
+    @Option(
+        name: .customLong("token"),
+        help: "An access token and the pixels it may send to: TOKEN=PIXEL[,PIXEL]. Repeatable."
+    )
     var tokens: [String] = ["sandbox-token=1234567890123456"]
 
     @Option(help: "App secret to check appsecret_proof against.")
@@ -36,8 +39,14 @@ struct SandboxCommand: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--token expects TOKEN=PIXEL[,PIXEL], got '\(spec)'") }
             table[String(parts[0]), default: []].formUnion(parts[1].split(separator: ",").map(String.init))
         }
-        let state = SandboxState(configuration: SandboxConfiguration(
-            tokens: table, appSecret: appSecret, requireProof: requireProof, strictHashes: !lenientHashes))
+        let state = SandboxState(
+            configuration: SandboxConfiguration(
+                tokens: table,
+                appSecret: appSecret,
+                requireProof: requireProof,
+                strictHashes: !lenientHashes
+            )
+        )
         let port = self.port
         let app = GraphSandbox.application(state: state, host: host, port: port) { bound in
             print("graph sandbox listening on http://\(host):\(bound)")

@@ -10,7 +10,10 @@ struct MainJobTests {
         try #require(FileManager.default.isExecutableFile(atPath: tagwire))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tagwire)
-        p.arguments = ["run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge", "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson"]
+        p.arguments = [
+            "run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge", "--events",
+            "Properties/meta-quickstart-web/fixtures/page-events.ndjson",
+        ]
         p.currentDirectoryURL = Repository.root
         let out = Pipe()
         p.standardOutput = out

@@ -1,17 +1,21 @@
 import Foundation
-import TagwireTestSupport
-import Testing
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireIR
 import TagwireJSON
 import TagwireModel
 import TagwireRuntime
+import TagwireTestSupport
+import Testing
 
 struct BuildTests {
     func compile(_ dir: String, environment: String? = nil) throws -> CompilationResult {
-        Compiler.compile(PropertyLoader.load(try PropertySource.directory(Repository.path(dir))), options: CompileOptions(environment: environment), registry: BuiltInExtensions.all.contracts)
+        Compiler.compile(
+            PropertyLoader.load(try PropertySource.directory(Repository.path(dir))),
+            options: CompileOptions(environment: environment),
+            registry: BuiltInExtensions.all.contracts
+        )
     }
 
     @Test(arguments: Repo.examples)
@@ -19,7 +23,11 @@ struct BuildTests {
         let load = PropertyLoader.load(try PropertySource.directory(Repository.path(dir)))
         #expect(Compiler.validate(load, registry: BuiltInExtensions.all.contracts).diagnostics.isEmpty)
         for env in ["development", "staging", "production"] {
-            let result = Compiler.compile(load, options: CompileOptions(environment: env), registry: BuiltInExtensions.all.contracts)
+            let result = Compiler.compile(
+                load,
+                options: CompileOptions(environment: env),
+                registry: BuiltInExtensions.all.contracts
+            )
             #expect(result.diagnostics.isEmpty)
             let graph = try #require(result.graph)
             #expect(graph.stage == env)
@@ -31,23 +39,44 @@ struct BuildTests {
     func quickstartRulesCarryTheQuickstartNames() throws {
         let web = try #require(try compile(Repo.examples[0]).graph)
         let names = Set(web.rules.map(\.name))
-        for event in ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead", "CompleteRegistration", "Subscribe"] {
+        for event in [
+            "PageView", "ViewContent", "AddToCart", "InitiateCheckout", "AddPaymentInfo", "Purchase", "Search", "Lead",
+            "CompleteRegistration", "Subscribe",
+        ] {
             #expect(names.contains("MetaConversion_\(event)"))
         }
-        #expect(web.dataElements.contains { $0.name == "MetaConversion_DataLayer" && $0.settings.member("path")?.literalValue == "window.dataLayer.meta" })
+        #expect(
+            web.dataElements.contains {
+                $0.name == "MetaConversion_DataLayer"
+                    && $0.settings.member("path")?.literalValue == "window.dataLayer.meta"
+            }
+        )
         #expect(web.rules.first?.name == "MetaConversion_PageView", "order 10 runs first")
     }
 
     @Test
     func theSameSourcesGiveByteIdenticalArtifactsWhateverTheFileOrder() throws {
         let source = try PropertySource.directory(Repository.path(Repo.examples[1]))
-        let first = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph), sourceRevision: "abc")
+        let first = PublishedLibrary(
+            graph: try #require(
+                Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph
+            ),
+            sourceRevision: "abc"
+        )
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5 {
-            let shuffled = PropertySource(root: source.root, files: source.files.shuffled(using: &generator).map {
-                PropertySource.File(path: $0.path, bytes: $0.bytes)
-            })
-            let again = PublishedLibrary(graph: try #require(Compiler.compile(PropertyLoader.load(shuffled), registry: BuiltInExtensions.all.contracts).graph), sourceRevision: "abc")
+            let shuffled = PropertySource(
+                root: source.root,
+                files: source.files.shuffled(using: &generator).map {
+                    PropertySource.File(path: $0.path, bytes: $0.bytes)
+                }
+            )
+            let again = PublishedLibrary(
+                graph: try #require(
+                    Compiler.compile(PropertyLoader.load(shuffled), registry: BuiltInExtensions.all.contracts).graph
+                ),
+                sourceRevision: "abc"
+            )
             #expect(again.libraryBytes == first.libraryBytes)
             #expect(again.manifestBytes == first.manifestBytes)
             #expect(again.contentHash == first.contentHash)
@@ -82,10 +111,18 @@ struct BuildTests {
     @Test
     func unknownLibraryAndEnvironmentAreReported() throws {
         let load = PropertyLoader.load(try PropertySource.directory(Repository.path(Repo.examples[1])))
-        let lib = Compiler.compile(load, options: CompileOptions(library: "mian"), registry: BuiltInExtensions.all.contracts)
+        let lib = Compiler.compile(
+            load,
+            options: CompileOptions(library: "mian"),
+            registry: BuiltInExtensions.all.contracts
+        )
         #expect(lib.diagnostics.map(\.id) == ["compile.unknown-library"])
         #expect(lib.diagnostics.first?.notes.first?.message == "did you mean 'main'?")
-        let env = Compiler.compile(load, options: CompileOptions(environment: "prod"), registry: BuiltInExtensions.all.contracts)
+        let env = Compiler.compile(
+            load,
+            options: CompileOptions(environment: "prod"),
+            registry: BuiltInExtensions.all.contracts
+        )
         #expect(env.diagnostics.map(\.id) == ["compile.unknown-environment"])
         #expect(env.graph == nil)
     }
@@ -95,7 +132,10 @@ struct BuildTests {
         let secret = "EAAG-super-secret-token-\(UUID().uuidString)"
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        let result = try Tagwire.run(["build", Repo.examples[1], "--environment", "production", "--out", tmp.path], environment: ["META_ACCESS_TOKEN": secret])
+        let result = try Tagwire.run(
+            ["build", Repo.examples[1], "--environment", "production", "--out", tmp.path],
+            environment: ["META_ACCESS_TOKEN": secret]
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let dir = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for file in ["library.json", "manifest.json"] {
@@ -103,7 +143,9 @@ struct BuildTests {
             #expect(!text.contains(secret))
             #expect(!text.contains("super-secret"))
         }
-        let manifest = try JSONReader.parse(Array(try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8).utf8))
+        let manifest = try JSONReader.parse(
+            Array(try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8).utf8)
+        )
         #expect(manifest["stage"] == "production")
         #expect(manifest["platform"] == "edge")
         #expect(manifest["contentHash"]?.stringValue?.hasPrefix("sha256:") == true)
@@ -119,9 +161,13 @@ struct BuildTests {
         #expect(built.status == 0)
         let dir = built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(FileManager.default.fileExists(atPath: dir + "/library.json"))
-        let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        let event =
+            #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
         let fromArtifact = try Tagwire.run(["run", dir, "--events", "-", "--now", "1764374400"], stdin: event + "\n")
-        let fromSources = try Tagwire.run(["run", Repo.examples[1], "--events", "-", "--now", "1764374400"], stdin: event + "\n")
+        let fromSources = try Tagwire.run(
+            ["run", Repo.examples[1], "--events", "-", "--now", "1764374400"],
+            stdin: event + "\n"
+        )
         #expect(fromArtifact.status == 0)
         #expect(fromArtifact.stdout == fromSources.stdout)
         #expect(fromArtifact.stdout.contains("\"destination\":\"meta-capi\""))
@@ -132,12 +178,21 @@ struct BuildTests {
         let clean = try Tagwire.run(["validate"] + Repo.examples)
         #expect(clean.status == 0)
         #expect(clean.stderr.isEmpty)
-        let broken = try Tagwire.run(["validate", DiagnosticGoldenTests.root.appendingPathComponent("compile-unresolved-reference/property").path])
+        let broken = try Tagwire.run([
+            "validate", DiagnosticGoldenTests.root.appendingPathComponent("compile-unresolved-reference/property").path,
+        ])
         #expect(broken.status == 1)
-        #expect(broken.stderr.contains("rules/purchase.json:17:20: error[compile.unresolved-reference]: data element 'Cart Valeu' is not defined"))
+        #expect(
+            broken.stderr.contains(
+                "rules/purchase.json:17:20: error[compile.unresolved-reference]: data element 'Cart Valeu' is not defined"
+            )
+        )
         let usage = try Tagwire.run(["validate"])
         #expect(usage.status == 64)
-        let warnings = try Tagwire.run(["validate", "--warnings-as-errors", DiagnosticGoldenTests.root.appendingPathComponent("compile-unused-data-element/property").path])
+        let warnings = try Tagwire.run([
+            "validate", "--warnings-as-errors",
+            DiagnosticGoldenTests.root.appendingPathComponent("compile-unused-data-element/property").path,
+        ])
         #expect(warnings.status == 1)
     }
 
@@ -159,15 +214,27 @@ struct BuildTests {
 
     @Test
     func oneRunReportsEveryProblemOfEveryFile() throws {
-        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
-        let source = PropertySource(root: "p", files: [
-            file("property.json", #"{"name": "p", "platform": "web", "domains": ["a.example"], "colour": 1}"#),
-            file("rules/a.json", #"{"name": "A", "order": "x", "events": [{"type": "core.dom-ready"}], "actons": []}"#),
-            file("rules/b.json", #"{"name": "A", "events": [{"type": "core.dom-ready"}]}"#),
-            file("rules/c.json", #"{"name": "C", "events": [{"type": "core.dom-ready"},]}"#),
-            file("data-elements/d.json", #"{"name": "D", "type": "core.path", "settings": {}, "forceLowerCase": "yes"}"#),
-        ])
-        let ids = Compiler.validate(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).diagnostics.map(\.id)
+        func file(_ path: String, _ text: String) -> PropertySource.File {
+            PropertySource.File(path: path, bytes: Array(text.utf8))
+        }
+        let source = PropertySource(
+            root: "p",
+            files: [
+                file("property.json", #"{"name": "p", "platform": "web", "domains": ["a.example"], "colour": 1}"#),
+                file(
+                    "rules/a.json",
+                    #"{"name": "A", "order": "x", "events": [{"type": "core.dom-ready"}], "actons": []}"#
+                ),
+                file("rules/b.json", #"{"name": "A", "events": [{"type": "core.dom-ready"}]}"#),
+                file("rules/c.json", #"{"name": "C", "events": [{"type": "core.dom-ready"},]}"#),
+                file(
+                    "data-elements/d.json",
+                    #"{"name": "D", "type": "core.path", "settings": {}, "forceLowerCase": "yes"}"#
+                ),
+            ]
+        )
+        let ids = Compiler.validate(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).diagnostics
+            .map(\.id)
         for id in ["model.unknown-key", "model.wrong-type", "model.duplicate-name", "json.trailing-comma"] {
             #expect(ids.contains(id), "\(ids)")
         }
@@ -177,20 +244,39 @@ struct BuildTests {
 
     @Test
     func tokenPathsPickTheLongestDataElementName() throws {
-        func file(_ path: String, _ text: String) -> PropertySource.File { PropertySource.File(path: path, bytes: Array(text.utf8)) }
-        let source = PropertySource(root: "p", files: [
-            file("property.json", #"{"name": "p", "platform": "edge"}"#),
-            file("extensions/http.json", #"{"name": "http"}"#),
-            file("data-elements/a.json", #"{"name": "user", "type": "core.path", "settings": {"path": "arc.event.data"}}"#),
-            file("data-elements/b.json", #"{"name": "user.profile", "type": "core.path", "settings": {"path": "arc.event.data.p"}}"#),
-            file("rules/r.json", #"{"name": "R", "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/{{user.profile.id}}/{{user.name}}"}}]}"#),
-        ])
-        let graph = try #require(Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph)
+        func file(_ path: String, _ text: String) -> PropertySource.File {
+            PropertySource.File(path: path, bytes: Array(text.utf8))
+        }
+        let source = PropertySource(
+            root: "p",
+            files: [
+                file("property.json", #"{"name": "p", "platform": "edge"}"#),
+                file("extensions/http.json", #"{"name": "http"}"#),
+                file(
+                    "data-elements/a.json",
+                    #"{"name": "user", "type": "core.path", "settings": {"path": "arc.event.data"}}"#
+                ),
+                file(
+                    "data-elements/b.json",
+                    #"{"name": "user.profile", "type": "core.path", "settings": {"path": "arc.event.data.p"}}"#
+                ),
+                file(
+                    "rules/r.json",
+                    #"{"name": "R", "actions": [{"type": "http.send-request", "settings": {"url": "https://x.example/{{user.profile.id}}/{{user.name}}"}}]}"#
+                ),
+            ]
+        )
+        let graph = try #require(
+            Compiler.compile(PropertyLoader.load(source), registry: BuiltInExtensions.all.contracts).graph
+        )
         guard case .text(let parts)? = graph.rules[0].actions[0].settings.member("url") else {
             Issue.record("url should be a text template")
             return
         }
-        let refs = parts.compactMap { p -> TokenReference? in if case .token(let r) = p { return r }; return nil }
+        let refs = parts.compactMap { p -> TokenReference? in
+            if case .token(let r) = p { return r }
+            return nil
+        }
         #expect(refs.map { graph.dataElements[$0.element].name } == ["user.profile", "user"])
         #expect(refs.map(\.path) == [["id"], ["name"]])
     }
@@ -201,16 +287,21 @@ struct SchemaTests {
     func committedSchemasMatchTheRegistry() throws {
         for (name, schema) in SchemaGenerator.schemas(registry: BuiltInExtensions.all.contracts) {
             let text = try String(contentsOfFile: Repository.path("Schemas/" + name), encoding: .utf8)
-            #expect(text == JSONWriter(pretty: true).string(schema) + "\n", "Schemas/\(name) is stale: run `tagwire schemas --out Schemas`")
+            #expect(
+                text == JSONWriter(pretty: true).string(schema) + "\n",
+                "Schemas/\(name) is stale: run `tagwire schemas --out Schemas`"
+            )
         }
     }
 
     /// Cases whose problem a JSON Schema can see; each must be rejected by the schemas and by `tagwire validate`.
     static let schemaDetectable = [
         "model-unknown-key", "model-wrong-type", "model-missing-key", "model-invalid-value", "model-invalid-type",
-        "model-out-of-range", "model-invalid-secret", "model-invalid-domain", "model-unsupported-version", "model-invalid-name",
+        "model-out-of-range", "model-invalid-secret", "model-invalid-domain", "model-unsupported-version",
+        "model-invalid-name",
         "model-missing-domains", "model-secret-two-sources", "compile-unknown-setting", "compile-missing-setting",
-        "compile-setting-type", "compile-invalid-setting-value", "compile-wrong-enum-operator", "compile-unknown-extension",
+        "compile-setting-type", "compile-invalid-setting-value", "compile-wrong-enum-operator",
+        "compile-unknown-extension",
     ]
 
     func python(_ arguments: [String]) throws -> (Int32, String) {
@@ -234,11 +325,16 @@ struct SchemaTests {
 
     @Test
     func brokenFixturesAreRejectedByTheSchemasAndByValidate() throws {
-        let dirs = Self.schemaDetectable.map { DiagnosticGoldenTests.root.appendingPathComponent($0).appendingPathComponent("property").path }
+        let dirs = Self.schemaDetectable.map {
+            DiagnosticGoldenTests.root.appendingPathComponent($0).appendingPathComponent("property").path
+        }
         let (status, output) = try python(["--expect-invalid"] + dirs)
         #expect(status == 0, "\(output)")
         for dir in dirs {
-            let result = Compiler.validate(PropertyLoader.load(try PropertySource.directory(dir)), registry: BuiltInExtensions.all.contracts)
+            let result = Compiler.validate(
+                PropertyLoader.load(try PropertySource.directory(dir)),
+                registry: BuiltInExtensions.all.contracts
+            )
             #expect(result.hasErrors, "\(dir)")
         }
     }

@@ -1,14 +1,16 @@
 import Foundation
-import Testing
-import TagwireExtensions
 import TagwireCompiler
 import TagwireDiagnostics
+import TagwireExtensions
 import TagwireModel
+import Testing
 
 /// Each folder under Fixtures/diagnostics holds a small property with one problem and the exact text
 /// `tagwire validate` renders for it. Rerun with TAGWIRE_RECORD=1 to record; recording also fails the test.
 struct DiagnosticGoldenTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/diagnostics")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/diagnostics"
+    )
 
     static var cases: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
@@ -18,7 +20,10 @@ struct DiagnosticGoldenTests {
         let dir = root.appendingPathComponent(name).appendingPathComponent("property").path
         let load = PropertyLoader.load(try PropertySource.directory(dir))
         let result = Compiler.validate(load, registry: BuiltInExtensions.all.contracts)
-        return (TextDiagnosticRenderer(sources: result.sources).render(result.diagnostics), Set(result.diagnostics.map(\.id)))
+        return (
+            TextDiagnosticRenderer(sources: result.sources).render(result.diagnostics),
+            Set(result.diagnostics.map(\.id))
+        )
     }
 
     @Test(arguments: cases)
@@ -41,7 +46,10 @@ struct DiagnosticGoldenTests {
     func atLeastFortyDistinctDiagnosticsArePinned() throws {
         var all = Set<String>()
         for name in Self.cases {
-            let expected = try String(contentsOf: Self.root.appendingPathComponent(name).appendingPathComponent("expected.txt"), encoding: .utf8)
+            let expected = try String(
+                contentsOf: Self.root.appendingPathComponent(name).appendingPathComponent("expected.txt"),
+                encoding: .utf8
+            )
             for line in expected.split(separator: "\n") {
                 guard let open = line.range(of: "]: "), let start = line.range(of: "[") else { continue }
                 if start.lowerBound < open.lowerBound, line.contains("error[") || line.contains("warning[") {

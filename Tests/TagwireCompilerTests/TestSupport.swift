@@ -28,7 +28,9 @@ struct CommandResult {
 }
 
 enum Tagwire {
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CommandResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
+        -> CommandResult
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.executable("tagwire"))
         p.arguments = arguments
@@ -48,6 +50,10 @@ enum Tagwire {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return CommandResult(
+            status: p.terminationStatus,
+            stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self)
+        )
     }
 }

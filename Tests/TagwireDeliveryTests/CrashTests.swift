@@ -20,7 +20,8 @@ struct CrashTests {
     static func writeLeadEvents(_ count: Int, idPrefix: String, firstID: Int = 0, to path: String) throws {
         var lines = ""
         for i in firstID..<(firstID + count) {
-            lines += #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"\#(idPrefix)\#(i)@example.com"},"conversionData":{"eventId":"\#(idPrefix)\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+            lines +=
+                #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"\#(idPrefix)\#(i)@example.com"},"conversionData":{"eventId":"\#(idPrefix)\#(i)"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
             lines += "\n"
         }
         try lines.write(toFile: path, atomically: true, encoding: .utf8)
@@ -40,18 +41,27 @@ struct CrashTests {
         let events = dir + "/events.ndjson"
         try Self.writeLeadEvents(count, idPrefix: "crash-", to: events)
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
-        let (enqueued, _) = try await Self.run(["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir], env: env)
+        let (enqueued, _) = try await Self.run(
+            ["run", "Properties/meta-quickstart-edge", "--events", events, "--enqueue", "--data-dir", dir],
+            env: env
+        )
         #expect(enqueued == 0)
 
         let state = SandboxState()
         // Slow answers make the kills land while requests are in flight.
         await state.inject(.delay(40), count: 200)
-        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
             var deliverEnv = env
             deliverEnv["TAGWIRE_META_GRAPH_URL"] = "http://127.0.0.1:\(port)"
-            let arguments = ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--batch-limit", "5", "--lease", "1", "--interval", "0.1", "--until-empty"]
+            let arguments = [
+                "deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--batch-limit", "5", "--lease", "1",
+                "--interval", "0.1", "--until-empty",
+            ]
             var kills = 0
             for round in 0..<6 {
                 let p = try Self.start(arguments, env: deliverEnv)
@@ -73,7 +83,10 @@ struct CrashTests {
         }
         let received = await state.received(pixel: "1234567890123456")
         let ids = Set(received.compactMap(\.eventID))
-        #expect(ids == Set((0..<count).map { "crash-\($0)" }), "missing: \(Set((0..<count).map { "crash-\($0)" }).subtracting(ids).sorted().prefix(10))")
+        #expect(
+            ids == Set((0..<count).map { "crash-\($0)" }),
+            "missing: \(Set((0..<count).map { "crash-\($0)" }).subtracting(ids).sorted().prefix(10))"
+        )
         #expect(received.count >= count, "at least once: \(received.count) copies of \(count) events")
         let (statsStatus, statsOutput) = try await Self.run(["outbox", "stats", "--data-dir", dir])
         #expect(statsStatus == 0)
@@ -92,20 +105,38 @@ struct OutboxCommandTests {
         try #require(FileManager.default.isExecutableFile(atPath: CrashTests.tagwire))
         let dir = try Scratch.directory("outbox-cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let event = #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"cli-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        let event =
+            #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"cli-1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
         try (event + "\n").write(toFile: dir + "/events.ndjson", atomically: true, encoding: .utf8)
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
-        let (enqueued, _) = try await Self.output(["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir", dir], env: env)
+        let (enqueued, _) = try await Self.output(
+            [
+                "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir",
+                dir,
+            ],
+            env: env
+        )
         #expect(enqueued == 0)
 
         let state = SandboxState()
-        await state.inject(.graphError(GraphError(message: "Invalid parameter", code: 100, subcode: 2_804_050, userTitle: "Rejected For Test")))
-        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        await state.inject(
+            .graphError(
+                GraphError(message: "Invalid parameter", code: 100, subcode: 2_804_050, userTitle: "Rejected For Test")
+            )
+        )
+        let app = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
             let (status, progress) = try await Self.output(
-                ["deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--until-empty", "--interval", "0.1"],
-                env: env.merging(["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]) { $1 })
+                [
+                    "deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--until-empty", "--interval",
+                    "0.1",
+                ],
+                env: env.merging(["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]) { $1 }
+            )
             #expect(status == 0)
             #expect(progress.contains("\"deadLettered\":1"))
         }
@@ -142,12 +173,20 @@ struct PostgresRunnersTests {
         try CrashTests.writeLeadEvents(count, idPrefix: "runner-", to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let (enqueued, _) = try await CrashTests.run(
-            ["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--postgres-url", url, "--postgres-table", table], env: env)
+            [
+                "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue",
+                "--postgres-url", url, "--postgres-table", table,
+            ],
+            env: env
+        )
         #expect(enqueued == 0)
 
         let state = SandboxState()
         await state.inject(.delay(20), count: 60)
-        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
             var runnerEnv = env
@@ -161,7 +200,9 @@ struct PostgresRunnersTests {
             let (a, b) = try await (first, second)
             #expect(a.0 == 0 && b.0 == 0)
             func delivered(_ output: String) throws -> Int {
-                try output.split(separator: "\n").reduce(0) { $0 + Int(try JSONReader.parse(String($1))["delivered"]?.numberValue ?? 0) }
+                try output.split(separator: "\n").reduce(0) {
+                    $0 + Int(try JSONReader.parse(String($1))["delivered"]?.numberValue ?? 0)
+                }
             }
             let (da, db) = (try delivered(a.1), try delivered(b.1))
             #expect(da + db == count)
@@ -181,18 +222,31 @@ struct PostgresRunnersTests {
         try CrashTests.writeLeadEvents(1, idPrefix: "wake-", firstID: 1, to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let state = SandboxState()
-        let app = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await app.test(.ahc(.http)) { client in
             let port = try #require(client.port)
             var runnerEnv = env
             runnerEnv["TAGWIRE_META_GRAPH_URL"] = "http://127.0.0.1:\(port)"
             // The runner polls only every 60 s; LISTEN must wake it long before.
             let runner = try CrashTests.start(
-                ["deliver", "Properties/meta-quickstart-edge", "--postgres-url", url, "--postgres-table", table, "--interval", "60"], env: runnerEnv)
+                [
+                    "deliver", "Properties/meta-quickstart-edge", "--postgres-url", url, "--postgres-table", table,
+                    "--interval", "60",
+                ],
+                env: runnerEnv
+            )
             defer { if runner.isRunning { kill(runner.processIdentifier, SIGTERM) } }
             try await Task.sleep(for: .seconds(3))
             let (enqueued, _) = try await CrashTests.run(
-                ["run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--postgres-url", url, "--postgres-table", table], env: env)
+                [
+                    "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue",
+                    "--postgres-url", url, "--postgres-table", table,
+                ],
+                env: env
+            )
             #expect(enqueued == 0)
             let clock = ContinuousClock()
             let start = clock.now

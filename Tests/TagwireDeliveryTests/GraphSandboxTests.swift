@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TagwireGraphSandbox
 import TagwireHashing
 import TagwireJSON
+import Testing
 
 /// The Graph API sandbox, tested in-process through its router.
 struct GraphSandboxTests {
@@ -24,7 +24,12 @@ struct GraphSandboxTests {
         var e = JSONObject([
             ("event_name", "Purchase"), ("event_time", .number(now - 60)), ("event_id", "order-1"),
             ("event_source_url", "https://shop.example.com/thanks"), ("action_source", "website"),
-            ("user_data", .object(JSONObject([("em", .array([.string(SHA256.hexDigest("a@b.co"))])), ("client_user_agent", "UA")]))),
+            (
+                "user_data",
+                .object(
+                    JSONObject([("em", .array([.string(SHA256.hexDigest("a@b.co"))])), ("client_user_agent", "UA")])
+                )
+            ),
             ("custom_data", .object(JSONObject([("value", 10), ("currency", "usd")]))),
         ])
         for (k, v) in overrides { e[k] = v }
@@ -35,7 +40,12 @@ struct GraphSandboxTests {
         ByteBuffer(bytes: JSONWriter().bytes(.object(JSONObject([("data", .array(events))] + extra))))
     }
 
-    static func post(_ client: some TestClientProtocol, _ body: ByteBuffer, token: String? = "sandbox-token", path: String = "/v26.0/\(pixel)/events") async throws -> (Int, JSONValue) {
+    static func post(
+        _ client: some TestClientProtocol,
+        _ body: ByteBuffer,
+        token: String? = "sandbox-token",
+        path: String = "/v26.0/\(pixel)/events"
+    ) async throws -> (Int, JSONValue) {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
         return try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
@@ -47,7 +57,10 @@ struct GraphSandboxTests {
     func acceptsAValidEventAndAnswersLikeGraph() async throws {
         let state = Self.state()
         try await Self.app(state).test(.router) { client in
-            let (status, json) = try await Self.post(client, Self.body([Self.event()], extra: [("partner_agent", "tagwire-test"), ("test_event_code", "TEST1")]))
+            let (status, json) = try await Self.post(
+                client,
+                Self.body([Self.event()], extra: [("partner_agent", "tagwire-test"), ("test_event_code", "TEST1")])
+            )
             #expect(status == 200)
             #expect(json["events_received"] == 1)
             #expect(json["messages"] == .array([]))
@@ -67,7 +80,12 @@ struct GraphSandboxTests {
         ("other-token", 100, 33),
     ])
     func tokenAndPermissionErrors(_ token: String?, _ code: Int, _ subcode: Int?) async throws {
-        let state = Self.state(SandboxConfiguration(tokens: ["sandbox-token": [Self.pixel], "other-token": ["999"]], expiredTokens: ["expired"]))
+        let state = Self.state(
+            SandboxConfiguration(
+                tokens: ["sandbox-token": [Self.pixel], "other-token": ["999"]],
+                expiredTokens: ["expired"]
+            )
+        )
         try await Self.app(state).test(.router) { client in
             let (status, json) = try await Self.post(client, Self.body([Self.event()]), token: token)
             #expect(status == 400)
@@ -93,18 +111,55 @@ struct GraphSandboxTests {
         Invalid(name: "no event name", overrides: [("event_name", .null)], subcode: 2_804_001),
         Invalid(name: "time not an integer", overrides: [("event_time", .string("123"))], subcode: 2_804_002),
         Invalid(name: "bad action source", overrides: [("action_source", .string("web"))], subcode: 2_804_008),
-        Invalid(name: "purchase without value", overrides: [("custom_data", .object(JSONObject([("currency", .string("usd"))])))], subcode: 2_804_009),
-        Invalid(name: "bad currency", overrides: [("custom_data", .object(JSONObject([("value", .number(1)), ("currency", .string("dollars"))])))], subcode: 2_804_012),
-        Invalid(name: "unhashed email", overrides: [("user_data", .object(JSONObject([("em", .string("a@b.co")), ("client_user_agent", .string("UA"))])))], subcode: 2_804_011),
-        Invalid(name: "no user agent on website", overrides: [("user_data", .object(JSONObject([("em", hashedEmail)])))], subcode: 2_804_010),
+        Invalid(
+            name: "purchase without value",
+            overrides: [("custom_data", .object(JSONObject([("currency", .string("usd"))])))],
+            subcode: 2_804_009
+        ),
+        Invalid(
+            name: "bad currency",
+            overrides: [
+                ("custom_data", .object(JSONObject([("value", .number(1)), ("currency", .string("dollars"))])))
+            ],
+            subcode: 2_804_012
+        ),
+        Invalid(
+            name: "unhashed email",
+            overrides: [
+                ("user_data", .object(JSONObject([("em", .string("a@b.co")), ("client_user_agent", .string("UA"))])))
+            ],
+            subcode: 2_804_011
+        ),
+        Invalid(
+            name: "no user agent on website",
+            overrides: [("user_data", .object(JSONObject([("em", hashedEmail)])))],
+            subcode: 2_804_010
+        ),
         Invalid(name: "no source url on website", overrides: [("event_source_url", .null)], subcode: 2_804_007),
         Invalid(
             name: "weak customer information",
-            overrides: [("user_data", .object(JSONObject([("fn", .string(SHA256.hexDigest("a"))), ("ge", .string(SHA256.hexDigest("f")))])))],
+            overrides: [
+                (
+                    "user_data",
+                    .object(
+                        JSONObject([("fn", .string(SHA256.hexDigest("a"))), ("ge", .string(SHA256.hexDigest("f")))])
+                    )
+                )
+            ],
             subcode: 2_804_006
         ),
-        Invalid(name: "bad LDU", overrides: [("data_processing_options", .array([.string("XYZ")]))], subcode: 2_804_016),
-        Invalid(name: "bad LDU state", overrides: [("data_processing_options", .array([.string("LDU")])), ("data_processing_options_state", .number(77))], subcode: 2_804_016),
+        Invalid(
+            name: "bad LDU",
+            overrides: [("data_processing_options", .array([.string("XYZ")]))],
+            subcode: 2_804_016
+        ),
+        Invalid(
+            name: "bad LDU state",
+            overrides: [
+                ("data_processing_options", .array([.string("LDU")])), ("data_processing_options_state", .number(77)),
+            ],
+            subcode: 2_804_016
+        ),
         Invalid(name: "app without extinfo", overrides: [("action_source", .string("app"))], subcode: 2_804_014),
     ]
 
@@ -135,9 +190,14 @@ struct GraphSandboxTests {
         try await Self.app(state).test(.router) { client in
             let inner = JSONWriter().string(Self.event())
             let data = JSONWriter().string(.array([.string(inner)]))
-            let form = "access_token=sandbox-token&data=" + (data.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let form =
+                "access_token=sandbox-token&data="
+                + (data.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             let status = try await client.execute(
-                uri: "/\(Self.pixel)/events", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+                uri: "/\(Self.pixel)/events",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: form)
             ) { Int($0.status.code) }
             #expect(status == 200)
         }
@@ -150,10 +210,14 @@ struct GraphSandboxTests {
         try await Self.app(state).test(.router) { client in
             let boundary = "------------------------abc123"
             let data = JSONWriter().string(.array([Self.event()]))
-            let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n\(data)\r\n--\(boundary)\r\n"
+            let body =
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n\(data)\r\n--\(boundary)\r\n"
                 + "Content-Disposition: form-data; name=\"access_token\"\r\n\r\nsandbox-token\r\n--\(boundary)--\r\n"
             let status = try await client.execute(
-                uri: "/v26.0/\(Self.pixel)/events", method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)
+                uri: "/v26.0/\(Self.pixel)/events",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: body)
             ) { (Int($0.status.code), String(buffer: $0.body)) }
             #expect(status.0 == 200, "\(status.1)")
         }
@@ -164,13 +228,21 @@ struct GraphSandboxTests {
     func checksAppSecretProof() async throws {
         let state = Self.state(SandboxConfiguration(appSecret: "sec", requireProof: true))
         try await Self.app(state).test(.router) { client in
-            let (bad, badJSON) = try await Self.post(client, Self.body([Self.event()]), path: "/v26.0/\(Self.pixel)/events?appsecret_proof=00")
+            let (bad, badJSON) = try await Self.post(
+                client,
+                Self.body([Self.event()]),
+                path: "/v26.0/\(Self.pixel)/events?appsecret_proof=00"
+            )
             #expect(bad == 400)
             #expect(badJSON["error"]?["message"]?.stringValue?.contains("appsecret_proof") == true)
             let (missing, _) = try await Self.post(client, Self.body([Self.event()]))
             #expect(missing == 400)
             let proof = SHA256.hmacHex(key: "sec", message: "sandbox-token")
-            let (ok, _) = try await Self.post(client, Self.body([Self.event()]), path: "/v26.0/\(Self.pixel)/events?appsecret_proof=\(proof)")
+            let (ok, _) = try await Self.post(
+                client,
+                Self.body([Self.event()]),
+                path: "/v26.0/\(Self.pixel)/events?appsecret_proof=\(proof)"
+            )
             #expect(ok == 200)
         }
     }
@@ -185,14 +257,28 @@ struct GraphSandboxTests {
             #expect(s1 == 500)
             #expect(j1["error"]?["code"] == 2)
             #expect(j1["error"]?["is_transient"] == true)
-            let html = try await client.execute(uri: "/v26.0/\(Self.pixel)/events", method: .post, headers: [.authorization: "Bearer sandbox-token"], body: Self.body([Self.event()])) {
+            let html = try await client.execute(
+                uri: "/v26.0/\(Self.pixel)/events",
+                method: .post,
+                headers: [.authorization: "Bearer sandbox-token"],
+                body: Self.body([Self.event()])
+            ) {
                 (Int($0.status.code), $0.headers[.contentType])
             }
             #expect(html.0 == 502)
             #expect(html.1 == "text/html")
-            let throttle = try await client.execute(uri: "/__sandbox/faults", method: .post, body: ByteBuffer(string: #"{"fault": "throttle", "code": 17, "count": 1}"#)) { Int($0.status.code) }
+            let throttle = try await client.execute(
+                uri: "/__sandbox/faults",
+                method: .post,
+                body: ByteBuffer(string: #"{"fault": "throttle", "code": 17, "count": 1}"#)
+            ) { Int($0.status.code) }
             #expect(throttle == 200)
-            let t = try await client.execute(uri: "/v26.0/\(Self.pixel)/events", method: .post, headers: [.authorization: "Bearer sandbox-token"], body: Self.body([Self.event()])) { $0 }
+            let t = try await client.execute(
+                uri: "/v26.0/\(Self.pixel)/events",
+                method: .post,
+                headers: [.authorization: "Bearer sandbox-token"],
+                body: Self.body([Self.event()])
+            ) { $0 }
             #expect(t.status.code == 400)
             #expect(t.headers[HTTPField.Name("x-business-use-case-usage")!] != nil)
             let (s4, _) = try await Self.post(client, Self.body([Self.event()]))
@@ -209,11 +295,15 @@ struct GraphSandboxTests {
             let (status, _) = try await Self.post(client, Self.body([Self.event()]))
             #expect(status == 200)
             _ = try await Self.post(client, Self.body([Self.event([("event_id", "order-2")])]))
-            let dedup = try await client.execute(uri: "/__sandbox/dedup?pixel=\(Self.pixel)", method: .get) { try JSONReader.parse(Array(buffer: $0.body)) }
+            let dedup = try await client.execute(uri: "/__sandbox/dedup?pixel=\(Self.pixel)", method: .get) {
+                try JSONReader.parse(Array(buffer: $0.body))
+            }
             #expect(dedup["unique"] == 2)
             #expect(dedup["copies"] == 3)
             #expect(dedup["duplicates"] == 1)
-            let events = try await client.execute(uri: "/__sandbox/events?pixel=\(Self.pixel)", method: .get) { try JSONReader.parse(Array(buffer: $0.body)) }
+            let events = try await client.execute(uri: "/__sandbox/events?pixel=\(Self.pixel)", method: .get) {
+                try JSONReader.parse(Array(buffer: $0.body))
+            }
             #expect(events["events"]?.arrayValue?.count == 3)
         }
     }
@@ -221,7 +311,9 @@ struct GraphSandboxTests {
     @Test
     func otherMethodsAndPathsAreRefusedInMetasShape() async throws {
         try await Self.app(Self.state()).test(.router) { client in
-            let get = try await client.execute(uri: "/v26.0/\(Self.pixel)/events", method: .get) { try JSONReader.parse(Array(buffer: $0.body)) }
+            let get = try await client.execute(uri: "/v26.0/\(Self.pixel)/events", method: .get) {
+                try JSONReader.parse(Array(buffer: $0.body))
+            }
             #expect(get["error"]?["code"] == 100)
             #expect(get["error"]?["error_subcode"] == 33)
             let (status, json) = try await Self.post(client, ByteBuffer(string: "{not json"))

@@ -2,19 +2,19 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
-import Testing
-import TagwireExtensions
+import TagwireCompiler
 import TagwireDelivery
+import TagwireExtensions
 import TagwireGraphSandbox
 import TagwireHashing
 import TagwireIR
 import TagwireJSON
-import TagwireCompiler
 import TagwireMeta
 import TagwireMetaExtensions
 import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
+import Testing
 
 /// A token the test can change while the deliverer runs (a fixed setup).
 final class TokenBox: Sendable {
@@ -32,23 +32,36 @@ struct OutboxDelivererTests {
         [
             "event_name": "Lead", "event_time": .number(now - 10), "event_id": .string("e-\(n)"),
             "event_source_url": "https://shop.example.com/", "action_source": "website",
-            "user_data": ["em": [.string(hashed ? SHA256.hexDigest("u\(n)@example.com") : "u\(n)@example.com")], "client_user_agent": "UA"],
+            "user_data": [
+                "em": [.string(hashed ? SHA256.hexDigest("u\(n)@example.com") : "u\(n)@example.com")],
+                "client_user_agent": "UA",
+            ],
         ]
     }
 
     static func items(_ range: Range<Int>, now: Double, badAt: Int? = nil, key: String = "k") -> [OutboxItem] {
         range.map { n in
             let e = event(n, now: now, hashed: n != badAt)
-            return OutboxItem(destination: "meta-capi", batchKey: key, payload: JSONWriter().bytes(e), eventTime: e["event_time"]?.numberValue ?? now)
+            return OutboxItem(
+                destination: "meta-capi",
+                batchKey: key,
+                payload: JSONWriter().bytes(e),
+                eventTime: e["event_time"]?.numberValue ?? now
+            )
         }
     }
 
     static func sandbox(_ state: SandboxState) -> some ApplicationProtocol {
-        Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
     }
 
     static func deliverer(_ outbox: any Outbox, port: Int, token: TokenBox) -> OutboxDeliverer {
-        let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15)))
+        let sender = ConversionsAPISender(
+            configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15))
+        )
         return OutboxDeliverer(outbox: outbox, sender: sender) { _ in
             BatchCredentials(pixelID: pixel, accessToken: token.current)
         }
@@ -57,8 +70,17 @@ struct OutboxDelivererTests {
     @Test(arguments: [nil, "TEST\"123"] as [String?])
     func requestBodiesAreAssembledFromStoredPayloadsByteForByte(_ testCode: String?) throws {
         let events = (0..<3).map { Self.event($0, now: 1_764_374_400) }
-        let assembled = ConversionsAPIItems.requestBody(payloads: events.map { JSONWriter().bytes($0) }, testEventCode: testCode)
-        let written = JSONWriter().bytes(ConversionEventBuilder.requestBody(events: events, testEventCode: testCode, partnerAgent: "tagwire-\(TagwireVersion.current)"))
+        let assembled = ConversionsAPIItems.requestBody(
+            payloads: events.map { JSONWriter().bytes($0) },
+            testEventCode: testCode
+        )
+        let written = JSONWriter().bytes(
+            ConversionEventBuilder.requestBody(
+                events: events,
+                testEventCode: testCode,
+                partnerAgent: "tagwire-\(TagwireVersion.current)"
+            )
+        )
         #expect(assembled == written)
         let parsed = try JSONReader.parse(assembled)
         #expect(parsed["data"]?.arrayValue?.count == 3)
@@ -73,7 +95,9 @@ struct OutboxDelivererTests {
         _ = try await outbox.enqueue(Self.items(0..<16, now: now, badAt: 11))
         try await Self.sandbox(state).test(.ahc(.http)) { client in
             let port = try #require(client.port)
-            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(now: now)
+            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(
+                now: now
+            )
             #expect(report.claimed == 16)
             let reasons = try await outbox.deadLetters(limit: 2).map(\.reason)
             #expect(report.delivered == 15, "\(reasons)")
@@ -140,12 +164,23 @@ struct OutboxDelivererTests {
         let outbox = InMemoryOutbox()
         let now = Date().timeIntervalSince1970.rounded(.down)
         // An event accepted 6 days 23:59 ago: the next wait would carry it past Meta's 7 days.
-        let old = OutboxItem(destination: "meta-capi", batchKey: "k", payload: JSONWriter().bytes(Self.event(1, now: now)), eventTime: now - 7 * 86_400 + 30)
+        let old = OutboxItem(
+            destination: "meta-capi",
+            batchKey: "k",
+            payload: JSONWriter().bytes(Self.event(1, now: now)),
+            eventTime: now - 7 * 86_400 + 30
+        )
         _ = try await outbox.enqueue([old])
-        await state.inject(.graphError(GraphError(message: "(#17) User request limit reached", code: 17, subcode: 2_446_079, isTransient: true)))
+        await state.inject(
+            .graphError(
+                GraphError(message: "(#17) User request limit reached", code: 17, subcode: 2_446_079, isTransient: true)
+            )
+        )
         try await Self.sandbox(state).test(.ahc(.http)) { client in
             let port = try #require(client.port)
-            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(now: now)
+            let report = try await Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token")).drainOnce(
+                now: now
+            )
             #expect(report.deadLettered == 1)
         }
         let dead = try await outbox.deadLetters(limit: 1)
@@ -157,16 +192,35 @@ struct OutboxDelivererTests {
     /// writing the dispatch's printable event gives (one form, whichever path reads it).
     @Test
     func engineEventsAreStoredAsTheBytesOfTheirPrintableForm() throws {
-        let graph = try #require(Compiler.compile(PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge")), registry: BuiltInExtensions.all.contracts).graph)
-        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in "token-\u{1}\"x" }, options: EngineOptions(resolveCredentials: true))
+        let graph = try #require(
+            Compiler.compile(
+                PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge")),
+                registry: BuiltInExtensions.all.contracts
+            ).graph
+        )
+        let engine = Engine(
+            graph: graph,
+            extensions: BuiltInExtensions.all,
+            secrets: SecretResolver { _ in "token-\u{1}\"x" },
+            options: EngineOptions(resolveCredentials: true)
+        )
         var session = Session(seed: 3)
         let event: JSONValue = [
             "xdm": ["web": ["webPageDetails": ["URL": "https://shop.example.com/p?q=\"1\""]]],
             "data": [
                 "eventName": "Purchase",
                 "meta": [
-                    "userData": ["email": " Jane.Doe@Example.com ", "phone": "+1 (650) 555-1212", "zip": "94025-1234", "city": "Menlo Park"],
-                    "conversionData": ["eventId": "order-1", "customData": ["value": "12.50", "currency": "EUR", "note": "tab\there", "contents": [["id": "é", "quantity": 2]]]],
+                    "userData": [
+                        "email": " Jane.Doe@Example.com ", "phone": "+1 (650) 555-1212", "zip": "94025-1234",
+                        "city": "Menlo Park",
+                    ],
+                    "conversionData": [
+                        "eventId": "order-1",
+                        "customData": [
+                            "value": "12.50", "currency": "EUR", "note": "tab\there",
+                            "contents": [["id": "é", "quantity": 2]],
+                        ],
+                    ],
                 ],
             ],
             "request": ["ip": "203.0.113.7", "headers": ["user-agent": "UA/1.0"]],

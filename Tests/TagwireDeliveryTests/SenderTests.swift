@@ -27,7 +27,10 @@ struct ResponseClassificationTests {
 
     @Test
     func successKeepsTheTraceID() {
-        #expect(Self.classify(200, #"{"events_received": 3, "messages": ["w"], "fbtrace_id": "Abc"}"#) == .delivered(eventsReceived: 3, traceID: "Abc", messages: ["w"]))
+        #expect(
+            Self.classify(200, #"{"events_received": 3, "messages": ["w"], "fbtrace_id": "Abc"}"#)
+                == .delivered(eventsReceived: 3, traceID: "Abc", messages: ["w"])
+        )
     }
 
     @Test(arguments: [1, 2, 4, 17, 32, 341, 613, 21009, 80004])
@@ -48,7 +51,10 @@ struct ResponseClassificationTests {
         #expect(after == .seconds(60))
     }
 
-    @Test(arguments: [(100, 2_804_003), (190, 463), (190, nil), (104, nil), (100, 33), (10, nil), (200, nil)] as [(Int, Int?)])
+    @Test(
+        arguments: [(100, 2_804_003), (190, 463), (190, nil), (104, nil), (100, 33), (10, nil), (200, nil)]
+            as [(Int, Int?)]
+    )
     func setupAndValidationErrorsAreRejected(_ code: Int, _ subcode: Int?) {
         guard case .rejected(_, let c, let s, let trace) = Self.classify(400, Self.error(code, subcode: subcode)) else {
             Issue.record("code \(code) should be rejected")
@@ -61,17 +67,28 @@ struct ResponseClassificationTests {
 
     @Test
     func transientFlagAndServerErrorsAndHTMLAreRetryable() {
-        if case .retryable = Self.classify(400, Self.error(100, transient: true)) {} else { Issue.record("is_transient") }
+        if case .retryable = Self.classify(400, Self.error(100, transient: true)) {
+        } else {
+            Issue.record("is_transient")
+        }
         if case .retryable = Self.classify(500, Self.error(100)) {} else { Issue.record("5xx") }
-        if case .retryable = Self.classify(502, "<html>Bad Gateway</html>", type: "text/html") {} else { Issue.record("html") }
-        if case .retryable = Self.classify(200, "<html></html>", type: "text/html") {} else { Issue.record("2xx without JSON") }
+        if case .retryable = Self.classify(502, "<html>Bad Gateway</html>", type: "text/html") {
+        } else {
+            Issue.record("html")
+        }
+        if case .retryable = Self.classify(200, "<html></html>", type: "text/html") {
+        } else {
+            Issue.record("2xx without JSON")
+        }
     }
 
     @Test
     func urlCarriesVersionPixelAndProofButNeverTheToken() {
         let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:9/"))
         let url = sender.url(pixelID: "123", version: "v25.0", accessToken: "tok", appSecret: "sec")
-        #expect(url == "http://127.0.0.1:9/v25.0/123/events?appsecret_proof=" + SHA256.hmacHex(key: "sec", message: "tok"))
+        #expect(
+            url == "http://127.0.0.1:9/v25.0/123/events?appsecret_proof=" + SHA256.hmacHex(key: "sec", message: "tok")
+        )
         #expect(!url.contains("tok&") && !url.contains("access_token"))
         #expect(ConversionsAPIConfiguration(baseURL: nil).defaultVersion == "v26.0")
     }
@@ -83,15 +100,26 @@ struct LiveDeliveryTests {
     static let pixel = "1234567890123456"
 
     static func sandbox(_ state: SandboxState) -> some ApplicationProtocol {
-        Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
     }
 
     static func payload() -> JSONValue {
         let now = Date().timeIntervalSince1970.rounded(.down)
-        return ConversionEventBuilder.requestBody(events: [[
-            "event_name": "Lead", "event_time": .number(now), "event_id": "e-1", "event_source_url": "https://shop.example.com/",
-            "action_source": "website", "user_data": ["em": [.string(SHA256.hexDigest("a@b.co"))], "client_user_agent": "UA"],
-        ]], testEventCode: nil, partnerAgent: "tagwire-test")
+        return ConversionEventBuilder.requestBody(
+            events: [
+                [
+                    "event_name": "Lead", "event_time": .number(now), "event_id": "e-1",
+                    "event_source_url": "https://shop.example.com/",
+                    "action_source": "website",
+                    "user_data": ["em": [.string(SHA256.hexDigest("a@b.co"))], "client_user_agent": "UA"],
+                ]
+            ],
+            testEventCode: nil,
+            partnerAgent: "tagwire-test"
+        )
     }
 
     @Test
@@ -101,26 +129,63 @@ struct LiveDeliveryTests {
             let port = try #require(client.port)
             // Other suites may load the machine: outcomes are checked with a patient client, the timeout with
             // Meta's 1.5 s against a 4 s answer.
-            let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15)))
-            let quick = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .milliseconds(1500)))
-            let ok = await sender.send(pixelID: Self.pixel, payload: Self.payload(), accessToken: "sandbox-token", appSecret: "sec")
+            let sender = ConversionsAPISender(
+                configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15))
+            )
+            let quick = ConversionsAPISender(
+                configuration: ConversionsAPIConfiguration(
+                    baseURL: "http://127.0.0.1:\(port)",
+                    timeout: .milliseconds(1500)
+                )
+            )
+            let ok = await sender.send(
+                pixelID: Self.pixel,
+                payload: Self.payload(),
+                accessToken: "sandbox-token",
+                appSecret: "sec"
+            )
             guard case .delivered(1, let trace?, _) = ok else {
                 Issue.record("expected delivered, got \(ok)")
                 return
             }
             #expect(trace.count == 22)
             let badToken = await sender.send(pixelID: Self.pixel, payload: Self.payload(), accessToken: "nope")
-            #expect({ if case .rejected(_, 190, _, _) = badToken { return true }; return false }())
-            let badProof = await sender.send(pixelID: Self.pixel, payload: Self.payload(), accessToken: "sandbox-token", appSecret: "wrong")
-            #expect({ if case .rejected(_, 100, _, _) = badProof { return true }; return false }())
+            #expect(
+                {
+                    if case .rejected(_, 190, _, _) = badToken { return true }
+                    return false
+                }()
+            )
+            let badProof = await sender.send(
+                pixelID: Self.pixel,
+                payload: Self.payload(),
+                accessToken: "sandbox-token",
+                appSecret: "wrong"
+            )
+            #expect(
+                {
+                    if case .rejected(_, 100, _, _) = badProof { return true }
+                    return false
+                }()
+            )
             await state.inject(.graphError(GraphError(status: 500, message: "down", code: 2, isTransient: true)))
             await state.inject(.htmlBadGateway)
             await state.inject(.dropConnection)
             await state.inject(.delay(4_000))
             for fault in ["500", "html", "drop", "slow"] {
                 let client = fault == "slow" ? quick : sender
-                let outcome = await client.send(pixelID: Self.pixel, payload: Self.payload(), accessToken: "sandbox-token")
-                #expect({ if case .retryable = outcome { return true }; return false }(), "\(fault): \(outcome)")
+                let outcome = await client.send(
+                    pixelID: Self.pixel,
+                    payload: Self.payload(),
+                    accessToken: "sandbox-token"
+                )
+                #expect(
+                    {
+                        if case .retryable = outcome { return true }
+                        return false
+                    }(),
+                    "\(fault): \(outcome)"
+                )
             }
         }
         // The slow request was still accepted after the client gave up: why every event carries a stable event_id.
@@ -142,12 +207,19 @@ struct LiveDeliveryTests {
             env["META_ACCESS_TOKEN"] = "sandbox-token"
             // Other suites may load the machine; this test is about outcomes, not latency.
             env["TAGWIRE_META_TIMEOUT_MS"] = "15000"
-            let (status, data) = try await ChildProcess.run(tagwire, [
-                "run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge",
-                "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson", "--send",
-            ], directory: Self.repo, environment: env)
+            let (status, data) = try await ChildProcess.run(
+                tagwire,
+                [
+                    "run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge",
+                    "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson", "--send",
+                ],
+                directory: Self.repo,
+                environment: env
+            )
             #expect(status == 0)
-            let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try JSONReader.parse(String($0)) }
+            let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+                try JSONReader.parse(String($0))
+            }
             #expect(lines.count == 6)
             var eventIDs: [String] = []
             for line in lines {
@@ -156,32 +228,49 @@ struct LiveDeliveryTests {
                 #expect(deliveries.first?["outcome"] == "delivered", "\(deliveries)")
                 #expect(!JSONWriter().string(line).contains("sandbox-token"))
                 // The browser copy: the Pixel call's event id, sent as a beacon.
-                let pixelCall = try #require(line["dispatches"]?.arrayValue?.first { $0["destination"] == "meta-pixel" }?["call"]?.arrayValue)
+                let pixelCall = try #require(
+                    line["dispatches"]?.arrayValue?.first { $0["destination"] == "meta-pixel" }?["call"]?.arrayValue
+                )
                 let name = try #require(pixelCall[1].stringValue)
                 let id = try #require(pixelCall.last?["eventID"]?.stringValue)
                 eventIDs.append(id)
                 _ = try await client.execute(uri: "/tr?id=\(Self.pixel)&ev=\(name)&eid=\(id)", method: .get) { $0 }
             }
-            let dedup = try await client.execute(uri: "/__sandbox/dedup?pixel=\(Self.pixel)", method: .get) { try JSONReader.parse(Array(buffer: $0.body)) }
+            let dedup = try await client.execute(uri: "/__sandbox/dedup?pixel=\(Self.pixel)", method: .get) {
+                try JSONReader.parse(Array(buffer: $0.body))
+            }
             #expect(dedup["unique"]?.numberValue == Double(Set(eventIDs).count))
             #expect(dedup["copies"] == 12)
             #expect(dedup["duplicates"] == 6)
 
             // `tagwire emq --live` reads the Dataset Quality API, here the sandbox's.
-            let (emqStatus, emqData) = try await ChildProcess.run(tagwire, [
-                "emq", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge",
-                "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson", "--live", "--format", "json",
-            ], directory: Self.repo, environment: env)
+            let (emqStatus, emqData) = try await ChildProcess.run(
+                tagwire,
+                [
+                    "emq", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge",
+                    "--events", "Properties/meta-quickstart-web/fixtures/page-events.ndjson", "--live", "--format",
+                    "json",
+                ],
+                directory: Self.repo,
+                environment: env
+            )
             #expect(emqStatus == 0)
             let report = try JSONReader.parse(Array(emqData))
             let offline = try #require(report["events"]?.arrayValue)
-            #expect(offline.map { $0["eventName"]?.stringValue ?? "" } == ["AddToCart", "Lead", "PageView", "Purchase", "ViewContent"])
+            #expect(
+                offline.map { $0["eventName"]?.stringValue ?? "" } == [
+                    "AddToCart", "Lead", "PageView", "Purchase", "ViewContent",
+                ]
+            )
             #expect(offline.allSatisfy { $0["dedupReadiness"] == 1 })
             let live = try #require(report["live"]?["web"]?.arrayValue)
             #expect(live.count == 5)
             let purchase = try #require(live.first { $0["event_name"] == "Purchase" })
             #expect(purchase["dedupe_key_feedback"]?.arrayValue?.first?["browser_events_with_dedupe_key"] == 1)
-            #expect(purchase["event_match_quality"]?["composite_score"] == offline.first { $0["eventName"] == "Purchase" }?["score"])
+            #expect(
+                purchase["event_match_quality"]?["composite_score"]
+                    == offline.first { $0["eventName"] == "Purchase" }?["score"]
+            )
         }
         let received = await state.received(pixel: Self.pixel).filter { $0.source == "server" }
         #expect(received.count == 6)

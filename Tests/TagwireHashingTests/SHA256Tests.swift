@@ -1,12 +1,16 @@
 import Foundation
-@testable import TagwireHashing
 import Testing
+
+@testable import TagwireHashing
 
 struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
         ("john_smith@gmail.com", "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"),
         ("16505551212", "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176"),
     ])
@@ -41,14 +45,23 @@ struct SHA256Tests {
         // (on others both are the Swift path and this still checks the vectors below).
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<20 {
-            let text = String(decoding: (0..<length).map { _ in UInt8.random(in: 0x20...0x7E, using: &rng) }, as: UTF8.self)
+            let text = String(
+                decoding: (0..<length).map { _ in UInt8.random(in: 0x20...0x7E, using: &rng) },
+                as: UTF8.self
+            )
             #expect(SHA256.hexDigest(text, portable: true) == SHA256.hexDigest(text))
         }
-        #expect(SHA256.hexDigest("abc", portable: true) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hexDigest("abc", portable: true)
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        )
     }
 
     @Test
     func hmacMatchesMetaAppSecretProofVector() {
-        #expect(SHA256.hmacHex(key: "sec", message: "tok") == "b13512356d1403d2449aa2e7369214f0459f0d3c08cb742b0aff4fe57aae36f5")
+        #expect(
+            SHA256.hmacHex(key: "sec", message: "tok")
+                == "b13512356d1403d2449aa2e7369214f0459f0d3c08cb742b0aff4fe57aae36f5"
+        )
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import TagwireJSON
+import Testing
 
 /// Reading with a projection builds only the kept parts, and checks everything else exactly as a full read does:
 /// the same inputs fail, with the same issue at the same offset.
@@ -33,7 +33,11 @@ struct JSONProjectionTests {
             return "[" + (0..<n).map { _ in ws(&g) + text(&g, depth: depth + 1) + ws(&g) }.joined(separator: ",") + "]"
         default:
             let n = g.below(5)
-            return "{" + (0..<n).map { _ in ws(&g) + "\"" + keys[g.below(keys.count)] + "\"" + ws(&g) + ":" + ws(&g) + text(&g, depth: depth + 1) }
+            return "{"
+                + (0..<n).map { _ in
+                    ws(&g) + "\"" + keys[g.below(keys.count)] + "\"" + ws(&g) + ":" + ws(&g)
+                        + text(&g, depth: depth + 1)
+                }
                 .joined(separator: ",") + "}"
         }
     }
@@ -58,12 +62,15 @@ struct JSONProjectionTests {
     }
 
     static let projections: [[[String]]] = [
-        [], [["a"]], [["data", "meta"], ["xdm", "a"]], [["a", "b"], ["a", "0"]], [["ka"], ["é"]], [["b", "data", "xdm"], ["meta"]],
+        [], [["a"]], [["data", "meta"], ["xdm", "a"]], [["a", "b"], ["a", "0"]], [["ka"], ["é"]],
+        [["b", "data", "xdm"], ["meta"]],
     ]
 
     static func parse(_ text: [UInt8], keeping p: JSONProjection?) -> Result<JSONValue, JSONIssue> {
         text.withUnsafeBufferPointer { buf in
-            do throws(JSONIssue) { return .success(try JSONReader.parse(buf, options: JSONReaderOptions(maxDepth: 6), keeping: p)) } catch {
+            do throws(JSONIssue) {
+                return .success(try JSONReader.parse(buf, options: JSONReaderOptions(maxDepth: 6), keeping: p))
+            } catch {
                 return .failure(error)
             }
         }
@@ -98,7 +105,9 @@ struct JSONProjectionTests {
                     failures += 1
                     #expect(p == f, "\(String(decoding: bytes, as: UTF8.self)) keeping \(paths)")
                 default:
-                    Issue.record("full read \(full), projected \(projected): \(String(decoding: bytes, as: UTF8.self)) keeping \(paths)")
+                    Issue.record(
+                        "full read \(full), projected \(projected): \(String(decoding: bytes, as: UTF8.self)) keeping \(paths)"
+                    )
                 }
             }
         }
@@ -130,7 +139,12 @@ struct JSONProjectionTests {
             #expect(p.id == id, "\(text)")
             #expect(p == f, "\(text)")
         }
-        let ok = try #require(try? JSONReader.parse(Array(#"{"xdm":{"big":[1,{"x":"y"}]},"data":{"eventName":"Lead","other":true}}"#.utf8), keeping: projection))
+        let ok = try #require(
+            try? JSONReader.parse(
+                Array(#"{"xdm":{"big":[1,{"x":"y"}]},"data":{"eventName":"Lead","other":true}}"#.utf8),
+                keeping: projection
+            )
+        )
         #expect(ok == ["data": ["eventName": "Lead"]])
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import TagwireJSON
+import Testing
 
 struct JSONReaderTests {
     func issues(_ text: String, options: JSONReaderOptions = .propertyFile) -> [String] {
@@ -82,9 +82,11 @@ struct JSONReaderTests {
 
     @Test
     func parsesValuesExactly() throws {
-        let v = try JSONReader.parse("{\"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"n\": [0, -1.5, 1e3, 123456789012345680, 0.1], \"b\": [true, false, null]}")
+        let v = try JSONReader.parse(
+            "{\"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"n\": [0, -1.5, 1e3, 123456789012345680, 0.1], \"b\": [true, false, null]}"
+        )
         #expect(v["s"] == .string("aé😀\n"))
-        #expect(v["n"] == .array([0, -1.5, 1000, .number(123456789012345680), 0.1]))
+        #expect(v["n"] == .array([0, -1.5, 1000, .number(123_456_789_012_345_680), 0.1]))
         #expect(v["b"] == .array([true, false, .null]))
         #expect(v.objectValue?.keys == ["s", "n", "b"])
     }
@@ -94,7 +96,10 @@ struct JSONReaderTests {
         let text = "{\"z\":1,\"a\":[1.5,\"x\\\"y\",null,{\"k\":false}],\"u\":\"é\\u0001\"}"
         let v = try JSONReader.parse(text)
         #expect(JSONWriter().string(v) == text)
-        #expect(JSONWriter(sortKeys: true).string(v) == "{\"a\":[1.5,\"x\\\"y\",null,{\"k\":false}],\"u\":\"é\\u0001\",\"z\":1}")
+        #expect(
+            JSONWriter(sortKeys: true).string(v)
+                == "{\"a\":[1.5,\"x\\\"y\",null,{\"k\":false}],\"u\":\"é\\u0001\",\"z\":1}"
+        )
         #expect(try JSONReader.parse(JSONWriter(pretty: true).string(v)) == v)
         #expect(JSONWriter().string(.number(1e21)) == "1e+21")
         #expect(JSONWriter().string(.number(-0.0)) == "0")
@@ -128,12 +133,20 @@ struct JSONWriterNumberTests {
         for _ in 0..<20_000 {
             let cents = Int64.random(in: -10_000_000...10_000_000, using: &rng)
             let divisor = [10.0, 100.0, 1000.0, 7.0, 3.0][Int.random(in: 0..<5, using: &rng)]
-            for n in [Double(cents) / divisor, Double(cents) / divisor * 1e6, 1e-3 * Double(cents % 1000), Double(cents) + 0.5] {
-                #expect(JSONWriter().string(.number(n)) == (n == n.rounded() ? String(Int64(n)) : n.description), "\(n)")
+            for n in [
+                Double(cents) / divisor, Double(cents) / divisor * 1e6, 1e-3 * Double(cents % 1000),
+                Double(cents) + 0.5,
+            ] {
+                #expect(
+                    JSONWriter().string(.number(n)) == (n == n.rounded() ? String(Int64(n)) : n.description),
+                    "\(n)"
+                )
                 checked += 1
             }
         }
-        for n in [0.1, 0.2, 0.3, 1.005, 129.5, 10.99, 0.001, 0.0001, 1e11 + 0.5, 999999999999.999, 4.35, 0.07, 1.1, 2.675] {
+        for n in [
+            0.1, 0.2, 0.3, 1.005, 129.5, 10.99, 0.001, 0.0001, 1e11 + 0.5, 999999999999.999, 4.35, 0.07, 1.1, 2.675,
+        ] {
             #expect(JSONWriter().string(.number(n)) == n.description, "\(n)")
         }
         #expect(checked == 80_000)

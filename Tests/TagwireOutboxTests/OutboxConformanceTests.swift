@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import TagwireDelivery
 import TagwireOutboxPostgres
-@testable import TagwireOutboxSQLite
 import TagwireTestSupport
+import Testing
+
+@testable import TagwireOutboxSQLite
 
 /// One conformance suite, run against every outbox implementation.
 struct OutboxConformanceTests {
@@ -40,7 +41,12 @@ struct OutboxConformanceTests {
     }
 
     static func item(_ n: Int, key: String = "pixel-1|token-a|", time: Double = 1_000) -> OutboxItem {
-        OutboxItem(destination: "meta-capi", batchKey: key, payload: Array("{\"event_id\":\"\(n)\"}".utf8), eventTime: time)
+        OutboxItem(
+            destination: "meta-capi",
+            batchKey: key,
+            payload: Array("{\"event_id\":\"\(n)\"}".utf8),
+            eventTime: time
+        )
     }
 
     @Test(arguments: kinds)
@@ -80,7 +86,10 @@ struct OutboxConformanceTests {
             _ = try await outbox.claim(limit: 1, lease: 30, now: 100)
             try await outbox.reschedule(ids, availableAt: 200, error: "HTTP 500")
             #expect(try await outbox.claim(limit: 1, lease: 30, now: 150).isEmpty)
-            #expect(try await outbox.stats(now: 150)["meta-capi"] == OutboxStats(queued: 1, inFlight: 0, retrying: 1, deadLettered: 0))
+            #expect(
+                try await outbox.stats(now: 150)["meta-capi"]
+                    == OutboxStats(queued: 1, inFlight: 0, retrying: 1, deadLettered: 0)
+            )
             let again = try await outbox.claim(limit: 1, lease: 30, now: 200)
             #expect(again.first?.attempts == 1)
             #expect(again.first?.lastError == "HTTP 500")
@@ -158,7 +167,14 @@ struct SQLiteDurabilityTests {
         do {
             let outbox = try SQLiteOutbox(path: path)
             for commit in 0..<1_500 {
-                let items = (0..<4).map { OutboxItem(destination: "meta-capi", batchKey: "k", payload: payload, eventTime: Double(commit * 4 + $0)) }
+                let items = (0..<4).map {
+                    OutboxItem(
+                        destination: "meta-capi",
+                        batchKey: "k",
+                        payload: payload,
+                        eventTime: Double(commit * 4 + $0)
+                    )
+                }
                 stored += try await outbox.enqueue(items)
                 if commit % 100 == 99 {
                     outbox.checkpointer.settle()
@@ -199,7 +215,13 @@ struct DeliveryPlanningTests {
     @Test
     func batchesGroupByKeyAndRespectTheLimit() {
         let records = (0..<7).map { n in
-            OutboxRecord(id: Int64(n), item: OutboxConformanceTests.item(n, key: n % 2 == 0 ? "a" : "b"), attempts: 0, availableAt: 0, lastError: nil)
+            OutboxRecord(
+                id: Int64(n),
+                item: OutboxConformanceTests.item(n, key: n % 2 == 0 ? "a" : "b"),
+                attempts: 0,
+                availableAt: 0,
+                lastError: nil
+            )
         }
         let batches = BatchPlanner.batches(records, limit: 3)
         #expect(batches.map { $0.map(\.id) } == [[0, 2, 4], [6], [1, 3, 5]])
@@ -209,7 +231,17 @@ struct DeliveryPlanningTests {
     @Test
     func bisectionIsolatesOneBadEvent() {
         // Meta rejects a whole batch if one event is bad; halving finds it in log2(n) rounds.
-        var pending = [(0..<16).map { OutboxRecord(id: Int64($0), item: OutboxConformanceTests.item($0), attempts: 0, availableAt: 0, lastError: nil) }]
+        var pending = [
+            (0..<16).map {
+                OutboxRecord(
+                    id: Int64($0),
+                    item: OutboxConformanceTests.item($0),
+                    attempts: 0,
+                    availableAt: 0,
+                    lastError: nil
+                )
+            }
+        ]
         let bad: Int64 = 11
         var delivered: [Int64] = []
         var isolated: [Int64] = []
@@ -258,7 +290,9 @@ struct PostgresOutboxTests {
         let url = try #require(Self.url)
         let table = Scratch.tableName("outbox_batch")
         try await PostgresOutbox.withOutbox(url: url, table: table) { outbox in
-            let items = (0..<1500).map { OutboxConformanceTests.item($0, key: $0 % 2 == 0 ? "a||" : "b||", time: Double(1000 + $0)) }
+            let items = (0..<1500).map {
+                OutboxConformanceTests.item($0, key: $0 % 2 == 0 ? "a||" : "b||", time: Double(1000 + $0))
+            }
             let ids = try await outbox.enqueue(items)
             #expect(ids.count == 1500)
             #expect(ids == ids.sorted())

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
-import TagwireExtensions
 import TagwireCompiler
+import TagwireExtensions
 import TagwireJSON
 import TagwireModel
 import TagwireRuntime
+import Testing
 
 /// The conformance corpus: each folder under Cases/ holds a property, NDJSON events, optional secrets and the
 /// exact output lines of `tagwire run` (seed 7, events received at 1764374400). Rerun with TAGWIRE_RECORD=1 to
@@ -31,7 +31,11 @@ struct ConformanceTests {
             for m in o { secrets[m.key] = m.value.stringValue }
         }
         let fixed = secrets
-        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { node in node.environmentVariable.flatMap { fixed[$0] } })
+        let engine = Engine(
+            graph: graph,
+            extensions: BuiltInExtensions.all,
+            secrets: SecretResolver { node in node.environmentVariable.flatMap { fixed[$0] } }
+        )
         var runner = EventRunner(engine: engine, seed: 7)
         let events = try Data(contentsOf: dir.appendingPathComponent("events.ndjson"))
         var out = ""

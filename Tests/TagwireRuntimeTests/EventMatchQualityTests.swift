@@ -1,19 +1,26 @@
 import Foundation
-import Testing
 import TagwireJSON
 import TagwireMeta
+import Testing
 
 struct EventMatchQualityTests {
-    func built(_ settings: String, options: Normalization.Options = Normalization.Options()) throws -> ConversionEventBuilder.Built {
+    func built(_ settings: String, options: Normalization.Options = Normalization.Options()) throws
+        -> ConversionEventBuilder.Built
+    {
         let o = try #require(try JSONReader.parse(settings).objectValue)
-        return try ConversionEventBuilder(options: options).build(o, receivedAt: 1_764_374_400, now: 1_764_374_400).get()
+        return try ConversionEventBuilder(options: options).build(o, receivedAt: 1_764_374_400, now: 1_764_374_400)
+            .get()
     }
 
     @Test
     func reportsCoverageMalformedValuesDedupReadinessAndScore() throws {
         var report = EventMatchQuality()
-        let good = try built(#"{"eventName": "Lead", "eventId": "1", "actionSource": "system_generated", "email": "a@b.co", "phone": "+1 650 555 1212", "fbc": "fb.1.1554763741205.AbCd", "fbp": "fb.1.1596403881668.111"}"#)
-        let national = try built(#"{"eventName": "Lead", "actionSource": "system_generated", "email": "not an email", "phone": "650 555 1212", "fbc": "fbclid-raw", "externalId": "u1"}"#)
+        let good = try built(
+            #"{"eventName": "Lead", "eventId": "1", "actionSource": "system_generated", "email": "a@b.co", "phone": "+1 650 555 1212", "fbc": "fb.1.1554763741205.AbCd", "fbp": "fb.1.1596403881668.111"}"#
+        )
+        let national = try built(
+            #"{"eventName": "Lead", "actionSource": "system_generated", "email": "not an email", "phone": "650 555 1212", "fbc": "fbclid-raw", "externalId": "u1"}"#
+        )
         report.add(event: good.event, warnings: good.warnings)
         report.add(event: national.event, warnings: national.warnings)
         // An event that reached the payload unhashed (for example from another sender) is flagged.
@@ -38,13 +45,15 @@ struct EventMatchQualityTests {
     @Test
     func theScoreIsCappedAtTen() throws {
         var report = EventMatchQuality()
-        let all = try built(#"""
+        let all = try built(
+            #"""
             {"eventName": "Purchase", "eventId": "x", "actionSource": "website", "eventSourceUrl": "https://a.example/",
              "email": "a@b.co", "phone": "+16505551212", "firstName": "A", "lastName": "B", "dob": "19900101", "gender": "f",
              "city": "Paris", "state": "Ile de France", "zip": "75001", "country": "FR", "externalId": "1",
              "clientIpAddress": "203.0.113.1", "clientUserAgent": "UA", "fbc": "fb.1.1554763741205.x", "fbp": "fb.1.1596403881668.1",
              "fbLoginId": "42", "customData": {"value": 1, "currency": "EUR"}}
-            """#)
+            """#
+        )
         report.add(event: all.event)
         #expect(report.rows["Purchase"]?.score == 10)
     }

@@ -1,9 +1,9 @@
 import Foundation
-import TagwireTestSupport
-import Testing
 import TagwireHashing
 import TagwireJSON
 import TagwireMeta
+import TagwireTestSupport
+import Testing
 
 /// Normalisation and hashing as Meta documents it (reference §3.1 and §3.4, "doc recommended").
 struct MetaNormalizationTests {
@@ -61,7 +61,10 @@ struct MetaNormalizationTests {
         #expect(Normalization.normalize(key: key, input, options: Self.us) == expected)
     }
 
-    @Test(arguments: [("em", "not-an-email"), ("ph", "12"), ("db", "31/31/1997"), ("db", "1850-01-01"), ("ge", "x"), ("country", "Atlantis"), ("fn", " ... ")])
+    @Test(arguments: [
+        ("em", "not-an-email"), ("ph", "12"), ("db", "31/31/1997"), ("db", "1850-01-01"), ("ge", "x"),
+        ("country", "Atlantis"), ("fn", " ... "),
+    ])
     func malformedValuesAreLeftOut(_ key: String, _ input: String) {
         #expect(Normalization.hashed(key: key, input, options: Self.us) == nil)
     }
@@ -83,12 +86,16 @@ struct MetaNormalizationTests {
     @Test
     func arraysKeepFirstSeenOrderWithoutDuplicatesAndIdsAreNeverHashed() throws {
         let builder = ConversionEventBuilder()
-        let settings = try #require(try JSONReader.parse(#"""
-            {"eventName": "Lead", "actionSource": "system_generated",
-             "email": ["B@x.co", "a@x.co", " b@x.co", "not-an-email"], "clientIpAddress": "203.0.113.1",
-             "clientUserAgent": "UA", "fbc": "fb.1.1.abc", "fbp": "fb.1.2.3", "fbLoginId": "12345", "leadId": 987,
-             "subscriptionId": "sub-1", "partnerName": "liveramp", "partnerId": "rid-1"}
-            """#).objectValue)
+        let settings = try #require(
+            try JSONReader.parse(
+                #"""
+                {"eventName": "Lead", "actionSource": "system_generated",
+                 "email": ["B@x.co", "a@x.co", " b@x.co", "not-an-email"], "clientIpAddress": "203.0.113.1",
+                 "clientUserAgent": "UA", "fbc": "fb.1.1.abc", "fbp": "fb.1.2.3", "fbLoginId": "12345", "leadId": 987,
+                 "subscriptionId": "sub-1", "partnerName": "liveramp", "partnerId": "rid-1"}
+                """#
+            ).objectValue
+        )
         let built = try builder.build(settings, receivedAt: 1_764_374_400, now: 1_764_374_400).get()
         let ud = try #require(built.event["user_data"])
         #expect(ud["em"] == .array([.string(SHA256.hexDigest("b@x.co")), .string(SHA256.hexDigest("a@x.co"))]))
@@ -104,10 +111,14 @@ struct MetaNormalizationTests {
         #expect(built.warnings == ["user_data.em: a value could not be normalised and was left out"])
 
         // Values left out before, between and after kept ones, and a member with none kept: still valid JSON.
-        let mixed = try #require(try JSONReader.parse(#"""
-            {"eventName": "Lead", "actionSource": "system_generated", "phone": ["12", "+1 650 555 1212", "34", "+16505551212", "56"],
-             "firstName": ["!!!", "  "], "lastName": ["Doe", "doe", "DOE"], "externalId": "x"}
-            """#).objectValue)
+        let mixed = try #require(
+            try JSONReader.parse(
+                #"""
+                {"eventName": "Lead", "actionSource": "system_generated", "phone": ["12", "+1 650 555 1212", "34", "+16505551212", "56"],
+                 "firstName": ["!!!", "  "], "lastName": ["Doe", "doe", "DOE"], "externalId": "x"}
+                """#
+            ).objectValue
+        )
         let second = try builder.build(mixed, receivedAt: 1_764_374_400, now: 1_764_374_400).get()
         let reread = try JSONReader.parse(second.bytes)
         #expect(reread["user_data"]?["ph"] == .array([.string(SHA256.hexDigest("16505551212"))]))
@@ -146,10 +157,13 @@ struct PythonSDKComparisonTests {
 
     /// Inputs on which Meta's docs and the SDK agree.
     static let agreeing: [(String, String)] = [
-        ("em", " John_Smith@Gmail.com "), ("em", "jane.doe@example.com"), ("ph", "+1 (650) 555-1212"), ("ph", "16505551212"),
+        ("em", " John_Smith@Gmail.com "), ("em", "jane.doe@example.com"), ("ph", "+1 (650) 555-1212"),
+        ("ph", "16505551212"),
         ("ph", "+44 7700 900123"), ("fn", "Mary"), ("fn", "Valéry"), ("fn", "정"), ("ln", "Smith"), ("ct", "Menlo Park"),
-        ("ct", "menlopark"), ("st", "CA"), ("st", "ny"), ("zp", "94035"), ("zp", "94035-1234"), ("country", "US"), ("country", "gb"),
-        ("db", "19970216"), ("ge", "m"), ("ge", "f"), ("em", "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F"),
+        ("ct", "menlopark"), ("st", "CA"), ("st", "ny"), ("zp", "94035"), ("zp", "94035-1234"), ("country", "US"),
+        ("country", "gb"),
+        ("db", "19970216"), ("ge", "m"), ("ge", "f"),
+        ("em", "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F"),
     ]
 
     @Test
@@ -157,7 +171,10 @@ struct PythonSDKComparisonTests {
         let results = try Self.sdk(Self.agreeing)
         try #require(results.count == Self.agreeing.count)
         for ((key, value), result) in zip(Self.agreeing, results) {
-            #expect(result["hash"]?.stringValue == Normalization.hashed(key: key, value), "\(key) \(value): SDK \(result)")
+            #expect(
+                result["hash"]?.stringValue == Normalization.hashed(key: key, value),
+                "\(key) \(value): SDK \(result)"
+            )
         }
     }
 

@@ -30,7 +30,12 @@ import Testing
         environment["META_ACCESS_TOKEN"] = Fixture.token
         environment["TAGWIRE_ADMIN_TOKEN"] = Fixture.adminToken
         let p = try ChildProcess.start(
-            Fixture.tagwire, ["serve", Fixture.edge, "--port", "0"] + arguments, directory: Fixture.repo, environment: environment, captureOutput: true)
+            Fixture.tagwire,
+            ["serve", Fixture.edge, "--port", "0"] + arguments,
+            directory: Fixture.repo,
+            environment: environment,
+            captureOutput: true
+        )
         let line = await OutputLines(p).first(containing: "listening on http://", timeout: 60)
         guard let line, let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
             p.terminate()
@@ -44,7 +49,9 @@ import Testing
         var description: String { message }
     }
 
-    static func post(_ url: String, _ body: JSONValue, contentType: String = "application/json", timeout: Int64 = 30) async throws -> (Int, JSONValue) {
+    static func post(_ url: String, _ body: JSONValue, contentType: String = "application/json", timeout: Int64 = 30)
+        async throws -> (Int, JSONValue)
+    {
         var request = HTTPClientRequest(url: url + "/v1/events")
         request.method = .POST
         request.headers.add(name: "content-type", value: contentType)
@@ -75,19 +82,32 @@ import Testing
         let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let state = SandboxState()
-        let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let sandbox = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await sandbox.test(.live) { client in
             let sandboxPort = try #require(client.port)
-            let served = try await Self.serve(["--data-dir", dir, "--flush-interval", "0.2"], env: ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"])
+            let served = try await Self.serve(
+                ["--data-dir", dir, "--flush-interval", "0.2"],
+                env: ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"]
+            )
             defer { if served.process.isRunning { served.process.terminate() } }
             let ids = (0..<12).map { "live-\($0)" }
             let (one, _) = try await Self.post(served.url, Fixture.event(id: ids[0]))
-            let (many, reply) = try await Self.post(served.url, .array(ids.dropFirst().map { Fixture.event(name: "AddToCart", id: $0) }))
+            let (many, reply) = try await Self.post(
+                served.url,
+                .array(ids.dropFirst().map { Fixture.event(name: "AddToCart", id: $0) })
+            )
             #expect(one == 202)
             #expect(many == 202)
             #expect(reply["accepted"] == 11)
             // Delivered in the background within a few flush intervals.
-            let received = try await Self.poll { Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID)) } until: { $0.count >= ids.count }
+            let received = try await Self.poll {
+                Set(await state.received(pixel: "1234567890123456").compactMap(\.eventID))
+            } until: {
+                $0.count >= ids.count
+            }
             #expect(received == Set(ids))
             let events = await state.received(pixel: "1234567890123456")
             #expect(events.allSatisfy { $0.partnerAgent == "tagwire-0.1.0" })
@@ -96,7 +116,11 @@ import Testing
             #expect(events.allSatisfy { $0.event["user_data"]?["em"]?.arrayValue?.first?.stringValue?.count == 64 })
             // The deliverer counts a request once the sandbox's answer is back and the events are completed in the
             // outbox, a moment after the sandbox has them: wait for the count.
-            let metrics = try await Self.poll { try await Self.get(served.url + "/metrics").1 } until: { $0.contains("tagwire_delivered_events_total 12\n") }
+            let metrics = try await Self.poll {
+                try await Self.get(served.url + "/metrics").1
+            } until: {
+                $0.contains("tagwire_delivered_events_total 12\n")
+            }
             #expect(metrics.contains("tagwire_delivered_events_total 12\n"))
             #expect(metrics.contains(#"tagwire_delivery_latency_seconds_count{outcome="delivered"}"#))
             kill(served.process.processIdentifier, SIGTERM)
@@ -113,7 +137,10 @@ import Testing
         let url = try #require(Self.postgresURL)
         let table = Scratch.tableName("serve")
         let state = SandboxState()
-        let sandbox = Application(router: GraphSandbox.router(state: state), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let sandbox = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await sandbox.test(.live) { client in
             let sandboxPort = try #require(client.port)
             let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"]
@@ -128,7 +155,11 @@ import Testing
                 let (status, _) = try await Self.post(i % 2 == 0 ? a.url : b.url, Fixture.event(name: "Lead", id: id))
                 #expect(status == 202)
             }
-            let received = try await Self.poll { await state.received(pixel: "1234567890123456").compactMap(\.eventID) } until: { Set($0).count >= ids.count }
+            let received = try await Self.poll {
+                await state.received(pixel: "1234567890123456").compactMap(\.eventID)
+            } until: {
+                Set($0).count >= ids.count
+            }
             #expect(Set(received) == Set(ids))
             #expect(received.count == ids.count, "each event delivered once: \(received.count) copies")
             for served in [a, b] {
@@ -174,7 +205,9 @@ import Testing
         #expect(accepted.count >= 40, "requests were being served when SIGTERM came")
         let outbox = try SQLiteOutbox(path: dir + "/outbox.sqlite")
         let stored = try await outbox.claim(limit: 1_000_000, lease: 60, now: Date().timeIntervalSince1970)
-        let storedIDs = Set(stored.compactMap { try? JSONReader.parse($0.item.payload)["event_id"]?.stringValue ?? nil })
+        let storedIDs = Set(
+            stored.compactMap { try? JSONReader.parse($0.item.payload)["event_id"]?.stringValue ?? nil }
+        )
         let missing = Set(accepted).subtracting(storedIDs)
         #expect(missing.isEmpty, "accepted but not stored: \(missing.sorted().prefix(5))")
     }
@@ -182,16 +215,24 @@ import Testing
     @Test func slowClientsTimeOut() async throws {
         let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let served = try await Self.serve(["--data-dir", dir, "--no-deliver", "--idle-timeout", "2", "--body-timeout", "0.5"], env: [:])
+        let served = try await Self.serve(
+            ["--data-dir", dir, "--no-deliver", "--idle-timeout", "2", "--body-timeout", "0.5"],
+            env: [:]
+        )
         defer {
             kill(served.process.processIdentifier, SIGTERM)
         }
         // Headers never finished: the connection is closed.
-        let partial = await RawSocket.exchange(port: served.port, send: "POST /v1/events HTTP/1.1\r\nHost: x\r\n", waitSeconds: 8)
+        let partial = await RawSocket.exchange(
+            port: served.port,
+            send: "POST /v1/events HTTP/1.1\r\nHost: x\r\n",
+            waitSeconds: 8
+        )
         #expect(partial.closed)
         #expect(partial.elapsed < 7)
         // A body trickled byte by byte to keep the connection alive: 408 with a JSON error once the body timeout passed.
-        let head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":"
+        let head =
+            "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":"
         let slow = await RawSocket.exchange(port: served.port, send: head, trickle: "{\"aaaaaaaaaaaaaa", waitSeconds: 8)
         #expect(slow.response.hasPrefix("HTTP/1.1 408"), "\(slow.response.prefix(200))")
         #expect(slow.response.contains("\"request_timeout\""))
@@ -213,7 +254,9 @@ enum RawSocket {
     static func exchange(port: Int, send text: String, trickle: String = "", waitSeconds: Int) async -> Result {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: blocking(port: port, send: text, trickle: trickle, waitSeconds: waitSeconds))
+                continuation.resume(
+                    returning: blocking(port: port, send: text, trickle: trickle, waitSeconds: waitSeconds)
+                )
             }
         }
     }
@@ -228,7 +271,9 @@ enum RawSocket {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return Result(response: "", closed: false, elapsed: 0) }
         var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
@@ -252,6 +297,10 @@ enum RawSocket {
             closed = n == 0
             break
         }
-        return Result(response: String(decoding: received, as: UTF8.self), closed: closed, elapsed: Date().timeIntervalSince(start))
+        return Result(
+            response: String(decoding: received, as: UTF8.self),
+            closed: closed,
+            elapsed: Date().timeIntervalSince(start)
+        )
     }
 }

@@ -3,11 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import TagwireExtensions
+import TagwireCommands
 import TagwireCompiler
 import TagwireDelivery
+import TagwireExtensions
 import TagwireJSON
-import TagwireCommands
 import TagwireModel
 import TagwireRuntime
 import TagwireServer
@@ -26,15 +26,30 @@ import Testing
         return target
     }
 
-    static func admin(_ client: some TestClientProtocol, _ uri: String, method: HTTPRequest.Method = .get, token: String? = Fixture.adminToken, body: String? = nil) async throws -> Reply {
+    static func admin(
+        _ client: some TestClientProtocol,
+        _ uri: String,
+        method: HTTPRequest.Method = .get,
+        token: String? = Fixture.adminToken,
+        body: String? = nil
+    ) async throws -> Reply {
         var headers: [String: String] = [:]
         if let token { headers["authorization"] = "Bearer \(token)" }
-        return try await ServerRouterTests.send(client, uri, method: method, contentType: body == nil ? nil : "application/json", headers: headers, body: body.map { ByteBuffer(string: $0) })
+        return try await ServerRouterTests.send(
+            client,
+            uri,
+            method: method,
+            contentType: body == nil ? nil : "application/json",
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
     }
 
     @Test func adminEndpointsNeedTheBearerToken() async throws {
         let disabled = try Fixture.server(adminToken: nil)
-        let off = try await ServerRouterTests.withServer(disabled) { client in try await Self.admin(client, "/admin/manifest") }
+        let off = try await ServerRouterTests.withServer(disabled) { client in
+            try await Self.admin(client, "/admin/manifest")
+        }
         #expect(off.status == 403)
         #expect(off.json["error"]?["code"] == "admin_disabled")
 
@@ -43,7 +58,13 @@ import Testing
             (
                 try await Self.admin(client, "/admin/manifest", token: nil),
                 try await Self.admin(client, "/admin/reload", method: .post, token: "nope"),
-                try await ServerRouterTests.send(client, "/admin/outbox", method: .get, contentType: nil, headers: ["authorization": "Basic \(Fixture.adminToken)"]),
+                try await ServerRouterTests.send(
+                    client,
+                    "/admin/outbox",
+                    method: .get,
+                    contentType: nil,
+                    headers: ["authorization": "Basic \(Fixture.adminToken)"]
+                ),
                 try await Self.admin(client, "/admin/manifest")
             )
         }
@@ -68,17 +89,41 @@ import Testing
         let replies = try await ServerRouterTests.withServer(server) { client in
             var out: [Reply] = []
             // 1. An edit: Lead becomes "Lead" sent as CompleteRegistration... simply: the rule is disabled.
-            try original.replacingOccurrences(of: "\"order\": 50,", with: "\"order\": 50,\n  \"enabled\": false,").write(to: rule, atomically: true, encoding: .utf8)
+            try original.replacingOccurrences(of: "\"order\": 50,", with: "\"order\": 50,\n  \"enabled\": false,")
+                .write(to: rule, atomically: true, encoding: .utf8)
             out.append(try await Self.admin(client, "/admin/reload", method: .post))
-            out.append(try await ServerRouterTests.send(client, "/v1/events", body: Fixture.bytes(Fixture.event(name: "Lead", id: "r1"))))
+            out.append(
+                try await ServerRouterTests.send(
+                    client,
+                    "/v1/events",
+                    body: Fixture.bytes(Fixture.event(name: "Lead", id: "r1"))
+                )
+            )
             // 2. A broken edit: refused with diagnostics, the previous library keeps serving.
-            try original.replacingOccurrences(of: "\"{{Event Name}}\"", with: "\"{{Event Nmae}}\"").write(to: rule, atomically: true, encoding: .utf8)
+            try original.replacingOccurrences(of: "\"{{Event Name}}\"", with: "\"{{Event Nmae}}\"").write(
+                to: rule,
+                atomically: true,
+                encoding: .utf8
+            )
             out.append(try await Self.admin(client, "/admin/reload", method: .post, body: "{}"))
-            out.append(try await ServerRouterTests.send(client, "/v1/events", body: Fixture.bytes(Fixture.event(name: "Lead", id: "r2"))))
+            out.append(
+                try await ServerRouterTests.send(
+                    client,
+                    "/v1/events",
+                    body: Fixture.bytes(Fixture.event(name: "Lead", id: "r2"))
+                )
+            )
             out.append(try await Self.admin(client, "/admin/manifest"))
             // 3. Bad reload requests.
             out.append(try await Self.admin(client, "/admin/reload", method: .post, body: "{\"path\": 3}"))
-            out.append(try await Self.admin(client, "/admin/reload", method: .post, body: "{\"path\": \"/nonexistent/property\"}"))
+            out.append(
+                try await Self.admin(
+                    client,
+                    "/admin/reload",
+                    method: .post,
+                    body: "{\"path\": \"/nonexistent/property\"}"
+                )
+            )
             return out
         }
         let reloaded = replies[0]
@@ -108,7 +153,11 @@ import Testing
     @Test func reloadFromABuiltArtifact() async throws {
         let dir = try Self.copyOfEdgeProperty()
         defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
-        let result = Compiler.compile(PropertyLoader.load(try PropertySource.directory(Fixture.edge)), options: CompileOptions(environment: "staging"), registry: BuiltInExtensions.all.contracts)
+        let result = Compiler.compile(
+            PropertyLoader.load(try PropertySource.directory(Fixture.edge)),
+            options: CompileOptions(environment: "staging"),
+            registry: BuiltInExtensions.all.contracts
+        )
         let graph = try #require(result.graph)
         let published = PublishedLibrary(graph: graph, sourceRevision: nil)
         let artifact = dir.deletingLastPathComponent().appendingPathComponent("artifact")
@@ -118,7 +167,12 @@ import Testing
         let server = try Fixture.server()
         let (reload, manifest, post) = try await ServerRouterTests.withServer(server) { client in
             (
-                try await Self.admin(client, "/admin/reload", method: .post, body: JSONWriter().string(["path": .string(artifact.path)])),
+                try await Self.admin(
+                    client,
+                    "/admin/reload",
+                    method: .post,
+                    body: JSONWriter().string(["path": .string(artifact.path)])
+                ),
                 try await Self.admin(client, "/admin/manifest"),
                 try await ServerRouterTests.send(client, "/v1/events", body: Fixture.bytes(Fixture.event(id: "a1")))
             )
@@ -139,11 +193,21 @@ import Testing
         let first = server.store.library?.contentHash ?? ""
         let rule = dir.appendingPathComponent("rules/metacapi-search.json")
         let text = try String(contentsOf: rule, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"order\":", with: "\"enabled\": false,\n  \"order\":").write(to: rule, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"order\":", with: "\"enabled\": false,\n  \"order\":").write(
+            to: rule,
+            atomically: true,
+            encoding: .utf8
+        )
         let replies = try await ServerRouterTests.withServer(server) { client in
             try await withThrowingTaskGroup(of: Reply.self) { group in
                 for i in 0..<40 {
-                    group.addTask { try await ServerRouterTests.send(client, "/v1/events", body: Fixture.bytes(Fixture.event(id: "f\(i)"))) }
+                    group.addTask {
+                        try await ServerRouterTests.send(
+                            client,
+                            "/v1/events",
+                            body: Fixture.bytes(Fixture.event(id: "f\(i)"))
+                        )
+                    }
                 }
                 for _ in 0..<4 { group.addTask { try await Self.admin(client, "/admin/reload", method: .post) } }
                 var all: [Reply] = []
@@ -162,7 +226,9 @@ import Testing
         }
         // Reloads either swapped or said another was in progress; none failed otherwise.
         for r in replies where r.json["accepted"] == nil {
-            #expect(r.status == 200 || r.json["error"]?["message"]?.stringValue?.contains("already in progress") == true)
+            #expect(
+                r.status == 200 || r.json["error"]?["message"]?.stringValue?.contains("already in progress") == true
+            )
         }
         #expect(try await outbox.stats(now: 0)["meta-capi"]?.queued == 40)
     }
@@ -171,7 +237,11 @@ import Testing
         let outbox = InMemoryOutbox()
         let server = try Fixture.server(outbox: outbox)
         let figures = try await ServerRouterTests.withServer(server) { client in
-            _ = try await ServerRouterTests.send(client, "/v1/events", body: Fixture.bytes(.array([Fixture.event(id: "o1"), Fixture.event(id: "o2")])))
+            _ = try await ServerRouterTests.send(
+                client,
+                "/v1/events",
+                body: Fixture.bytes(.array([Fixture.event(id: "o1"), Fixture.event(id: "o2")]))
+            )
             return try await Self.admin(client, "/admin/outbox")
         }
         #expect(figures.status == 200)

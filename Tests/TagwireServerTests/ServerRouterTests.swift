@@ -20,17 +20,29 @@ import Testing
     }
 
     static func send(
-        _ client: some TestClientProtocol, _ uri: String, method: HTTPRequest.Method = .post, contentType: String? = "application/json",
-        headers: [String: String] = [:], body: ByteBuffer? = nil
+        _ client: some TestClientProtocol,
+        _ uri: String,
+        method: HTTPRequest.Method = .post,
+        contentType: String? = "application/json",
+        headers: [String: String] = [:],
+        body: ByteBuffer? = nil
     ) async throws -> Reply {
         var fields = HTTPFields()
         if let contentType { fields[.contentType] = contentType }
         for (k, v) in headers { if let name = HTTPField.Name(k) { fields[name] = v } }
         let r = try await client.executeRequest(uri: uri, method: method, headers: fields, body: body)
-        return Reply(status: Int(r.status.code), json: Fixture.json(r.body), headers: r.headers, text: String(buffer: r.body))
+        return Reply(
+            status: Int(r.status.code),
+            json: Fixture.json(r.body),
+            headers: r.headers,
+            text: String(buffer: r.body)
+        )
     }
 
-    static func withServer<T: Sendable>(_ server: EventServer, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    static func withServer<T: Sendable>(
+        _ server: EventServer,
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
         try await server.application(host: "127.0.0.1", port: 0).test(.router) { client in try await body(client) }
     }
 
@@ -38,7 +50,12 @@ import Testing
         let outbox = InMemoryOutbox()
         let server = try Fixture.server(outbox: outbox)
         let reply = try await Self.withServer(server) { client in
-            try await Self.send(client, "/v1/events", headers: ["user-agent": "Mozilla/5.0 Test"], body: Fixture.bytes(Fixture.event(id: "evt-1", withRequest: false)))
+            try await Self.send(
+                client,
+                "/v1/events",
+                headers: ["user-agent": "Mozilla/5.0 Test"],
+                body: Fixture.bytes(Fixture.event(id: "evt-1", withRequest: false))
+            )
         }
         #expect(reply.status == 202)
         #expect(reply.json["accepted"] == 1)
@@ -69,8 +86,11 @@ import Testing
         let rule = property + "/rules/metacapi-purchase.json"
         let name = "Purchase \"quoted\" \\ é\u{1}"
         let text = try String(contentsOfFile: rule, encoding: .utf8)
-        try text.replacingOccurrences(of: #""name": "MetaCAPI_Purchase""#, with: #""name": "Purchase \"quoted\" \\ é\u0001""#)
-            .write(toFile: rule, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: #""name": "MetaCAPI_Purchase""#,
+            with: #""name": "Purchase \"quoted\" \\ é\u0001""#
+        )
+        .write(toFile: rule, atomically: true, encoding: .utf8)
         let outbox = InMemoryOutbox()
         let server = try Fixture.server(outbox: outbox, source: property)
         // The second event has no page URL, so the Conversions API action refuses it (website events need one).
@@ -106,7 +126,9 @@ import Testing
         let stored = try await outbox.claim(limit: 10, lease: 60, now: Date().timeIntervalSince1970)
         #expect(stored.count == 2)
         // The metrics count the escaped name's outcomes under the name itself.
-        let metrics = try await Self.withServer(server) { client in try await Self.send(client, "/metrics", method: .get, contentType: nil) }
+        let metrics = try await Self.withServer(server) { client in
+            try await Self.send(client, "/metrics", method: .get, contentType: nil)
+        }
         #expect(metrics.text.contains("status=\"failed\"} 1"))
     }
 
@@ -118,9 +140,23 @@ import Testing
         let (array, lines, beacon, named) = try await Self.withServer(server) { client in
             (
                 try await Self.send(client, "/v1/events", body: Fixture.bytes(.array(events))),
-                try await Self.send(client, "/v1/events", contentType: "application/x-ndjson", body: ByteBuffer(string: ndjson)),
-                try await Self.send(client, "/v1/events", contentType: "text/plain;charset=UTF-8", body: ByteBuffer(string: ndjson)),
-                try await Self.send(client, "/v1/properties/meta-quickstart-edge/events", body: Fixture.bytes(events[0]))
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    contentType: "application/x-ndjson",
+                    body: ByteBuffer(string: ndjson)
+                ),
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    contentType: "text/plain;charset=UTF-8",
+                    body: ByteBuffer(string: ndjson)
+                ),
+                try await Self.send(
+                    client,
+                    "/v1/properties/meta-quickstart-edge/events",
+                    body: Fixture.bytes(events[0])
+                )
             )
         }
         for reply in [array, lines, beacon] {
@@ -140,18 +176,49 @@ import Testing
         var deep = JSONValue.object(JSONObject())
         for _ in 0..<12 { deep = ["x": deep] }
         let cases: [(String, String?, ByteBuffer, Int, String, String)] = [
-            ("/v1/events", "application/json", ByteBuffer(string: #"{"data": {"a": 1,}}"#), 400, "invalid_json", "line 1, column"),
-            ("/v1/events", "application/json", ByteBuffer(string: "[1]"), 400, "invalid_event", "must be a JSON object"),
-            ("/v1/events", "application/json", ByteBuffer(string: #"{"page": "p1"}"#), 400, "invalid_event", "needs 'xdm' or 'data'"),
-            ("/v1/events", "application/json", ByteBuffer(string: #"{"data": 3}"#), 400, "invalid_event", "'data' must be an object"),
+            (
+                "/v1/events", "application/json", ByteBuffer(string: #"{"data": {"a": 1,}}"#), 400, "invalid_json",
+                "line 1, column"
+            ),
+            (
+                "/v1/events", "application/json", ByteBuffer(string: "[1]"), 400, "invalid_event",
+                "must be a JSON object"
+            ),
+            (
+                "/v1/events", "application/json", ByteBuffer(string: #"{"page": "p1"}"#), 400, "invalid_event",
+                "needs 'xdm' or 'data'"
+            ),
+            (
+                "/v1/events", "application/json", ByteBuffer(string: #"{"data": 3}"#), 400, "invalid_event",
+                "'data' must be an object"
+            ),
             ("/v1/events", "application/json", ByteBuffer(string: "[]"), 400, "no_events", "empty array"),
-            ("/v1/events", "application/x-ndjson", ByteBuffer(string: "{\"data\":{}}\n{oops\n"), 400, "invalid_json", "line 2"),
-            ("/v1/events", "application/json", Fixture.bytes(["data": deep]), 400, "too_deep", "deeper than the limit of 8"),
-            ("/v1/events", "application/json", Fixture.bytes(.array(Array(repeating: ["data": [:]], count: 4))), 400, "too_many_events", "at most 3"),
-            ("/v1/events", "application/json", ByteBuffer(string: "{\"data\":{\"pad\":\"" + String(repeating: "a", count: 5000) + "\"}}"), 413, "payload_too_large", "4096"),
-            ("/v1/events", "application/xml", ByteBuffer(string: "<event/>"), 415, "unsupported_media_type", "application/xml"),
+            (
+                "/v1/events", "application/x-ndjson", ByteBuffer(string: "{\"data\":{}}\n{oops\n"), 400, "invalid_json",
+                "line 2"
+            ),
+            (
+                "/v1/events", "application/json", Fixture.bytes(["data": deep]), 400, "too_deep",
+                "deeper than the limit of 8"
+            ),
+            (
+                "/v1/events", "application/json", Fixture.bytes(.array(Array(repeating: ["data": [:]], count: 4))), 400,
+                "too_many_events", "at most 3"
+            ),
+            (
+                "/v1/events", "application/json",
+                ByteBuffer(string: "{\"data\":{\"pad\":\"" + String(repeating: "a", count: 5000) + "\"}}"), 413,
+                "payload_too_large", "4096"
+            ),
+            (
+                "/v1/events", "application/xml", ByteBuffer(string: "<event/>"), 415, "unsupported_media_type",
+                "application/xml"
+            ),
             ("/v1/events", nil, ByteBuffer(string: "{}"), 415, "unsupported_media_type", "(none)"),
-            ("/v1/properties/other-shop/events", "application/json", Fixture.bytes(["data": [:]]), 404, "unknown_property", "'other-shop'"),
+            (
+                "/v1/properties/other-shop/events", "application/json", Fixture.bytes(["data": [:]]), 404,
+                "unknown_property", "'other-shop'"
+            ),
         ]
         let replies = try await Self.withServer(server) { client in
             var out: [Reply] = []
@@ -176,12 +243,34 @@ import Testing
         let server = try Fixture.server()
         let (allowed, denied, preflight, badPreflight) = try await Self.withServer(server) { client in
             (
-                try await Self.send(client, "/v1/events", headers: ["origin": "https://www.shop.example.com"], body: Fixture.bytes(Fixture.event(id: "c1"))),
-                try await Self.send(client, "/v1/events", headers: ["origin": "https://evil.example.net"], body: Fixture.bytes(Fixture.event(id: "c2"))),
-                try await Self.send(client, "/v1/events", method: .options, contentType: nil, headers: [
-                    "origin": "https://shop.example.com", "access-control-request-method": "POST",
-                ]),
-                try await Self.send(client, "/v1/events", method: .options, contentType: nil, headers: ["origin": "http://shop.example.com.evil.net"])
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    headers: ["origin": "https://www.shop.example.com"],
+                    body: Fixture.bytes(Fixture.event(id: "c1"))
+                ),
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    headers: ["origin": "https://evil.example.net"],
+                    body: Fixture.bytes(Fixture.event(id: "c2"))
+                ),
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    method: .options,
+                    contentType: nil,
+                    headers: [
+                        "origin": "https://shop.example.com", "access-control-request-method": "POST",
+                    ]
+                ),
+                try await Self.send(
+                    client,
+                    "/v1/events",
+                    method: .options,
+                    contentType: nil,
+                    headers: ["origin": "http://shop.example.com.evil.net"]
+                )
             )
         }
         #expect(allowed.status == 202)
@@ -216,11 +305,17 @@ import Testing
 
     @Test func readyWhenALibraryIsLoadedAndTheOutboxAnswers() async throws {
         let server = try Fixture.server()
-        let ready = try await Self.withServer(server) { client in try await Self.send(client, "/readyz", method: .get, contentType: nil) }
+        let ready = try await Self.withServer(server) { client in
+            try await Self.send(client, "/readyz", method: .get, contentType: nil)
+        }
         #expect(ready.status == 200)
         #expect(ready.json["ready"] == true)
         let empty = EventServer(
-            store: LibraryStore(loader: Fixture.loader()), outbox: InMemoryOutbox(), options: ServeOptions(), logger: .init(label: "t"))
+            store: LibraryStore(loader: Fixture.loader()),
+            outbox: InMemoryOutbox(),
+            options: ServeOptions(),
+            logger: .init(label: "t")
+        )
         let (notReady, post) = try await Self.withServer(empty) { client in
             (
                 try await Self.send(client, "/readyz", method: .get, contentType: nil),
@@ -236,7 +331,11 @@ import Testing
     @Test func metricsCountEventsRulesDispatchesAndRejections() async throws {
         let server = try Fixture.server()
         let metrics = try await Self.withServer(server) { client in
-            _ = try await Self.send(client, "/v1/events", body: Fixture.bytes(.array([Fixture.event(id: "m1"), Fixture.event(name: "Lead", id: "m2")])))
+            _ = try await Self.send(
+                client,
+                "/v1/events",
+                body: Fixture.bytes(.array([Fixture.event(id: "m1"), Fixture.event(name: "Lead", id: "m2")]))
+            )
             _ = try await Self.send(client, "/v1/events", body: ByteBuffer(string: "{nope"))
             return try await Self.send(client, "/metrics", method: .get, contentType: nil)
         }
@@ -259,13 +358,21 @@ import Testing
 
     @Test func theOpenAPIDocumentIsServedAndMatchesTheRepositoryCopy() async throws {
         let server = try Fixture.server()
-        let reply = try await Self.withServer(server) { client in try await Self.send(client, "/openapi.json", method: .get, contentType: nil) }
+        let reply = try await Self.withServer(server) { client in
+            try await Self.send(client, "/openapi.json", method: .get, contentType: nil)
+        }
         let file = try String(contentsOf: Fixture.repo.appendingPathComponent("docs/openapi.json"), encoding: .utf8)
         #expect(reply.status == 200)
-        #expect(reply.text.trimmingCharacters(in: .whitespacesAndNewlines) == file.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            reply.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                == file.trimmingCharacters(in: .whitespacesAndNewlines)
+        )
         #expect(reply.json["openapi"] == "3.1.0")
         // Every route the router serves is in the document.
-        for path in ["/v1/events", "/v1/properties/{property}/events", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload", "/admin/manifest", "/admin/outbox"] {
+        for path in [
+            "/v1/events", "/v1/properties/{property}/events", "/healthz", "/readyz", "/metrics", "/openapi.json",
+            "/admin/reload", "/admin/manifest", "/admin/outbox",
+        ] {
             #expect(reply.json["paths"]?[path] != nil, "\(path)")
         }
     }
@@ -274,12 +381,28 @@ import Testing
         let sink = LogSink.inMemory()
         let server = try Fixture.server(sink: sink)
         _ = try await Self.withServer(server) { client in
-            _ = try await Self.send(client, "/v1/events", body: Fixture.bytes(Fixture.event(id: "l1", email: "secret.person@example.org")))
-            _ = try await Self.send(client, "/v1/events", body: ByteBuffer(string: #"{"data": {"email": "secret.person@example.org""#))
-            _ = try await Self.send(client, "/admin/manifest", method: .get, contentType: nil, headers: ["authorization": "Bearer wrong-\(Fixture.adminToken)"])
+            _ = try await Self.send(
+                client,
+                "/v1/events",
+                body: Fixture.bytes(Fixture.event(id: "l1", email: "secret.person@example.org"))
+            )
+            _ = try await Self.send(
+                client,
+                "/v1/events",
+                body: ByteBuffer(string: #"{"data": {"email": "secret.person@example.org""#)
+            )
+            _ = try await Self.send(
+                client,
+                "/admin/manifest",
+                method: .get,
+                contentType: nil,
+                headers: ["authorization": "Bearer wrong-\(Fixture.adminToken)"]
+            )
             return 0
         }
-        server.logger.error("an upstream said: Invalid OAuth access_token=\(Fixture.token) for secret.person@example.org, Bearer \(Fixture.adminToken)")
+        server.logger.error(
+            "an upstream said: Invalid OAuth access_token=\(Fixture.token) for secret.person@example.org, Bearer \(Fixture.adminToken)"
+        )
         let text = sink.text
         #expect(text.contains("request refused"))
         #expect(text.contains("admin request refused"))
@@ -311,20 +434,27 @@ import Testing
         let server = try Fixture.server(limits: ServeLimits(maxBodyBytes: 16 * 1024, maxEvents: 20, maxDepth: 16))
         let good = JSONWriter().bytes(Fixture.event(id: "fz"))
         var rng = SplitMix64(seed: 0x7A67)
-        let types = ["application/json", "application/x-ndjson", "text/plain", "application/json; charset=utf-8", "text/html", "multipart/form-data"]
+        let types = [
+            "application/json", "application/x-ndjson", "text/plain", "application/json; charset=utf-8", "text/html",
+            "multipart/form-data",
+        ]
         var bodies: [([UInt8], String)] = []
         for i in 0..<600 {
             var b = good
             switch i % 4 {
             case 0:  // flip bytes
-                for _ in 0..<(1 + Int(rng.next() % 8)) { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                for _ in 0..<(1 + Int(rng.next() % 8)) {
+                    b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
             case 1:  // truncate
                 b = Array(b.prefix(Int(rng.next() % UInt64(b.count))))
             case 2:  // random bytes
                 b = (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             default:  // structure: repeated, nested or wrapped
                 let n = Int(rng.next() % 30)
-                b = Array(repeating: UInt8(ascii: "["), count: n) + good + Array(repeating: UInt8(ascii: "]"), count: Int(rng.next() % 30))
+                b =
+                    Array(repeating: UInt8(ascii: "["), count: n) + good
+                    + Array(repeating: UInt8(ascii: "]"), count: Int(rng.next() % 30))
             }
             bodies.append((b, types[Int(rng.next() % UInt64(types.count))]))
         }

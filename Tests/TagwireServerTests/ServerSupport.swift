@@ -23,28 +23,46 @@ enum Fixture {
 
     /// A server over `outbox` serving the example edge property, logging into `sink`.
     static func server(
-        outbox: any Outbox = InMemoryOutbox(), limits: ServeLimits = ServeLimits(), adminToken: String? = adminToken, sink: LogSink = .inMemory(),
+        outbox: any Outbox = InMemoryOutbox(),
+        limits: ServeLimits = ServeLimits(),
+        adminToken: String? = adminToken,
+        sink: LogSink = .inMemory(),
         source: String = edge
     ) throws -> EventServer {
         let loader = loader()
         let initial = try loader(source).get()
         let redactor = Redactor()
-        let logger = Logger(label: "test") { label in JSONLogHandler(label: label, redactor: redactor, level: .debug, sink: sink) }
+        let logger = Logger(label: "test") { label in
+            JSONLogHandler(label: label, redactor: redactor, level: .debug, sink: sink)
+        }
         return EventServer(
-            store: LibraryStore(loader: loader, initial: initial), outbox: outbox, options: ServeOptions(limits: limits, adminToken: adminToken),
-            redactor: redactor, logger: logger)
+            store: LibraryStore(loader: loader, initial: initial),
+            outbox: outbox,
+            options: ServeOptions(limits: limits, adminToken: adminToken),
+            redactor: redactor,
+            logger: logger
+        )
     }
 
     /// An edge event as the web property forwards it, with personal data and an event id.
     /// Without `withRequest`, the server fills `request` from the HTTP request.
-    static func event(name: String = "Purchase", id: String, email: String = "jane.doe@example.com", withRequest: Bool = true) -> JSONValue {
+    static func event(
+        name: String = "Purchase",
+        id: String,
+        email: String = "jane.doe@example.com",
+        withRequest: Bool = true
+    ) -> JSONValue {
         var e: JSONValue = [
-            "xdm": ["eventType": .string(name), "web": ["webPageDetails": ["URL": "https://shop.example.com/checkout"]]],
+            "xdm": [
+                "eventType": .string(name), "web": ["webPageDetails": ["URL": "https://shop.example.com/checkout"]],
+            ],
             "data": [
                 "eventName": .string(name),
                 "meta": [
                     "userData": ["email": .string(email), "phone": "(650) 555-1212"],
-                    "conversionData": ["customData": ["value": 12.5, "currency": "USD"], "value": 12.5, "eventId": .string(id)],
+                    "conversionData": [
+                        "customData": ["value": 12.5, "currency": "USD"], "value": 12.5, "eventId": .string(id),
+                    ],
                 ],
                 "cookies": ["fbp": "fb.1.1596403881668.1116446470"],
             ],

@@ -5,13 +5,21 @@ import Foundation
 /// on the cooperative pool that the in-process servers and clients need (the machine has two cores).
 public enum ChildProcess {
     /// Runs to completion; returns the exit status and standard output.
-    public static func run(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String]) async throws -> (Int32, Data) {
+    public static func run(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String])
+        async throws -> (Int32, Data)
+    {
         let p = try start(executable, arguments, directory: directory, environment: environment, captureOutput: true)
         return await wait(p)
     }
 
     /// Starts a process (output captured when asked, else discarded).
-    public static func start(_ executable: String, _ arguments: [String], directory: URL, environment: [String: String], captureOutput: Bool) throws -> Process {
+    public static func start(
+        _ executable: String,
+        _ arguments: [String],
+        directory: URL,
+        environment: [String: String],
+        captureOutput: Bool
+    ) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments

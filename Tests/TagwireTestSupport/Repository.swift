@@ -3,7 +3,8 @@ import Foundation
 /// Where tests find the repository's files and the package's built executables.
 public enum Repository {
     /// The repository root (this file is `Tests/TagwireTestSupport/Repository.swift`).
-    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The absolute path of a file or directory given relative to the root.
     public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

@@ -22,7 +22,9 @@ struct CheckCycles: CompilerPass {
                     let key = cycle.sorted()
                     if reported.insert(key).inserted {
                         for k in cycle { unit.cyclic.insert(k) }
-                        let names = (cycle + [j]).map { "'\(unit.set.dataElements[$0].name)'" }.joined(separator: " -> ")
+                        let names = (cycle + [j]).map { "'\(unit.set.dataElements[$0].name)'" }.joined(
+                            separator: " -> "
+                        )
                         unit.error(
                             "compile.reference-cycle",
                             "data elements reference each other in a cycle: \(names)",

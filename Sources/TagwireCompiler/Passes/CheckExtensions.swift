@@ -11,7 +11,9 @@ struct CheckExtensions: CompilerPass {
             let nameAt = e.origin.appending("name")
             guard let contract = unit.registry.extensions[e.name] else {
                 var notes: [Diagnostic.Note] = []
-                if let hint = Suggestions.didYouMean(e.name, in: unit.registry.extensions.keys.sorted()) { notes.append(Diagnostic.Note(hint)) }
+                if let hint = Suggestions.didYouMean(e.name, in: unit.registry.extensions.keys.sorted()) {
+                    notes.append(Diagnostic.Note(hint))
+                }
                 unit.error(
                     "compile.unknown-extension",
                     "extension '\(e.name)' does not exist",
@@ -22,20 +24,36 @@ struct CheckExtensions: CompilerPass {
                 continue
             }
             if e.name == "core" {
-                unit.warning("compile.core-extension-file", "the core extension is always installed and takes no settings", at: nameAt, help: "remove this file")
+                unit.warning(
+                    "compile.core-extension-file",
+                    "the core extension is always installed and takes no settings",
+                    at: nameAt,
+                    help: "remove this file"
+                )
             }
             if !contract.platforms.contains(unit.platform) {
                 unit.error(
                     "compile.platform-mismatch",
                     "extension '\(e.name)' runs on \(contract.platforms.sorted().joined(separator: " and ")) properties, not \(unit.platform)",
                     at: nameAt,
-                    help: "remove it, or use it from a \(contract.platforms.sorted().joined(separator: " or ")) property"
+                    help:
+                        "remove it, or use it from a \(contract.platforms.sorted().joined(separator: " or ")) property"
                 )
             }
             let settingsAt = e.origin.appending("settings")
-            unit.checkSettings(e.settings, specs: contract.configuration, additional: nil, at: settingsAt, what: "extension '\(e.name)'")
+            unit.checkSettings(
+                e.settings,
+                specs: contract.configuration,
+                additional: nil,
+                at: settingsAt,
+                what: "extension '\(e.name)'"
+            )
             let template = unit.buildTemplate(.object(e.settings), at: settingsAt)
-            unit.extensionSettings[e.name] = ResolvedComponent(contract: nil, settings: template.template, references: template.references)
+            unit.extensionSettings[e.name] = ResolvedComponent(
+                contract: nil,
+                settings: template.template,
+                references: template.references
+            )
             unit.runCheck(contract.check, settings: e.settings, at: settingsAt)
         }
     }

@@ -29,11 +29,18 @@ struct CheckReachability: CompilerPass {
             let rule = unit.set.rules[r]
             guard rule.enabled else { continue }
             if rule.actions.isEmpty {
-                unit.warning("compile.rule-without-actions", "rule '\(rule.name)' has no actions", at: rule.origin.appending("name"), help: "add an action, or disable the rule")
+                unit.warning(
+                    "compile.rule-without-actions",
+                    "rule '\(rule.name)' has no actions",
+                    at: rule.origin.appending("name"),
+                    help: "add an action, or disable the rule"
+                )
             }
             for (k, c) in rule.conditions.enumerated() {
                 let resolved = unit.rules[r][rule.events.count + k]
-                guard let decide = resolved.contract?.constantOutcome, case .literal(let settings) = resolved.settings, let met = decide(settings) else { continue }
+                guard let decide = resolved.contract?.constantOutcome, case .literal(let settings) = resolved.settings,
+                    let met = decide(settings)
+                else { continue }
                 if met == c.negate {
                     unit.warning(
                         "compile.rule-never-fires",

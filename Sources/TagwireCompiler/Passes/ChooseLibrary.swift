@@ -17,9 +17,16 @@ extension CompilationUnit {
         if let name {
             if let l = set.libraries.first(where: { $0.name == name }) { return l }
             var notes: [Diagnostic.Note] = []
-            if let hint = Suggestions.didYouMean(name, in: set.libraries.map(\.name)) { notes.append(Diagnostic.Note(hint)) }
-            error("compile.unknown-library", "library '\(name)' is not defined", at: nil, notes: notes,
-                  help: "libraries: \(set.libraries.map(\.name).sorted().joined(separator: ", "))")
+            if let hint = Suggestions.didYouMean(name, in: set.libraries.map(\.name)) {
+                notes.append(Diagnostic.Note(hint))
+            }
+            error(
+                "compile.unknown-library",
+                "library '\(name)' is not defined",
+                at: nil,
+                notes: notes,
+                help: "libraries: \(set.libraries.map(\.name).sorted().joined(separator: ", "))"
+            )
             return nil
         }
         return set.libraries.first { $0.name == "main" } ?? set.libraries.sorted { $0.name < $1.name }.first
@@ -29,11 +36,21 @@ extension CompilationUnit {
         if let name {
             if let e = set.environments.first(where: { $0.name == name }) { return e }
             var notes: [Diagnostic.Note] = []
-            if let hint = Suggestions.didYouMean(name, in: set.environments.map(\.name)) { notes.append(Diagnostic.Note(hint)) }
-            error("compile.unknown-environment", "environment '\(name)' is not defined", at: nil, notes: notes,
-                  help: set.environments.isEmpty ? "add environments/\(name).json" : "environments: \(set.environments.map(\.name).sorted().joined(separator: ", "))")
+            if let hint = Suggestions.didYouMean(name, in: set.environments.map(\.name)) {
+                notes.append(Diagnostic.Note(hint))
+            }
+            error(
+                "compile.unknown-environment",
+                "environment '\(name)' is not defined",
+                at: nil,
+                notes: notes,
+                help: set.environments.isEmpty
+                    ? "add environments/\(name).json"
+                    : "environments: \(set.environments.map(\.name).sorted().joined(separator: ", "))"
+            )
             return nil
         }
-        return set.environments.first { $0.name == "development" } ?? set.environments.sorted { $0.name < $1.name }.first
+        return set.environments.first { $0.name == "development" }
+            ?? set.environments.sorted { $0.name < $1.name }.first
     }
 }

@@ -14,7 +14,9 @@ struct LowerToGraph: CompilerPass {
 
 extension CompilationUnit {
     func lower(_ selection: Selection, library: String, environment: EnvironmentDefinition?) -> RuleGraph {
-        let shipped = selection.dataElements.sorted { set.dataElements[$0].name.utf8.lexicographicallyPrecedes(set.dataElements[$1].name.utf8) }
+        let shipped = selection.dataElements.sorted {
+            set.dataElements[$0].name.utf8.lexicographicallyPrecedes(set.dataElements[$1].name.utf8)
+        }
         var renumber: [Int: Int] = [:]
         for (newIndex, old) in shipped.enumerated() { renumber[old] = newIndex }
 
@@ -23,10 +25,14 @@ extension CompilationUnit {
             case .literal: return t
             case .token(let r): return .token(TokenReference(element: renumber[r.element] ?? 0, path: r.path))
             case .text(let parts):
-                return .text(parts.map { p in
-                    if case .token(let r) = p { return .token(TokenReference(element: renumber[r.element] ?? 0, path: r.path)) }
-                    return p
-                })
+                return .text(
+                    parts.map { p in
+                        if case .token(let r) = p {
+                            return .token(TokenReference(element: renumber[r.element] ?? 0, path: r.path))
+                        }
+                        return p
+                    }
+                )
             case .array(let a): return .array(a.map(remap))
             case .object(let m): return .object(m.map { TemplateMember(key: $0.key, value: remap($0.value)) })
             }
@@ -81,7 +87,10 @@ extension CompilationUnit {
             )
         }
         let exts = selection.extensions.filter { installed[$0] != nil }.sorted().map { name in
-            ExtensionNode(name: name, settings: remap(extensionSettings[name]?.settings ?? .literal(.object(JSONObject()))))
+            ExtensionNode(
+                name: name,
+                settings: remap(extensionSettings[name]?.settings ?? .literal(.object(JSONObject())))
+            )
         }
         let secrets = (environment?.secrets ?? []).sorted { $0.name < $1.name }.map { s -> SecretNode in
             switch s.source {

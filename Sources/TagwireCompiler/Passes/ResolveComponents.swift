@@ -11,7 +11,14 @@ struct ResolveComponents: CompilerPass {
         var dataElements: [ResolvedComponent] = []
         for d in unit.set.dataElements {
             dataElements.append(
-                unit.resolve(type: d.type, settings: d.settings, origin: d.origin, expected: .dataElement, what: { _ in "data element '\(d.name)'" }))
+                unit.resolve(
+                    type: d.type,
+                    settings: d.settings,
+                    origin: d.origin,
+                    expected: .dataElement,
+                    what: { _ in "data element '\(d.name)'" }
+                )
+            )
         }
         unit.dataElements = dataElements
         var rules: [[ResolvedComponent]] = []
@@ -19,7 +26,14 @@ struct ResolveComponents: CompilerPass {
             var components: [ResolvedComponent] = []
             for c in rule.events + rule.conditions + rule.actions {
                 components.append(
-                    unit.resolve(type: c.type, settings: c.settings, origin: c.origin, expected: ComponentKind(c.role), what: { "'\($0.type)'" }))
+                    unit.resolve(
+                        type: c.type,
+                        settings: c.settings,
+                        origin: c.origin,
+                        expected: ComponentKind(c.role),
+                        what: { "'\($0.type)'" }
+                    )
+                )
             }
             rules.append(components)
         }
@@ -50,13 +64,18 @@ extension CompilationUnit {
         let contract = resolveType(type, at: origin.appending("type"), expected: expected)
         let settingsAt = origin.appending("settings")
         if let contract {
-            checkSettings(settings, specs: contract.settings, additional: contract.additionalSettings ? .any : nil, at: settingsAt, what: what(contract))
+            checkSettings(
+                settings,
+                specs: contract.settings,
+                additional: contract.additionalSettings ? .any : nil,
+                at: settingsAt,
+                what: what(contract)
+            )
             runCheck(contract.check, settings: settings, at: settingsAt)
         }
         let t = buildTemplate(.object(settings), at: settingsAt)
         return ResolvedComponent(contract: contract, settings: t.template, references: t.references)
     }
-
 
     /// Resolves `<extension>.<delegate>` against the registry and the installed extensions.
     mutating func resolveType(_ type: String, at: FilePointer, expected: ComponentKind) -> ComponentContract? {
@@ -68,8 +87,13 @@ extension CompilationUnit {
             if let hint = Suggestions.didYouMean(ext, in: registry.extensions.keys.sorted()) {
                 notes.append(Diagnostic.Note(hint))
             }
-            error("compile.unknown-extension", "extension '\(ext)' of type '\(type)' does not exist", at: at, notes: notes,
-                  help: "built-in extensions: \(registry.extensions.keys.sorted().joined(separator: ", "))")
+            error(
+                "compile.unknown-extension",
+                "extension '\(ext)' of type '\(type)' does not exist",
+                at: at,
+                notes: notes,
+                help: "built-in extensions: \(registry.extensions.keys.sorted().joined(separator: ", "))"
+            )
             return nil
         }
         guard let contract = registry.component(type) else {
@@ -81,7 +105,8 @@ extension CompilationUnit {
                 "extension '\(ext)' has no \(expected.rawValue) type '\(type)'",
                 at: at,
                 notes: notes,
-                help: candidates.isEmpty ? nil : "\(expected.rawValue) types of '\(ext)': \(candidates.sorted().joined(separator: ", "))"
+                help: candidates.isEmpty
+                    ? nil : "\(expected.rawValue) types of '\(ext)': \(candidates.sorted().joined(separator: ", "))"
             )
             return nil
         }
@@ -90,7 +115,9 @@ extension CompilationUnit {
                 "compile.wrong-kind",
                 "'\(type)' is \(article(contract.kind.rawValue)), not \(article(expected.rawValue))",
                 at: at,
-                help: contract.kind == .dataElement ? "data elements live in data-elements/; read one with a {{token}}" : "move it to the rule's '\(contract.kind.rawValue)s'"
+                help: contract.kind == .dataElement
+                    ? "data elements live in data-elements/; read one with a {{token}}"
+                    : "move it to the rule's '\(contract.kind.rawValue)s'"
             )
             return nil
         }

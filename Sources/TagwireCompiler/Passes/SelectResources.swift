@@ -23,24 +23,35 @@ extension CompilationUnit {
         case .all:
             var extensions = Set(installed.keys)
             extensions.insert("core")
-            return Selection(library: library, rules: Array(set.rules.indices), dataElements: Set(set.dataElements.indices), extensions: extensions)
+            return Selection(
+                library: library,
+                rules: Array(set.rules.indices),
+                dataElements: Set(set.dataElements.indices),
+                extensions: extensions
+            )
         case .selected(let ruleRefs, let deRefs, let extRefs):
             var ruleSet: [Int] = []
             for r in ruleRefs {
-                if let i = ruleNames[r.name] { ruleSet.append(i) } else {
+                if let i = ruleNames[r.name] {
+                    ruleSet.append(i)
+                } else {
                     unknownResource("rule", r, candidates: ruleNames.keys)
                 }
             }
             if ruleRefs.isEmpty { ruleSet = Array(set.rules.indices) }
             var deSet = Set<Int>()
             for r in deRefs {
-                if let i = dataElementIndex[r.name] { deSet.insert(i) } else {
+                if let i = dataElementIndex[r.name] {
+                    deSet.insert(i)
+                } else {
                     unknownResource("data element", r, candidates: dataElementIndex.keys)
                 }
             }
             var extSet: Set<String> = ["core"]
             for r in extRefs {
-                if installed[r.name] != nil || r.name == "core" { extSet.insert(r.name) } else {
+                if installed[r.name] != nil || r.name == "core" {
+                    extSet.insert(r.name)
+                } else {
                     unknownResource("extension", r, candidates: installed.keys)
                 }
             }
@@ -65,7 +76,10 @@ extension CompilationUnit {
                 extSet.formUnion(neededExts.map(\.ext).filter { installed[$0] != nil })
             }
             var reported = Set<String>()
-            let libraryNote = Diagnostic.Note("library '\(library.name)' is defined here", at: locate(library.origin.appending("name")))
+            let libraryNote = Diagnostic.Note(
+                "library '\(library.name)' is defined here",
+                at: locate(library.origin.appending("name"))
+            )
             for need in neededDEs where !deSet.contains(need.element) {
                 let ruleName = set.rules[need.rule].name
                 let deName = set.dataElements[need.element].name
@@ -93,9 +107,15 @@ extension CompilationUnit {
         }
     }
 
-    mutating func unknownResource<S: Sequence>(_ kind: String, _ ref: NameReference, candidates: S) where S.Element == String {
+    mutating func unknownResource<S: Sequence>(_ kind: String, _ ref: NameReference, candidates: S)
+    where S.Element == String {
         var notes: [Diagnostic.Note] = []
         if let hint = Suggestions.didYouMean(ref.name, in: candidates) { notes.append(Diagnostic.Note(hint)) }
-        error("compile.unknown-resource", "library lists \(kind) '\(ref.name)', which is not defined", at: ref.origin, notes: notes)
+        error(
+            "compile.unknown-resource",
+            "library lists \(kind) '\(ref.name)', which is not defined",
+            at: ref.origin,
+            notes: notes
+        )
     }
 }

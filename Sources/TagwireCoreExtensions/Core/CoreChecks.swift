@@ -5,7 +5,10 @@ import TagwireJSON
 /// The core extension's compile-time checks beyond the settings' types.
 enum CoreChecks {
     static let comparison = SettingType.object(
-        fields: [SettingSpec("operator", .enumeration(ValueComparison.operators), required: true), SettingSpec("caseInsensitive", .boolean)],
+        fields: [
+            SettingSpec("operator", .enumeration(ValueComparison.operators), required: true),
+            SettingSpec("caseInsensitive", .boolean),
+        ],
         additional: nil
     )
 
@@ -20,7 +23,9 @@ enum CoreChecks {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false)
         if !roots.contains(where: { path == $0 || path.hasPrefix($0 + ".") }) {
             var notes: [String] = []
-            if let first = segments.first, let hint = Suggestions.didYouMean(String(first), in: roots) { notes.append(hint) }
+            if let first = segments.first, let hint = Suggestions.didYouMean(String(first), in: roots) {
+                notes.append(hint)
+            }
             check.error(
                 "compile.invalid-path",
                 "path '\(path)' does not start with a \(platform) root",
@@ -41,7 +46,9 @@ enum CoreChecks {
     /// Value comparisons: an operator that needs a right operand has one, and a literal regular expression
     /// compiles.
     @Sendable static func comparisonOperands(_ check: inout SettingsCheck) {
-        guard case .object(let comparison)? = check.settings["comparison"], case .string(let op)? = comparison["operator"] else { return }
+        guard case .object(let comparison)? = check.settings["comparison"],
+            case .string(let op)? = comparison["operator"]
+        else { return }
         if ValueComparison.needsRightOperand(op), check.settings["rightOperand"] == nil {
             check.error(
                 "compile.missing-setting",
@@ -52,7 +59,11 @@ enum CoreChecks {
         if ValueComparison.isRegex(op), let pattern = check.literalText("rightOperand") {
             let ci = comparison["caseInsensitive"]?.boolValue ?? false
             if case .failure = ValueComparison.compile(pattern, caseInsensitive: ci) {
-                check.error("compile.invalid-regex", "'\(pattern)' is not a valid regular expression", setting: ["rightOperand"])
+                check.error(
+                    "compile.invalid-regex",
+                    "'\(pattern)' is not a valid regular expression",
+                    setting: ["rightOperand"]
+                )
             }
         }
     }
@@ -61,7 +72,11 @@ enum CoreChecks {
     @Sendable static func selector(_ check: inout SettingsCheck) {
         guard case .string(let selector)? = check.settings["elementSelector"] else { return }
         if TokenScanner.mayContainToken(selector) {
-            check.error("compile.invalid-selector", "element selectors cannot contain data element tokens", setting: ["elementSelector"])
+            check.error(
+                "compile.invalid-selector",
+                "element selectors cannot contain data element tokens",
+                setting: ["elementSelector"]
+            )
             return
         }
         if case .failure(let e) = Selector.parse(selector) {
@@ -77,7 +92,9 @@ enum CoreChecks {
     /// `core.generate-event-id` on the web writes into page state: its path is under `window`.
     @Sendable static func eventIDPath(_ check: inout SettingsCheck) {
         guard check.platform == "web", let path = check.literalText("path") else { return }
-        if !path.hasPrefix("window.") || path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+        if !path.hasPrefix("window.")
+            || path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+        {
             check.error(
                 "compile.invalid-path",
                 "'\(path)' is not a page-state path",

@@ -11,12 +11,32 @@ public struct CoreExtension: RuntimeExtension {
         platforms: Platforms.both,
         configuration: [],
         components: [
-            ComponentContract("core.path", .dataElement, platforms: Platforms.both, settings: [SettingSpec("path", .string, required: true)], check: CoreChecks.path),
-            ComponentContract("core.constant", .dataElement, platforms: Platforms.both, settings: [SettingSpec("value", .any, required: true)]),
             ComponentContract(
-                "core.secret", .dataElement, platforms: Platforms.both, settings: [SettingSpec("secret", .string, required: true)], secretSettings: ["secret"]
+                "core.path",
+                .dataElement,
+                platforms: Platforms.both,
+                settings: [SettingSpec("path", .string, required: true)],
+                check: CoreChecks.path
             ),
-            ComponentContract("core.cookie", .dataElement, platforms: Platforms.web, settings: [SettingSpec("name", .string, required: true)]),
+            ComponentContract(
+                "core.constant",
+                .dataElement,
+                platforms: Platforms.both,
+                settings: [SettingSpec("value", .any, required: true)]
+            ),
+            ComponentContract(
+                "core.secret",
+                .dataElement,
+                platforms: Platforms.both,
+                settings: [SettingSpec("secret", .string, required: true)],
+                secretSettings: ["secret"]
+            ),
+            ComponentContract(
+                "core.cookie",
+                .dataElement,
+                platforms: Platforms.web,
+                settings: [SettingSpec("name", .string, required: true)]
+            ),
             ComponentContract(
                 "core.query-parameter",
                 .dataElement,
@@ -48,8 +68,10 @@ public struct CoreExtension: RuntimeExtension {
                 .dataElement,
                 platforms: Platforms.both,
                 settings: [
-                    SettingSpec("leftOperand", .any, required: true), SettingSpec("comparison", CoreChecks.comparison, required: true),
-                    SettingSpec("rightOperand", .any), SettingSpec("conditionalValue", .any), SettingSpec("fallbackValue", .any),
+                    SettingSpec("leftOperand", .any, required: true),
+                    SettingSpec("comparison", CoreChecks.comparison, required: true),
+                    SettingSpec("rightOperand", .any), SettingSpec("conditionalValue", .any),
+                    SettingSpec("fallbackValue", .any),
                 ],
                 check: CoreChecks.comparisonOperands
             ),
@@ -58,7 +80,8 @@ public struct CoreExtension: RuntimeExtension {
                 .condition,
                 platforms: Platforms.both,
                 settings: [
-                    SettingSpec("leftOperand", .any, required: true), SettingSpec("comparison", CoreChecks.comparison, required: true),
+                    SettingSpec("leftOperand", .any, required: true),
+                    SettingSpec("comparison", CoreChecks.comparison, required: true),
                     SettingSpec("rightOperand", .any),
                 ],
                 check: CoreChecks.comparisonOperands,
@@ -69,9 +92,18 @@ public struct CoreExtension: RuntimeExtension {
             ComponentContract("core.dom-ready", .event, platforms: Platforms.web, settings: []),
             ComponentContract("core.window-loaded", .event, platforms: Platforms.web, settings: []),
             ComponentContract(
-                "core.click", .event, platforms: Platforms.web, settings: [SettingSpec("elementSelector", .string, required: true)], check: CoreChecks.selector
+                "core.click",
+                .event,
+                platforms: Platforms.web,
+                settings: [SettingSpec("elementSelector", .string, required: true)],
+                check: CoreChecks.selector
             ),
-            ComponentContract("core.direct-call", .event, platforms: Platforms.web, settings: [SettingSpec("identifier", .string, required: true)]),
+            ComponentContract(
+                "core.direct-call",
+                .event,
+                platforms: Platforms.web,
+                settings: [SettingSpec("identifier", .string, required: true)]
+            ),
             ComponentContract(
                 "core.custom-event",
                 .event,
@@ -80,7 +112,11 @@ public struct CoreExtension: RuntimeExtension {
                 check: CoreChecks.selector
             ),
             ComponentContract(
-                "core.generate-event-id", .action, platforms: Platforms.both, settings: [SettingSpec("path", .string)], check: CoreChecks.eventIDPath
+                "core.generate-event-id",
+                .action,
+                platforms: Platforms.both,
+                settings: [SettingSpec("path", .string)],
+                check: CoreChecks.eventIDPath
             ),
         ]
     )

@@ -44,7 +44,12 @@ struct ConditionalValue: DataElementResolver {
     func resolve(_ settings: JSONValue, _ context: inout RuleContext) throws(ComponentFailure) -> JSONValue? {
         let op = settings["comparison"]?["operator"]?.stringValue ?? "equals"
         let ci = settings["comparison"]?["caseInsensitive"]?.boolValue ?? false
-        switch ValueComparison.evaluate(op, left: settings["leftOperand"], right: settings["rightOperand"], caseInsensitive: ci) {
+        switch ValueComparison.evaluate(
+            op,
+            left: settings["leftOperand"],
+            right: settings["rightOperand"],
+            caseInsensitive: ci
+        ) {
         case .failure(let m): throw ComponentFailure(m)
         case .result(let met): return met ? settings["conditionalValue"] : settings["fallbackValue"]
         }

@@ -7,7 +7,9 @@ import TagwireRuntime
 struct GenerateEventID: ActionDelegate {
     static let defaultPath = "window.dataLayer.meta.conversionData.eventId"
 
-    func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction { Action(settings: node.settings) }
+    func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction {
+        Action(settings: node.settings)
+    }
 
     struct Action: RuntimeAction {
         let settings: Template
@@ -18,7 +20,9 @@ struct GenerateEventID: ActionDelegate {
             if context.isWeb {
                 let path = settings["path"]?.stringValue ?? GenerateEventID.defaultPath
                 var segments = path.split(separator: ".").map(String.init)
-                guard segments.first == "window", segments.count > 1 else { throw ComponentFailure("'\(path)' is not a page-state path") }
+                guard segments.first == "window", segments.count > 1 else {
+                    throw ComponentFailure("'\(path)' is not a page-state path")
+                }
                 segments.removeFirst()
                 context.window = Self.setting(context.window, segments[...], to: .string(id))
             } else {

@@ -30,7 +30,9 @@ enum PageData {
     /// `core.query-parameter`: a parameter of the page URL (empty text when it has no value).
     struct QueryParameter: DataElementResolver {
         func resolve(_ settings: JSONValue, _ context: inout RuleContext) throws(ComponentFailure) -> JSONValue? {
-            guard let name = settings["name"]?.stringValue, let items = PageData.url(context)?.queryItems else { return nil }
+            guard let name = settings["name"]?.stringValue, let items = PageData.url(context)?.queryItems else {
+                return nil
+            }
             let ci = settings["caseInsensitive"]?.boolValue ?? false
             let item = items.first { ci ? $0.name.lowercased() == name.lowercased() : $0.name == name }
             return item.map { .string($0.value ?? "") }
@@ -57,7 +59,9 @@ enum PageData {
     }
 
     static func url(_ context: RuleContext) -> URLComponents? {
-        guard let href = context.window["location"]?["href"]?.stringValue ?? context.event["url"]?.stringValue else { return nil }
+        guard let href = context.window["location"]?["href"]?.stringValue ?? context.event["url"]?.stringValue else {
+            return nil
+        }
         return URLComponents(string: href)
     }
 }

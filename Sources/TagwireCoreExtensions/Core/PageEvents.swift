@@ -7,7 +7,9 @@ enum PageEvents {
     /// `core.library-loaded`, `core.page-bottom`, `core.dom-ready`, `core.window-loaded`: a page event of the
     /// same type.
     struct Lifecycle: EventDelegate {
-        func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeEvent { SameType(type: node.type) }
+        func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeEvent {
+            SameType(type: node.type)
+        }
 
         struct SameType: RuntimeEvent {
             let type: String
@@ -17,7 +19,9 @@ enum PageEvents {
 
     /// `core.click`: a click whose target, or one of its ancestors, matches the element selector.
     struct Click: EventDelegate {
-        func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeEvent { Matcher(selector: PageEvents.selector(node)) }
+        func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeEvent {
+            Matcher(selector: PageEvents.selector(node))
+        }
 
         struct Matcher: RuntimeEvent {
             let selector: Selector?
@@ -37,7 +41,9 @@ enum PageEvents {
         struct Matcher: RuntimeEvent {
             let identifier: String?
             func matches(_ event: JSONValue, type: String) -> Bool {
-                guard type == "core.direct-call", let identifier, let id = event["identifier"]?.stringValue else { return false }
+                guard type == "core.direct-call", let identifier, let id = event["identifier"]?.stringValue else {
+                    return false
+                }
                 return Coercion.trimmed(id) == identifier
             }
         }
@@ -55,7 +61,8 @@ enum PageEvents {
             let selector: Selector?
             func matches(_ event: JSONValue, type: String) -> Bool {
                 guard let want = self.type else { return false }
-                let name = type == "core.custom-event" ? (event["eventType"]?.stringValue ?? event["name"]?.stringValue) : type
+                let name =
+                    type == "core.custom-event" ? (event["eventType"]?.stringValue ?? event["name"]?.stringValue) : type
                 guard name == want else { return false }
                 return selector?.matchesTargetOrAncestor(PageEvents.elementChain(event)) ?? true
             }
@@ -64,7 +71,9 @@ enum PageEvents {
 
     /// The component's literal element selector, parsed (nil when absent or not supported).
     static func selector(_ node: ComponentNode) -> Selector? {
-        guard let s = node.settings.member("elementSelector")?.literalValue?.stringValue, case .success(let sel) = Selector.parse(s) else { return nil }
+        guard let s = node.settings.member("elementSelector")?.literalValue?.stringValue,
+            case .success(let sel) = Selector.parse(s)
+        else { return nil }
         return sel
     }
 

@@ -90,15 +90,21 @@ struct ValueComparisonCondition: RuntimeCondition {
             throw ComponentFailure(m)
         case .result(let met):
             if context.isTracing {
-                var details: [(String, JSONValue)] = [("operator", .string(op)), ("left", readsSecret ? .string(maskedSecret) : (l ?? .null))]
-                if ValueComparison.needsRightOperand(op) { details.append(("right", readsSecret ? .string(maskedSecret) : (r ?? .null))) }
+                var details: [(String, JSONValue)] = [
+                    ("operator", .string(op)), ("left", readsSecret ? .string(maskedSecret) : (l ?? .null)),
+                ]
+                if ValueComparison.needsRightOperand(op) {
+                    details.append(("right", readsSecret ? .string(maskedSecret) : (r ?? .null)))
+                }
                 context.traceCondition(details)
             }
             return met
         }
     }
 
-    static func render(_ t: Template, _ setting: String, _ context: inout RuleContext) throws(ComponentFailure) -> JSONValue? {
+    static func render(_ t: Template, _ setting: String, _ context: inout RuleContext) throws(ComponentFailure)
+        -> JSONValue?
+    {
         do {
             return try context.render(t)
         } catch {
@@ -111,7 +117,14 @@ struct ValueComparisonCondition: RuntimeCondition {
     @Sendable static func constantOutcome(_ settings: JSONValue) -> Bool? {
         guard case .string(let op)? = settings["comparison"]?["operator"] else { return nil }
         let ci = settings["comparison"]?["caseInsensitive"]?.boolValue ?? false
-        guard case .result(let met) = ValueComparison.evaluate(op, left: settings["leftOperand"], right: settings["rightOperand"], caseInsensitive: ci) else {
+        guard
+            case .result(let met) = ValueComparison.evaluate(
+                op,
+                left: settings["leftOperand"],
+                right: settings["rightOperand"],
+                caseInsensitive: ci
+            )
+        else {
             return nil
         }
         return met

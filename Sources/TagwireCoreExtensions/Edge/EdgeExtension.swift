@@ -11,7 +11,12 @@ public struct EdgeExtension: RuntimeExtension {
         platforms: Platforms.web,
         configuration: [SettingSpec("endpoint", .string, required: true)],
         components: [
-            ComponentContract("edge.send-event", .action, platforms: Platforms.web, settings: [SettingSpec("xdm", .any), SettingSpec("data", .any)])
+            ComponentContract(
+                "edge.send-event",
+                .action,
+                platforms: Platforms.web,
+                settings: [SettingSpec("xdm", .any), SettingSpec("data", .any)]
+            )
         ]
     )
 
@@ -30,16 +35,28 @@ public struct EdgeExtension: RuntimeExtension {
                 let ext = try context.extensionSettings("edge")
                 let settings = try context.renderSettings(node.settings)
                 var m: [(String, JSONValue)] = [
-                    ("destination", "edge"), ("rule", .string(context.ruleName)), ("endpoint", ext["endpoint"] ?? .null),
-                    ("xdm", settings["xdm"] ?? .object(JSONObject())), ("data", settings["data"] ?? .object(JSONObject())),
+                    ("destination", "edge"), ("rule", .string(context.ruleName)),
+                    ("endpoint", ext["endpoint"] ?? .null),
+                    ("xdm", settings["xdm"] ?? .object(JSONObject())),
+                    ("data", settings["data"] ?? .object(JSONObject())),
                 ]
                 // The request the browser would make: the page event's own `request`, or the page's user agent.
                 if let request = context.event["request"] {
                     m.append(("request", request))
                 } else if let ua = context.window["navigator"]?["userAgent"]?.stringValue {
-                    m.append(("request", .object(JSONObject([("headers", .object(JSONObject([("user-agent", .string(ua))])))]))))
+                    m.append(
+                        (
+                            "request",
+                            .object(JSONObject([("headers", .object(JSONObject([("user-agent", .string(ua))])))]))
+                        )
+                    )
                 }
-                return Dispatch(destination: "edge", rule: context.ruleName, origin: node.origin, json: .object(JSONObject(m)))
+                return Dispatch(
+                    destination: "edge",
+                    rule: context.ruleName,
+                    origin: node.origin,
+                    json: .object(JSONObject(m))
+                )
             }
         }
     }

@@ -41,7 +41,8 @@ public struct HTTPExtension: RuntimeExtension {
                 let members: [TemplateMember]
                 switch node.settings {
                 case .object(let m): members = m
-                case .literal(.object(let o)): members = o.map { TemplateMember(key: $0.key, value: .literal($0.value)) }
+                case .literal(.object(let o)):
+                    members = o.map { TemplateMember(key: $0.key, value: .literal($0.value)) }
                 default: members = []
                 }
                 for m in members {
@@ -60,10 +61,13 @@ public struct HTTPExtension: RuntimeExtension {
                         continue
                     }
                     let v = try Self.render(m.value, "setting '\(m.key)'", &context)
-                    if context.usedSecret { throw ComponentFailure("setting '\(m.key)' reads a secret; secrets may only be used in headers") }
+                    if context.usedSecret {
+                        throw ComponentFailure("setting '\(m.key)' reads a secret; secrets may only be used in headers")
+                    }
                     settings[m.key] = v
                 }
-                guard let url = settings["url"]?.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                guard let url = settings["url"]?.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://")
+                else {
                     throw ComponentFailure("'url' must be an http or https URL")
                 }
                 var shown: [(String, JSONValue)] = [
@@ -72,11 +76,19 @@ public struct HTTPExtension: RuntimeExtension {
                     ("headers", settings["headers"] ?? .object(JSONObject())),
                 ]
                 if let body = settings["body"] { shown.append(("body", body)) }
-                return Dispatch(destination: "http", rule: context.ruleName, origin: node.origin, json: .object(JSONObject(shown)), credentials: credentials)
+                return Dispatch(
+                    destination: "http",
+                    rule: context.ruleName,
+                    origin: node.origin,
+                    json: .object(JSONObject(shown)),
+                    credentials: credentials
+                )
             }
 
             /// Renders one value, noting whether it read a secret; a failure names `what`.
-            static func render(_ t: Template, _ what: String, _ context: inout RuleContext) throws(ComponentFailure) -> JSONValue? {
+            static func render(_ t: Template, _ what: String, _ context: inout RuleContext) throws(ComponentFailure)
+                -> JSONValue?
+            {
                 context.usedSecret = false
                 do {
                     return try context.render(t)

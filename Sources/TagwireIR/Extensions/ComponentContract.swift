@@ -2,7 +2,8 @@ import TagwireJSON
 
 /// What a component type does in a property.
 public enum ComponentKind: String, Sendable, Hashable {
-    case event, condition, action, dataElement = "data element"
+    case event, condition, action
+    case dataElement = "data element"
 }
 
 /// The compile-time contract of one component type: its kind, platforms and settings, and the checks its

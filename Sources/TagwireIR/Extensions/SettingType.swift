@@ -26,7 +26,8 @@ public indirect enum SettingType: Sendable, Hashable {
         case .any: return "any value"
         case .enumeration(let values): return "one of \(values.map { "'\($0)'" }.joined(separator: ", "))"
         case .object: return "an object"
-        case .array(let t): return "an array of \(t.description.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "values")"
+        case .array(let t):
+            return "an array of \(t.description.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "values")"
         case .oneOf(let ts): return ts.map(\.description).joined(separator: " or ")
         }
     }

@@ -28,12 +28,24 @@ public struct SettingsCheck: Sendable {
     }
 
     /// Reports an error with a stable diagnostic id such as `compile.invalid-path`.
-    public mutating func error(_ id: String, _ message: String, setting: [String] = [], help: String? = nil, notes: [String] = []) {
+    public mutating func error(
+        _ id: String,
+        _ message: String,
+        setting: [String] = [],
+        help: String? = nil,
+        notes: [String] = []
+    ) {
         problems.append(Problem(isError: true, id: id, message: message, setting: setting, help: help, notes: notes))
     }
 
     /// Reports a warning.
-    public mutating func warning(_ id: String, _ message: String, setting: [String] = [], help: String? = nil, notes: [String] = []) {
+    public mutating func warning(
+        _ id: String,
+        _ message: String,
+        setting: [String] = [],
+        help: String? = nil,
+        notes: [String] = []
+    ) {
         problems.append(Problem(isError: false, id: id, message: message, setting: setting, help: help, notes: notes))
     }
 

@@ -22,17 +22,30 @@ public struct ConversionsAPIEvent: DispatchBody, Hashable {
 
     /// The Graph API request body that sends this event alone.
     public var requestBody: [UInt8] {
-        ConversionEventBuilder.requestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
+        ConversionEventBuilder.requestBody(
+            events: [built.bytes],
+            testEventCode: built.testEventCode,
+            partnerAgent: partnerAgent
+        )
     }
 
     /// Appends ``requestBody`` to `out`.
     public func writeRequestBody(into out: inout [UInt8]) {
-        ConversionEventBuilder.writeRequestBody(events: [built.bytes], testEventCode: built.testEventCode, partnerAgent: partnerAgent, into: &out)
+        ConversionEventBuilder.writeRequestBody(
+            events: [built.bytes],
+            testEventCode: built.testEventCode,
+            partnerAgent: partnerAgent,
+            into: &out
+        )
     }
 
     /// The dispatch's printable form (the event read back from its bytes).
     public func json(rule: String) -> JSONValue {
-        let payload = ConversionEventBuilder.requestBody(events: [built.event], testEventCode: built.testEventCode, partnerAgent: partnerAgent)
+        let payload = ConversionEventBuilder.requestBody(
+            events: [built.event],
+            testEventCode: built.testEventCode,
+            partnerAgent: partnerAgent
+        )
         var m: [(String, JSONValue)] = [
             ("destination", "meta-capi"), ("rule", .string(rule)), ("pixelId", .string(pixelID)),
             ("graphApiVersion", .string(graphApiVersion)), ("payload", payload),
@@ -44,8 +57,21 @@ public struct ConversionsAPIEvent: DispatchBody, Hashable {
 
 extension Dispatch {
     /// A `meta-capi` dispatch of one built event.
-    public init(conversionsAPI event: ConversionsAPIEvent, rule: String, origin: Origin, credentials: DispatchCredentials, timeoutMs: Int? = nil) {
-        self.init(destination: "meta-capi", rule: rule, origin: origin, body: event, credentials: credentials, timeoutMs: timeoutMs)
+    public init(
+        conversionsAPI event: ConversionsAPIEvent,
+        rule: String,
+        origin: Origin,
+        credentials: DispatchCredentials,
+        timeoutMs: Int? = nil
+    ) {
+        self.init(
+            destination: "meta-capi",
+            rule: rule,
+            origin: origin,
+            body: event,
+            credentials: credentials,
+            timeoutMs: timeoutMs
+        )
     }
 
     /// For a Conversions API dispatch made by the engine: the event as delivery sends it (nil once `json` is set).

@@ -8,7 +8,10 @@ extension MetaCAPIExtension {
     /// (an event Meta would refuse fails the action instead of being sent).
     struct SendEvent: ActionDelegate {
         func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction {
-            let constant = preparation.constantSettings(ofExtension: "meta-capi", excluding: MetaCAPIExtension.secretSettings)
+            let constant = preparation.constantSettings(
+                ofExtension: "meta-capi",
+                excluding: MetaCAPIExtension.secretSettings
+            )
             let extensionSettings = preparation.graph.extensionSettings("meta-capi")
             return Action(
                 node: node,
@@ -49,19 +52,24 @@ extension MetaCAPIExtension {
             if let constantExtension {
                 ext = constantExtension
             } else {
-                ext = ConversionsAPISettings(try context.extensionSettings("meta-capi", excluding: MetaCAPIExtension.secretSettings))
+                ext = ConversionsAPISettings(
+                    try context.extensionSettings("meta-capi", excluding: MetaCAPIExtension.secretSettings)
+                )
             }
             let settings = try renderFields(&context)
             // The action's own pixel id when it has one (even one that is not usable), else the extension's.
             let actionPixelID = settings[.pixelId]
-            guard let pixelID = actionPixelID == nil ? ext.pixelID : actionPixelID.flatMap(Coercion.idText), !pixelID.isEmpty else {
+            guard let pixelID = actionPixelID == nil ? ext.pixelID : actionPixelID.flatMap(Coercion.idText),
+                !pixelID.isEmpty
+            else {
                 throw ComponentFailure("no pixel id: set 'pixelId' on the meta-capi extension or the action")
             }
             var builder = ConversionEventBuilder()
             builder.options.defaultCountryCallingCode = ext.defaultCountryCode
             let built: ConversionEventBuilder.Built
             switch builder.build(fields: settings, receivedAt: context.receivedAt, now: context.receivedAt) {
-            case .failure(let r): throw ComponentFailure("the event is not valid for Meta and is not sent: \(r.message)")
+            case .failure(let r):
+                throw ComponentFailure("the event is not valid for Meta and is not sent: \(r.message)")
             case .success(let b): built = b
             }
             var credentials = DispatchCredentials()
@@ -79,15 +87,25 @@ extension MetaCAPIExtension {
                 context.stash["meta-capi"] = .object(stashEntry)
             }
             let event = ConversionsAPIEvent(
-                pixelID: pixelID, graphApiVersion: ext.graphApiVersion, built: built, partnerAgent: context.options.partnerAgent
+                pixelID: pixelID,
+                graphApiVersion: ext.graphApiVersion,
+                built: built,
+                partnerAgent: context.options.partnerAgent
             )
-            return Dispatch(conversionsAPI: event, rule: context.ruleName, origin: node.origin, credentials: credentials)
+            return Dispatch(
+                conversionsAPI: event,
+                rule: context.ruleName,
+                origin: node.origin,
+                credentials: credentials
+            )
         }
 
         /// The action's settings (except its access token) placed where the builder reads them.
         func renderFields(_ context: inout RuleContext) throws(ComponentFailure) -> ConversionEventBuilder.Fields {
             guard let plan = fields else {
-                return ConversionEventBuilder.Fields(try context.renderSettings(node.settings, excluding: ["accessToken"]))
+                return ConversionEventBuilder.Fields(
+                    try context.renderSettings(node.settings, excluding: ["accessToken"])
+                )
             }
             var fields = ConversionEventBuilder.Fields()
             // Every member renders, in order, as `renderSettings` would (a failing one fails the action).
@@ -103,7 +121,9 @@ extension MetaCAPIExtension {
             return fields
         }
 
-        static func text(_ t: Template, _ what: String, _ context: inout RuleContext) throws(ComponentFailure) -> String? {
+        static func text(_ t: Template, _ what: String, _ context: inout RuleContext) throws(ComponentFailure)
+            -> String?
+        {
             do {
                 return try context.render(t).flatMap(Coercion.idText)
             } catch {

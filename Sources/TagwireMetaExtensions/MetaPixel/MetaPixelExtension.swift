@@ -46,7 +46,9 @@ public struct MetaPixelExtension: RuntimeExtension {
                 guard let name = settings["eventName"].flatMap(Coercion.idText), !name.isEmpty else {
                     throw ComponentFailure("'eventName' resolved to nothing")
                 }
-                var call: [JSONValue] = [.string(MetaPixelExtension.standardEvents.contains(name) ? "track" : "trackCustom"), .string(name)]
+                var call: [JSONValue] = [
+                    .string(MetaPixelExtension.standardEvents.contains(name) ? "track" : "trackCustom"), .string(name),
+                ]
                 switch settings["parameters"] {
                 case .object(let o)?: call.append(.object(o))
                 case nil, .null?: call.append(.object(JSONObject()))
@@ -55,10 +57,12 @@ public struct MetaPixelExtension: RuntimeExtension {
                 if let id = settings["eventId"].flatMap(Coercion.idText), !id.isEmpty {
                     call.append(.object(JSONObject([("eventID", .string(id))])))
                 }
-                let json = JSONValue.object(JSONObject([
-                    ("destination", "meta-pixel"), ("rule", .string(context.ruleName)),
-                    ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
-                ]))
+                let json = JSONValue.object(
+                    JSONObject([
+                        ("destination", "meta-pixel"), ("rule", .string(context.ruleName)),
+                        ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
+                    ])
+                )
                 return Dispatch(destination: "meta-pixel", rule: context.ruleName, origin: node.origin, json: json)
             }
         }

@@ -32,7 +32,8 @@ final class ElementTable: Sendable {
         var changed = true
         while changed {
             changed = false
-            for (i, d) in graph.dataElements.enumerated() where !tainted[i] && d.settings.references.contains(where: { tainted[$0.element] }) {
+            for (i, d) in graph.dataElements.enumerated()
+            where !tainted[i] && d.settings.references.contains(where: { tainted[$0.element] }) {
                 tainted[i] = true
                 changed = true
             }
@@ -85,7 +86,9 @@ final class ElementTable: Sendable {
 final class ElementPlan: Sendable {
     /// Where a literal path starts reading.
     enum Root: Sendable, Equatable {
-        case window, event, eventMember(String), eventXDMAndData, request, ruleStash, nothing
+        case window, event
+        case eventMember(String)
+        case eventXDMAndData, request, ruleStash, nothing
 
         /// Whether reading from here reads the edge event (its `xdm`, `data` or `request`) and nothing else.
         var isEvent: Bool {
@@ -152,7 +155,9 @@ final class ElementPlan: Sendable {
         rest = rest.dropFirst()
         switch second {
         case "event":
-            if let third = rest.first, third == "xdm" || third == "data" { return (.eventMember(third), Array(rest.dropFirst())) }
+            if let third = rest.first, third == "xdm" || third == "data" {
+                return (.eventMember(third), Array(rest.dropFirst()))
+            }
             return (.eventXDMAndData, Array(rest))
         case "request": return (.request, Array(rest))
         case "ruleStash": return (.ruleStash, Array(rest))

@@ -26,7 +26,13 @@ extension Engine {
                 // A failure is reported by the rule's own run below.
                 if let met = try? run.evaluateCondition(0) {
                     guard met else {
-                        outcomes.append(RuleOutcome(name: ruleNodes[r].name, status: .conditionNotMet, reason: rules.conditions[r][0].notMet))
+                        outcomes.append(
+                            RuleOutcome(
+                                name: ruleNodes[r].name,
+                                status: .conditionNotMet,
+                                reason: rules.conditions[r][0].notMet
+                            )
+                        )
                         continue
                     }
                     firstMet = true
@@ -47,7 +53,15 @@ extension Engine {
             session.pageviewStorage[page] = nil
         }
         let type = event["type"]?.stringValue
-        var run = RuleContext(engine: self, event: event, receivedAt: receivedAt, session: Session(seed: 0), page: page, visitor: visitor, sessionKey: sessionKey)
+        var run = RuleContext(
+            engine: self,
+            event: event,
+            receivedAt: receivedAt,
+            session: Session(seed: 0),
+            page: page,
+            visitor: visitor,
+            sessionKey: sessionKey
+        )
         swap(&run.session, &session)
         defer { swap(&run.session, &session) }
         run.window = run.session.pages[page] ?? .object(JSONObject())

@@ -19,10 +19,20 @@ public struct Engine: Sendable {
 
     /// An engine for a graph, with the component types of `extensions`; a type none of them has fails the
     /// rules that use it.
-    public init(graph: RuleGraph, extensions: RuntimeExtensions, secrets: SecretResolver = .system, options: EngineOptions = EngineOptions()) {
+    public init(
+        graph: RuleGraph,
+        extensions: RuntimeExtensions,
+        secrets: SecretResolver = .system,
+        options: EngineOptions = EngineOptions()
+    ) {
         let elements = ElementTable(graph: graph, options: options, secrets: secrets, extensions: extensions)
         let bare = Engine(elements: elements, rules: .empty, eventProjection: nil)
-        let rules = RulePlans(graph: graph, extensions: extensions, preparation: Preparation(bare: bare), elements: elements)
+        let rules = RulePlans(
+            graph: graph,
+            extensions: extensions,
+            preparation: Preparation(bare: bare),
+            elements: elements
+        )
         self.init(elements: elements, rules: rules, eventProjection: Self.projection(graph, elements, rules))
     }
 
@@ -35,7 +45,9 @@ public struct Engine: Sendable {
     /// What of an edge event the graph can read: the data elements' literal paths and what the components read by
     /// themselves; nil (the whole event) for web graphs and when anything may be read.
     static func projection(_ graph: RuleGraph, _ elements: ElementTable, _ rules: RulePlans) -> JSONProjection? {
-        guard !graph.isWeb, let fromElements = elements.eventReads, let fromActions = rules.eventReads else { return nil }
+        guard !graph.isWeb, let fromElements = elements.eventReads, let fromActions = rules.eventReads else {
+            return nil
+        }
         return JSONProjection.keeping(fromElements + fromActions)
     }
 
@@ -54,6 +66,8 @@ public struct Engine: Sendable {
 
     /// Evaluates one event received at `receivedAt` (Unix seconds).
     public func evaluate(_ event: JSONValue, receivedAt: Double, session: inout Session) -> Evaluation {
-        graph.isWeb ? evaluateWeb(event, receivedAt: receivedAt, session: &session) : evaluateEdge(event, receivedAt: receivedAt, session: &session)
+        graph.isWeb
+            ? evaluateWeb(event, receivedAt: receivedAt, session: &session)
+            : evaluateEdge(event, receivedAt: receivedAt, session: &session)
     }
 }

@@ -13,7 +13,12 @@ public struct EngineOptions: Sendable {
     public var partnerAgent: String
 
     /// Options with defaults: no trace, no credentials, 30 s timeouts, `tagwire-<version>`.
-    public init(trace: Bool = false, resolveCredentials: Bool = false, defaultTimeoutMs: Int = 30_000, partnerAgent: String = "tagwire-\(TagwireVersion.current)") {
+    public init(
+        trace: Bool = false,
+        resolveCredentials: Bool = false,
+        defaultTimeoutMs: Int = 30_000,
+        partnerAgent: String = "tagwire-\(TagwireVersion.current)"
+    ) {
         self.trace = trace
         self.resolveCredentials = resolveCredentials
         self.defaultTimeoutMs = defaultTimeoutMs

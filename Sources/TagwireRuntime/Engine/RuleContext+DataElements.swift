@@ -74,7 +74,11 @@ extension RuleContext {
     mutating func trace(_ index: Int, _ value: JSONValue?) {
         let name = graph.dataElements[index].name
         let shown: JSONValue = engine.elements.isSecret[index] ? .string(maskedSecret) : (value ?? .null)
-        if let i = traceElements.firstIndex(where: { $0.0 == name }) { traceElements[i].1 = shown } else { traceElements.append((name, shown)) }
+        if let i = traceElements.firstIndex(where: { $0.0 == name }) {
+            traceElements[i].1 = shown
+        } else {
+            traceElements.append((name, shown))
+        }
     }
 
     /// Reads a dotted path from the platform's roots (`window`, `event` on the web; `arc.event.xdm`,
@@ -91,7 +95,8 @@ extension RuleContext {
         case .window: current = window
         case .event: current = event
         case .eventMember(let key): current = event[key]
-        case .eventXDMAndData: current = .object(JSONObject([("xdm", event["xdm"] ?? .null), ("data", event["data"] ?? .null)]))
+        case .eventXDMAndData:
+            current = .object(JSONObject([("xdm", event["xdm"] ?? .null), ("data", event["data"] ?? .null)]))
         case .request: current = event["request"]
         case .ruleStash: current = .object(stash)
         case .nothing: return nil

@@ -45,7 +45,9 @@ extension RuleContext {
     }
 
     /// Renders the members of an object template except `excluded`; a failure names its setting.
-    public mutating func renderSettings(_ t: Template, excluding excluded: [String] = []) throws(ComponentFailure) -> JSONObject {
+    public mutating func renderSettings(_ t: Template, excluding excluded: [String] = []) throws(ComponentFailure)
+        -> JSONObject
+    {
         switch t {
         case .object(let members):
             var out: [(String, JSONValue)] = []
@@ -68,8 +70,12 @@ extension RuleContext {
     }
 
     /// The rendered settings of an installed extension, except `excluded`.
-    public mutating func extensionSettings(_ name: String, excluding excluded: [String] = []) throws(ComponentFailure) -> JSONObject {
-        guard let t = graph.extensionSettings(name) else { throw ComponentFailure("extension '\(name)' is not in this library") }
+    public mutating func extensionSettings(_ name: String, excluding excluded: [String] = []) throws(ComponentFailure)
+        -> JSONObject
+    {
+        guard let t = graph.extensionSettings(name) else {
+            throw ComponentFailure("extension '\(name)' is not in this library")
+        }
         do {
             return try renderSettings(t, excluding: excluded)
         } catch {

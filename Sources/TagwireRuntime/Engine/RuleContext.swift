@@ -33,7 +33,15 @@ public struct RuleContext {
     /// Whether a render since this was last cleared read a secret.
     public var usedSecret = false
 
-    init(engine: Engine, event: JSONValue, receivedAt: Double, session: Session, page: String = "", visitor: String = "", sessionKey: String = "") {
+    init(
+        engine: Engine,
+        event: JSONValue,
+        receivedAt: Double,
+        session: Session,
+        page: String = "",
+        visitor: String = "",
+        sessionKey: String = ""
+    ) {
         self.engine = engine
         self.event = event
         self.receivedAt = receivedAt
@@ -73,10 +81,12 @@ public struct RuleContext {
         func outcome(_ status: RuleOutcome.Status, _ reason: String?) -> RuleOutcome {
             var trace: JSONValue?
             if engine.options.trace {
-                trace = .object(JSONObject([
-                    ("dataElements", .object(JSONObject(traceElements))),
-                    ("conditions", .array(traceConditions)),
-                ]))
+                trace = .object(
+                    JSONObject([
+                        ("dataElements", .object(JSONObject(traceElements))),
+                        ("conditions", .array(traceConditions)),
+                    ])
+                )
             }
             return RuleOutcome(name: engine.graph.rules[rule].name, status: status, reason: reason, trace: trace)
         }
@@ -141,7 +151,9 @@ public struct RuleContext {
     public mutating func uuid() -> String { session.random.uuid() }
 
     /// A random integer in `range` from the session's random source.
-    public mutating func randomInteger(in range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &session.random) }
+    public mutating func randomInteger(in range: ClosedRange<Int>) -> Int {
+        Int.random(in: range, using: &session.random)
+    }
 
     /// The value of a secret the environment declares.
     public func secretValue(named name: String) throws(ComponentFailure) -> String {

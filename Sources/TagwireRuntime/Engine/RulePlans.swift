@@ -13,7 +13,12 @@ final class RulePlans: Sendable {
 
     static let empty = RulePlans(events: [], conditions: [], actions: [], checksFirstCondition: [])
 
-    init(events: [[any RuntimeEvent]], conditions: [[ConditionPlan]], actions: [[ActionPlan]], checksFirstCondition: [Bool]) {
+    init(
+        events: [[any RuntimeEvent]],
+        conditions: [[ConditionPlan]],
+        actions: [[ActionPlan]],
+        checksFirstCondition: [Bool]
+    ) {
         self.events = events
         self.conditions = conditions
         self.actions = actions
@@ -51,7 +56,9 @@ final class RulePlans: Sendable {
             }
         }
         checksFirstCondition = graph.rules.indices.map { r in
-            guard !elements.options.trace, let first = conditions[r].first, first.condition.readsOnlyItsSettings else { return false }
+            guard !elements.options.trace, let first = conditions[r].first, first.condition.readsOnlyItsSettings else {
+                return false
+            }
             return graph.rules[r].conditions[0].settings.references.allSatisfy { elements.isEventPure[$0.element] }
         }
     }

@@ -5,7 +5,12 @@ public struct FixedDataElement: DataElementDelegate {
     let element: RuntimeDataElement
 
     /// Data elements resolved by `resolver`; see ``RuntimeDataElement/resolved(_:reads:isConstant:isSecret:)``.
-    public init(_ resolver: any DataElementResolver, reads: EventReads = .nothing, isConstant: Bool = false, isSecret: Bool = false) {
+    public init(
+        _ resolver: any DataElementResolver,
+        reads: EventReads = .nothing,
+        isConstant: Bool = false,
+        isSecret: Bool = false
+    ) {
         element = .resolved(resolver, reads: reads, isConstant: isConstant, isSecret: isSecret)
     }
 

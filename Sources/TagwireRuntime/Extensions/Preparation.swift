@@ -24,7 +24,8 @@ public struct Preparation: Sendable {
             m.value.references.allSatisfy { ref in
                 let plan = bare.elements.elements[ref.element]
                 guard case .resolver(_, true, .nothing) = plan.how else { return false }
-                return plan.settings.references.isEmpty && plan.storageDuration == nil && !bare.elements.isSecret[ref.element]
+                return plan.settings.references.isEmpty && plan.storageDuration == nil
+                    && !bare.elements.isSecret[ref.element]
             }
         }
         guard plain else { return nil }

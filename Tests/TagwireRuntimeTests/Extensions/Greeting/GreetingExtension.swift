@@ -16,10 +16,17 @@ struct GreetingExtension: RuntimeExtension {
                 platforms: Platforms.edge,
                 settings: [SettingSpec("name", .string, required: true)],
                 check: { check in
-                    if check.literalText("name") == "" { check.error("ext.greeting.empty-name", "a greeting needs a name", setting: ["name"]) }
+                    if check.literalText("name") == "" {
+                        check.error("ext.greeting.empty-name", "a greeting needs a name", setting: ["name"])
+                    }
                 }
             ),
-            ComponentContract("greeting.send", .action, platforms: Platforms.edge, settings: [SettingSpec("text", .string, required: true)]),
+            ComponentContract(
+                "greeting.send",
+                .action,
+                platforms: Platforms.edge,
+                settings: [SettingSpec("text", .string, required: true)]
+            ),
         ]
     )
 
@@ -44,8 +51,14 @@ struct GreetingExtension: RuntimeExtension {
             func run(_ context: inout RuleContext) throws(ComponentFailure) -> Dispatch? {
                 let ext = try context.extensionSettings("greeting")
                 let settings = try context.renderSettings(node.settings)
-                guard let text = settings["text"]?.stringValue else { throw ComponentFailure("'text' resolved to nothing") }
-                let json: JSONValue = .object(JSONObject([("destination", "greeting"), ("text", .string(text + (ext["punctuation"]?.stringValue ?? "")))]))
+                guard let text = settings["text"]?.stringValue else {
+                    throw ComponentFailure("'text' resolved to nothing")
+                }
+                let json: JSONValue = .object(
+                    JSONObject([
+                        ("destination", "greeting"), ("text", .string(text + (ext["punctuation"]?.stringValue ?? ""))),
+                    ])
+                )
                 return Dispatch(destination: "greeting", rule: context.ruleName, origin: node.origin, json: json)
             }
         }

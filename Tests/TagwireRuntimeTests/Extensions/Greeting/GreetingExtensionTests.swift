@@ -12,23 +12,43 @@ struct GreetingExtensionTests {
         func file(_ path: String, _ value: JSONValue) -> PropertySource.File {
             PropertySource.File(path: path, bytes: JSONWriter(pretty: true).bytes(value))
         }
-        return PropertySource(root: "greeting", files: [
-            file("property.json", ["name": "greeting", "platform": "edge"]),
-            file("extensions/greeting.json", ["name": "greeting", "settings": ["punctuation": "!"]]),
-            file("data-elements/visitor.json", ["name": "Visitor", "type": "core.path", "settings": ["path": "arc.event.data.visitor"]]),
-            file("data-elements/hello.json", ["name": "Hello", "type": "greeting.salutation", "settings": ["name": .string(name)]]),
-            file("rules/greet.json", [
-                "name": "Greet",
-                "conditions": [["type": "core.value-comparison", "settings": ["leftOperand": "{{Visitor}}", "comparison": ["operator": "isTruthy"]]]],
-                "actions": [["type": "greeting.send", "settings": ["text": "{{Hello}}"]]],
-            ]),
-        ])
+        return PropertySource(
+            root: "greeting",
+            files: [
+                file("property.json", ["name": "greeting", "platform": "edge"]),
+                file("extensions/greeting.json", ["name": "greeting", "settings": ["punctuation": "!"]]),
+                file(
+                    "data-elements/visitor.json",
+                    ["name": "Visitor", "type": "core.path", "settings": ["path": "arc.event.data.visitor"]]
+                ),
+                file(
+                    "data-elements/hello.json",
+                    ["name": "Hello", "type": "greeting.salutation", "settings": ["name": .string(name)]]
+                ),
+                file(
+                    "rules/greet.json",
+                    [
+                        "name": "Greet",
+                        "conditions": [
+                            [
+                                "type": "core.value-comparison",
+                                "settings": ["leftOperand": "{{Visitor}}", "comparison": ["operator": "isTruthy"]],
+                            ]
+                        ],
+                        "actions": [["type": "greeting.send", "settings": ["text": "{{Hello}}"]]],
+                    ]
+                ),
+            ]
+        )
     }
 
     static let extensions = BuiltInExtensions.all.adding([GreetingExtension()])
 
     @Test func aPropertyUsingTheExtensionCompilesAndRuns() throws {
-        let result = Compiler.compile(PropertyLoader.load(Self.property(name: "{{Visitor}}")), registry: Self.extensions.contracts)
+        let result = Compiler.compile(
+            PropertyLoader.load(Self.property(name: "{{Visitor}}")),
+            registry: Self.extensions.contracts
+        )
         let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
         let engine = Engine(graph: graph, extensions: Self.extensions)
         var session = Session(seed: 1)
@@ -41,14 +61,20 @@ struct GreetingExtensionTests {
     }
 
     @Test func theExtensionsOwnCheckReportsAtItsSetting() throws {
-        let result = Compiler.validate(PropertyLoader.load(Self.property(name: "")), registry: Self.extensions.contracts)
+        let result = Compiler.validate(
+            PropertyLoader.load(Self.property(name: "")),
+            registry: Self.extensions.contracts
+        )
         let problem = try #require(result.diagnostics.first { $0.id == "ext.greeting.empty-name" })
         #expect(problem.location?.file == "data-elements/hello.json")
         #expect(problem.location?.pointer == "/settings/name")
     }
 
     @Test func withoutTheExtensionItsTypesAreUnknown() {
-        let result = Compiler.validate(PropertyLoader.load(Self.property(name: "x")), registry: BuiltInExtensions.all.contracts)
+        let result = Compiler.validate(
+            PropertyLoader.load(Self.property(name: "x")),
+            registry: BuiltInExtensions.all.contracts
+        )
         #expect(result.diagnostics.contains { $0.id == "compile.unknown-extension" })
     }
 }
