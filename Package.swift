@@ -155,10 +155,14 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireJSONTests",
-        dependencies: ["TagwireJSON"],
+        dependencies: ["TagwireJSON", "TagwireTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "TagwireHashingTests", dependencies: ["TagwireHashing"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "TagwireHashingTests",
+        dependencies: ["TagwireHashing", "TagwireTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "TagwireCompilerTests",
         dependencies: [
@@ -184,13 +188,28 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireRuntimeTests",
         dependencies: [
-            "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireDiagnostics", "TagwireMeta",
-            "TagwireRuntime", "TagwireHashing",
-            "TagwireExtensions", "TagwireTestSupport",
+            "TagwireJSON", "TagwireIR", "TagwireCompiler", "TagwireModel", "TagwireRuntime", "TagwireExtensions",
+            "TagwireTestSupport",
         ],
         exclude: ["Cases"],
         swiftSettings: swiftSettings
     ),
+    .testTarget(
+        name: "TagwireMetaTests",
+        dependencies: ["TagwireMeta", "TagwireJSON", "TagwireHashing", "TagwireTestSupport"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireDiagnosticsTests",
+        dependencies: ["TagwireDiagnostics", "TagwireJSON"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireModelTests",
+        dependencies: ["TagwireModel", "TagwireDiagnostics", "TagwireJSON"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "TagwireIRTests", dependencies: ["TagwireIR", "TagwireJSON"], swiftSettings: swiftSettings),
 ]
 
 // Benchmarks build only on request so that `swift test` in CI does not compile them:

@@ -63,7 +63,7 @@ struct BuildTests {
             ),
             sourceRevision: "abc"
         )
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestRandom()
         for _ in 0..<5 {
             let shuffled = PropertySource(
                 root: source.root,
@@ -77,9 +77,9 @@ struct BuildTests {
                 ),
                 sourceRevision: "abc"
             )
-            #expect(again.libraryBytes == first.libraryBytes)
-            #expect(again.manifestBytes == first.manifestBytes)
-            #expect(again.contentHash == first.contentHash)
+            #expect(again.libraryBytes == first.libraryBytes, "\(generator)")
+            #expect(again.manifestBytes == first.manifestBytes, "\(generator)")
+            #expect(again.contentHash == first.contentHash, "\(generator)")
         }
         #expect(first.contentHash.hasPrefix("sha256:"))
         #expect(first.directoryName.hasPrefix("main-development-"))

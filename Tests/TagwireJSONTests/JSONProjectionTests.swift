@@ -1,28 +1,16 @@
 import TagwireJSON
+import TagwireTestSupport
 import Testing
 
 /// Reading with a projection builds only the kept parts, and checks everything else exactly as a full read does:
 /// the same inputs fail, with the same issue at the same offset.
 struct JSONProjectionTests {
-    /// A small deterministic generator (the tests must not depend on the run).
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let keys = ["a", "b", "data", "xdm", "meta", "0", "1", "k\\u0061", "é", "long key with spaces"]
     static let strings = ["", "x", "plain text", "tab\\tand \\\"quote\\\"", "\\u00e9\\ud83d\\ude00", "é ü", "SKU-12-3"]
 
     /// JSON text with random white space, keys drawn from a small set (so paths hit and duplicates happen).
-    static func text(_ g: inout Generator, depth: Int = 0) -> String {
-        func ws(_ g: inout Generator) -> String { ["", "", " ", "\n  "][g.below(4)] }
+    static func text(_ g: inout TestRandom, depth: Int = 0) -> String {
+        func ws(_ g: inout TestRandom) -> String { ["", "", " ", "\n  "][g.below(4)] }
         let kind = depth > 5 ? g.below(4) : g.below(7)
         switch kind {
         case 0: return ["true", "false", "null"][g.below(3)]
@@ -77,7 +65,7 @@ struct JSONProjectionTests {
     }
 
     @Test func agreesWithTheFullReadOnGeneratedAndMutatedInput() {
-        var g = Generator(state: 42)
+        var g = TestRandom()
         var failures = 0
         var successes = 0
         var partial = 0
@@ -99,22 +87,25 @@ struct JSONProjectionTests {
                 switch (full, projected) {
                 case (.success(let f), .success(let p)):
                     successes += 1
-                    #expect(p == Self.kept(f, paths), "\(String(decoding: bytes, as: UTF8.self)) keeping \(paths)")
+                    #expect(
+                        p == Self.kept(f, paths),
+                        "\(String(decoding: bytes, as: UTF8.self)) keeping \(paths); \(g)"
+                    )
                     if p != f { partial += 1 }
                 case (.failure(let f), .failure(let p)):
                     failures += 1
-                    #expect(p == f, "\(String(decoding: bytes, as: UTF8.self)) keeping \(paths)")
+                    #expect(p == f, "\(String(decoding: bytes, as: UTF8.self)) keeping \(paths); \(g)")
                 default:
                     Issue.record(
-                        "full read \(full), projected \(projected): \(String(decoding: bytes, as: UTF8.self)) keeping \(paths)"
+                        "full read \(full), projected \(projected): \(String(decoding: bytes, as: UTF8.self)) keeping \(paths); \(g)"
                     )
                 }
             }
         }
         // Both outcomes, and projections that really leave things out, were exercised.
-        #expect(successes > 10_000)
-        #expect(failures > 10_000)
-        #expect(partial > 3_000)
+        #expect(successes > 10_000, "\(g)")
+        #expect(failures > 10_000, "\(g)")
+        #expect(partial > 3_000, "\(g)")
     }
 
     @Test func issuesInsideDroppedValuesAreStillReported() throws {

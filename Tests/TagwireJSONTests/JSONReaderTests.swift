@@ -1,4 +1,5 @@
 import TagwireJSON
+import TagwireTestSupport
 import Testing
 
 struct JSONReaderTests {
@@ -128,7 +129,7 @@ struct JSONWriterEscapingTests {
 struct JSONWriterNumberTests {
     /// Numbers with up to three decimals are written without `description`, with exactly its digits.
     @Test func shortDecimalsMatchSwiftsShortestForm() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestRandom()
         var checked = 0
         for _ in 0..<20_000 {
             let cents = Int64.random(in: -10_000_000...10_000_000, using: &rng)
@@ -139,7 +140,7 @@ struct JSONWriterNumberTests {
             ] {
                 #expect(
                     JSONWriter().string(.number(n)) == (n == n.rounded() ? String(Int64(n)) : n.description),
-                    "\(n)"
+                    "\(n); \(rng)"
                 )
                 checked += 1
             }

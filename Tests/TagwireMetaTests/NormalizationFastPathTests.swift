@@ -1,5 +1,5 @@
 import Foundation
-import TagwireRuntime
+import TagwireTestSupport
 import Testing
 
 @testable import TagwireMeta
@@ -8,7 +8,7 @@ import Testing
 /// Unicode scalar) paths give, over thousands of generated inputs in every format the general path reads.
 struct NormalizationFastPathTests {
     static func inputs(_ count: Int, alphabet: [String], seed: UInt64) -> [String] {
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom(seed: seed)
         return (0..<count).map { _ in
             let n = Int(rng.next() % 9)
             return (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
