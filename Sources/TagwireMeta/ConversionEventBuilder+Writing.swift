@@ -1,0 +1,84 @@
+import Foundation
+import TagwireJSON
+
+/// The event's bytes: hashed customer information written straight into them, and the Graph API request body.
+extension ConversionEventBuilder {
+    /// Appends one value's hash to a `user_data` array being written (after a comma when it is not the first),
+    /// unless it normalises to nothing (a warning) or repeats a hash already written there.
+    func appendHash(
+        _ input: JSONValue,
+        key: Normalization.HashedKey,
+        country: String?,
+        into out: inout [UInt8],
+        first: inout Range<Int>?,
+        more: inout [Range<Int>],
+        warnings: inout [String]
+    ) {
+        guard let s = Self.present(input).flatMap(Self.text) else { return }
+        if key == .ph, options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s),
+            !Normalization.isSHA256(s)
+        {
+            warnings.append("user_data.ph: a national number without a country code")
+        }
+        let before = out.count
+        if first != nil { out.append(0x2C) }
+        let start = out.count
+        guard Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) else {
+            out.removeLast(out.count - before)
+            warnings.append("user_data.\(key.rawValue): a value could not be normalised and was left out")
+            return
+        }
+        let range = start..<out.count
+        guard let f = first else {
+            first = range
+            return
+        }
+        if out[f].elementsEqual(out[range]) || more.contains(where: { out[$0].elementsEqual(out[range]) }) {
+            out.removeLast(out.count - before)
+        } else {
+            more.append(range)
+        }
+    }
+
+    static func writeMemberKey(_ key: String, first: Bool, into out: inout [UInt8]) {
+        if !first { out.append(0x2C) }
+        JSONWriter.writeString(key, into: &out)
+        out.append(0x3A)
+    }
+
+    /// The Graph API request body for built events sent together, written from their bytes.
+    public static func requestBody(events: [[UInt8]], testEventCode: String?, partnerAgent: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(events.reduce(64 + partnerAgent.utf8.count) { $0 + $1.count + 1 })
+        writeRequestBody(events: events, testEventCode: testEventCode, partnerAgent: partnerAgent, into: &out)
+        return out
+    }
+
+    /// Appends the Graph API request body for built events to `out`.
+    public static func writeRequestBody(
+        events: [[UInt8]],
+        testEventCode: String?,
+        partnerAgent: String,
+        into out: inout [UInt8]
+    ) {
+        JSONWriter.writeRaw(#"{"data":["#, into: &out)
+        for (i, e) in events.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: e)
+        }
+        JSONWriter.writeRaw(#"],"partner_agent":"#, into: &out)
+        JSONWriter.writeString(partnerAgent, into: &out)
+        if let testEventCode {
+            JSONWriter.writeRaw(#","test_event_code":"#, into: &out)
+            JSONWriter.writeString(testEventCode, into: &out)
+        }
+        out.append(0x7D)
+    }
+
+    /// The Graph API request body for events sent together.
+    public static func requestBody(events: [JSONValue], testEventCode: String?, partnerAgent: String) -> JSONValue {
+        var body: [(String, JSONValue)] = [("data", .array(events)), ("partner_agent", .string(partnerAgent))]
+        if let testEventCode { body.append(("test_event_code", .string(testEventCode))) }
+        return .object(JSONObject(uniqueKeys: body))
+    }
+}
