@@ -9,7 +9,6 @@ public struct OutboxItem: Sendable, Equatable {
     /// Unix seconds of the event: retries stop while Meta still accepts it.
     public var eventTime: Double
 
-    /// An item.
     public init(destination: String, batchKey: String, payload: [UInt8], eventTime: Double) {
         self.destination = destination
         self.batchKey = batchKey
@@ -29,7 +28,6 @@ public struct OutboxRecord: Sendable, Equatable {
     /// The last failure, for retries and dead letters.
     public var lastError: String?
 
-    /// A record.
     public init(id: Int64, item: OutboxItem, attempts: Int, availableAt: Double, lastError: String?) {
         self.id = id
         self.item = item
@@ -66,7 +64,6 @@ public struct DeadLetter: Sendable, Equatable {
     public var attempts: Int
     public var reason: String
 
-    /// A dead letter.
     public init(id: Int64, item: OutboxItem, attempts: Int, reason: String) {
         self.id = id
         self.item = item

@@ -15,7 +15,6 @@ public struct RetryStrategy: Sendable {
     /// How long after its time an event is still accepted (seconds).
     public var window: Double
 
-    /// A strategy.
     public init(base: Double, cap: Double, window: Double) {
         self.base = base
         self.cap = cap

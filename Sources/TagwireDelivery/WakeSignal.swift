@@ -10,7 +10,6 @@ public final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    /// A signal.
     public init() {}
 
     /// Wakes the waiter (or the next one).

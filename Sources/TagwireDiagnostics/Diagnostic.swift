@@ -69,7 +69,6 @@ public struct Diagnostic: Hashable, Sendable {
     /// One actionable sentence.
     public var help: String?
 
-    /// A diagnostic.
     public init(
         _ severity: Severity,
         id: String,

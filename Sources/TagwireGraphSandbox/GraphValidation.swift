@@ -13,7 +13,6 @@ public struct GraphError: Error, Sendable, Equatable {
     public var userTitle: String?
     public var userMessage: String?
 
-    /// An error.
     public init(
         status: Int = 400,
         message: String,
@@ -66,7 +65,6 @@ public struct GraphValidator: Sendable {
     /// How far in the future `event_time` may be, in seconds.
     public var futureTolerance: Double
 
-    /// A validator.
     public init(strictHashes: Bool = true, futureTolerance: Double = 60) {
         self.strictHashes = strictHashes
         self.futureTolerance = futureTolerance

@@ -4,7 +4,6 @@ import TagwireJSON
 public struct ArtifactError: Error, Sendable, CustomStringConvertible {
     public var message: String
 
-    /// An artifact error.
     public init(_ message: String) {
         self.message = message
     }

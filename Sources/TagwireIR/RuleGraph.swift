@@ -7,7 +7,6 @@ public struct Origin: Sendable, Hashable {
     public var line: Int
     public var column: Int
 
-    /// An origin.
     public init(file: String, pointer: String, line: Int, column: Int) {
         self.file = file
         self.pointer = pointer
@@ -24,7 +23,6 @@ public struct ExtensionNode: Sendable, Hashable {
     public var name: String
     public var settings: Template
 
-    /// An extension node.
     public init(name: String, settings: Template) {
         self.name = name
         self.settings = settings
@@ -74,7 +72,6 @@ public struct ComponentNode: Sendable, Hashable {
     public var negate: Bool
     public var origin: Origin
 
-    /// A component node.
     public init(type: String, name: String?, settings: Template, timeoutMs: Int?, negate: Bool, origin: Origin) {
         self.type = type
         self.name = name
@@ -98,7 +95,6 @@ public struct RuleNode: Sendable, Hashable {
     public var actions: [ComponentNode]
     public var origin: Origin
 
-    /// A rule node.
     public init(
         name: String,
         enabled: Bool,
@@ -126,7 +122,6 @@ public struct SecretNode: Sendable, Hashable {
     /// File holding the value (trailing newline trimmed).
     public var file: String?
 
-    /// A secret reference.
     public init(name: String, environmentVariable: String?, file: String?) {
         self.name = name
         self.environmentVariable = environmentVariable
@@ -156,7 +151,6 @@ public struct RuleGraph: Sendable, Hashable {
     public var rules: [RuleNode]
     public var secrets: [SecretNode]
 
-    /// A graph.
     public init(
         propertyName: String,
         platform: String,

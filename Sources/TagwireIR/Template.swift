@@ -8,7 +8,6 @@ public struct TokenReference: Sendable, Hashable {
     /// Segments read into the element's value (`a`, `b`, `0`).
     public var path: [String]
 
-    /// A reference.
     public init(element: Int, path: [String]) {
         self.element = element
         self.path = path
@@ -85,7 +84,6 @@ public struct TemplateMember: Sendable, Hashable {
     public var key: String
     public var value: Template
 
-    /// A member.
     public init(key: String, value: Template) {
         self.key = key
         self.value = value

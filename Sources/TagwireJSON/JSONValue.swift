@@ -101,7 +101,6 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         public var key: String
         public var value: JSONValue
 
-        /// A member.
         @inlinable
         public init(key: String, value: JSONValue) {
             self.key = key

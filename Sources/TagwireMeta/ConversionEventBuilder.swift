@@ -14,7 +14,6 @@ public struct ConversionEventBuilder: Sendable {
     /// How far in the future `event_time` may be (seconds).
     public var maxFuture: Double = 60
 
-    /// A builder.
     public init(options: Normalization.Options = Normalization.Options()) {
         self.options = options
     }
@@ -25,7 +24,6 @@ public struct ConversionEventBuilder: Sendable {
         public var field: String
         public var reason: String
 
-        /// A rejection.
         public init(field: String, reason: String) {
             self.field = field
             self.reason = reason

@@ -88,7 +88,6 @@ public struct Dispatch: Sendable, Hashable {
         return nil
     }
 
-    /// A dispatch.
     public init(
         destination: String,
         rule: String,

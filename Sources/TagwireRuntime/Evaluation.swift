@@ -14,7 +14,6 @@ public struct RuleOutcome: Sendable, Hashable {
     /// Per-rule trace when tracing: data element values (secrets masked) and condition operands.
     public var trace: JSONValue?
 
-    /// An outcome.
     public init(name: String, status: Status, reason: String? = nil, trace: JSONValue? = nil) {
         self.name = name
         self.status = status
@@ -36,7 +35,6 @@ public struct Evaluation: Sendable, Hashable {
     public var rules: [RuleOutcome]
     public var dispatches: [Dispatch]
 
-    /// An evaluation.
     public init(rules: [RuleOutcome], dispatches: [Dispatch]) {
         self.rules = rules
         self.dispatches = dispatches

@@ -18,7 +18,6 @@ public struct DeliveryService: Service {
     public var batchLimit: Int
     public var logger: Logger
 
-    /// A delivery loop.
     public init(
         outbox: any Outbox,
         store: LibraryStore,

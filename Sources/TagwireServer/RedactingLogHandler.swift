@@ -9,7 +9,6 @@ import TagwireJSON
 public final class Redactor: Sendable {
     private let secrets = Mutex<[String]>([])
 
-    /// A redactor.
     public init() {}
 
     /// Adds secret values to remove (values shorter than 4 characters are ignored: they would mangle text).

@@ -10,7 +10,6 @@ public struct RequestError: Error, Sendable, Equatable {
     /// Events the request carried, when known (for the rejected-events metric).
     public var events: Int
 
-    /// An error.
     public init(_ status: Int, _ code: String, _ message: String, details: [JSONValue] = [], events: Int = 1) {
         self.status = status
         self.code = code

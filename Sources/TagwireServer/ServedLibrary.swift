@@ -104,7 +104,6 @@ public struct LibraryLoadError: Error, Sendable, CustomStringConvertible {
     /// Diagnostics in the `--format json` shape.
     public var diagnostics: [JSONValue]
 
-    /// An error.
     public init(message: String, diagnostics: [JSONValue] = []) {
         self.message = message
         self.diagnostics = diagnostics

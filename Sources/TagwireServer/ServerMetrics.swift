@@ -68,7 +68,6 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// A response status.
     func recordStatus(_ status: Int) {
         state.withLock { $0.requests[status, default: 0] += 1 }
     }
