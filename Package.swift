@@ -150,7 +150,7 @@ var targets: [Target] = [
     // Runs the built `tagwire` executable; depends on it so that `swift build --build-tests` builds it.
     .testTarget(
         name: "TagwireCommandsTests",
-        dependencies: ["tagwire", "TagwireTestSupport"],
+        dependencies: ["tagwire", "TagwireTestSupport", "TagwireJSON", "TagwireIR"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

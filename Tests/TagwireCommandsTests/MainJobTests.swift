@@ -6,22 +6,13 @@ import Testing
 struct MainJobTests {
     @Test
     func theMainJobCommandRunsFromTheCLI() throws {
-        let tagwire = Repository.executable("tagwire")
-        try #require(FileManager.default.isExecutableFile(atPath: tagwire))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tagwire)
-        p.arguments = [
+        try #require(FileManager.default.isExecutableFile(atPath: Repository.executable("tagwire")))
+        let result = try TagwireCLI.run([
             "run", "Properties/meta-quickstart-web", "--then", "Properties/meta-quickstart-edge", "--events",
             "Properties/meta-quickstart-web/fixtures/page-events.ndjson",
-        ]
-        p.currentDirectoryURL = Repository.root
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 6)
         #expect(lines.allSatisfy { $0.contains("\"destination\":\"meta-capi\"") })
     }

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Runs the built `tagwire` executable and captures its output.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// The built `tagwire`, run from the repository root.
+public enum TagwireCLI {
+    /// Runs it with `arguments`, `environment` added to this process's, and `stdin` as standard input.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
+        -> CommandResult
+    {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repository.executable("tagwire"))
+        p.arguments = arguments
+        p.currentDirectoryURL = Repository.root
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CommandResult(
+            status: p.terminationStatus,
+            stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self)
+        )
+    }
+}
