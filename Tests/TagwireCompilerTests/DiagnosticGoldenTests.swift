@@ -13,9 +13,7 @@ struct DiagnosticGoldenTests {
         "Fixtures/diagnostics"
     )
 
-    static var cases: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
-    }
+    static var cases: [String] { Golden.cases(in: root) }
 
     static func render(_ name: String) throws -> (text: String, ids: Set<String>) {
         let dir = root.appendingPathComponent(name).appendingPathComponent("property").path
@@ -30,14 +28,7 @@ struct DiagnosticGoldenTests {
     @Test(arguments: cases)
     func renderedDiagnosticsMatchGolden(_ name: String) throws {
         let (text, ids) = try Self.render(name)
-        let expectedURL = Self.root.appendingPathComponent(name).appendingPathComponent("expected.txt")
-        if ProcessInfo.processInfo.environment["TAGWIRE_RECORD"] != nil {
-            try text.write(to: expectedURL, atomically: true, encoding: .utf8)
-            Issue.record("recorded \(name); rerun without TAGWIRE_RECORD")
-            return
-        }
-        let expected = try String(contentsOf: expectedURL, encoding: .utf8)
-        #expect(text == expected)
+        try Golden.check(text, against: Self.root.appendingPathComponent(name).appendingPathComponent("expected.txt"))
         // The folder name names the diagnostic the case is about: json-trailing-comma → json.trailing-comma.
         let domain = String(name.prefix { $0 != "-" })
         #expect(ids.contains { $0.hasPrefix(domain + ".") }, "case \(name) produced \(ids.sorted())")

@@ -4,6 +4,7 @@ import TagwireExtensions
 import TagwireJSON
 import TagwireModel
 import TagwireRuntime
+import TagwireTestSupport
 import Testing
 
 /// The conformance corpus: each folder under Cases/ holds a property, NDJSON events, optional secrets and the
@@ -13,9 +14,7 @@ struct ConformanceTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Cases")
     static let receivedAt = 1_764_374_400.0
 
-    static var cases: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-    }
+    static var cases: [String] { Golden.cases(in: root) }
 
     static func output(_ name: String) throws -> String {
         let dir = root.appendingPathComponent(name)
@@ -46,13 +45,9 @@ struct ConformanceTests {
     @Test(arguments: cases)
     func caseProducesItsExpectedOutput(_ name: String) throws {
         let actual = try Self.output(name)
-        let expectedURL = Self.root.appendingPathComponent(name).appendingPathComponent("expected.ndjson")
-        if ProcessInfo.processInfo.environment["TAGWIRE_RECORD"] != nil {
-            try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
-            Issue.record("recorded \(name); rerun without TAGWIRE_RECORD")
-            return
-        }
-        let expected = try String(contentsOf: expectedURL, encoding: .utf8)
-        #expect(actual == expected)
+        try Golden.check(
+            actual,
+            against: Self.root.appendingPathComponent(name).appendingPathComponent("expected.ndjson")
+        )
     }
 }
