@@ -69,31 +69,50 @@ public final class PostgresOutbox: ListeningOutbox {
         }
     }
 
+    /// Creates the table and its index. Runners and `run --enqueue` often start together, and two concurrent
+    /// `CREATE TABLE IF NOT EXISTS` of one table can fail on PostgreSQL's catalog constraints, so the creation runs
+    /// in a transaction holding an advisory lock named after the table.
     func migrate() async throws {
-        try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(table) (
-                        id BIGSERIAL PRIMARY KEY,
-                        destination TEXT NOT NULL,
-                        batch_key TEXT NOT NULL,
-                        payload BYTEA NOT NULL,
-                        event_time DOUBLE PRECISION NOT NULL,
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        available_at DOUBLE PRECISION NOT NULL DEFAULT 0,
-                        lease_until DOUBLE PRECISION,
-                        last_error TEXT,
-                        dead_reason TEXT
-                    )
-                    """
-            )
-        )
-        try await client.query(
-            PostgresQuery(
-                unsafeSQL:
-                    "CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (available_at, id) WHERE dead_reason IS NULL"
-            )
-        )
+        let table = self.table
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: Self.logger)
+            do {
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtext(\(table)))",
+                    logger: Self.logger
+                )
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            CREATE TABLE IF NOT EXISTS \(table) (
+                                id BIGSERIAL PRIMARY KEY,
+                                destination TEXT NOT NULL,
+                                batch_key TEXT NOT NULL,
+                                payload BYTEA NOT NULL,
+                                event_time DOUBLE PRECISION NOT NULL,
+                                attempts INTEGER NOT NULL DEFAULT 0,
+                                available_at DOUBLE PRECISION NOT NULL DEFAULT 0,
+                                lease_until DOUBLE PRECISION,
+                                last_error TEXT,
+                                dead_reason TEXT
+                            )
+                            """
+                    ),
+                    logger: Self.logger
+                )
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (available_at, id) WHERE dead_reason IS NULL"
+                    ),
+                    logger: Self.logger
+                )
+                try await connection.query("COMMIT", logger: Self.logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+                throw error
+            }
+        }
     }
 
     static let logger: Logger = {

@@ -219,7 +219,6 @@ struct PostgresRunnersTests {
         let table = Scratch.tableName("wake")
         let dir = try Scratch.directory("wake")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try CrashTests.writeLeadEvents(1, idPrefix: "wake-", firstID: 1, to: dir + "/events.ndjson")
         let env = ["META_ACCESS_TOKEN": "sandbox-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
         let state = SandboxState()
         let app = Application(
@@ -239,23 +238,38 @@ struct PostgresRunnersTests {
                 env: runnerEnv
             )
             defer { if runner.isRunning { kill(runner.processIdentifier, SIGTERM) } }
-            try await Task.sleep(for: .seconds(3))
-            let (enqueued, _) = try await CrashTests.run(
-                [
-                    "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue",
-                    "--postgres-url", url, "--postgres-table", table,
-                ],
-                env: env
-            )
-            #expect(enqueued == 0)
+            // An event enqueued before the runner has issued LISTEN waits for the 60 s poll, so enqueue one more each
+            // second until one is delivered: any delivery within the deadline was woken by NOTIFY.
+            let pixel = "1234567890123456"
             let clock = ContinuousClock()
             let start = clock.now
-            while await state.received(pixel: "1234567890123456").isEmpty, clock.now - start < .seconds(20) {
+            var enqueued: [String] = []
+            while await state.received(pixel: pixel).isEmpty, clock.now - start < .seconds(20) {
+                let id = enqueued.count + 1
+                try CrashTests.writeLeadEvents(1, idPrefix: "wake-", firstID: id, to: dir + "/events.ndjson")
+                let (status, output) = try await CrashTests.run(
+                    [
+                        "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue",
+                        "--postgres-url", url, "--postgres-table", table,
+                    ],
+                    env: env
+                )
+                #expect(status == 0, "\(output)")
+                enqueued.append("wake-\(id)")
+                let asked = clock.now
+                while await state.received(pixel: pixel).isEmpty, clock.now - asked < .seconds(1) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            while await state.received(pixel: pixel).count < enqueued.count, clock.now - start < .seconds(20) {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let waited = clock.now - start
-            #expect(await state.received(pixel: "1234567890123456").compactMap(\.eventID) == ["wake-1"])
-            #expect(waited < .seconds(10), "delivered \(waited) after the enqueue: woken by NOTIFY, not the 60 s poll")
+            #expect(await state.received(pixel: pixel).compactMap(\.eventID).sorted() == enqueued.sorted())
+            #expect(
+                waited < .seconds(15),
+                "delivered \(waited) after the first enqueue: woken by NOTIFY, not the 60 s poll"
+            )
             kill(runner.processIdentifier, SIGTERM)
             _ = await ChildProcess.wait(runner)
         }
