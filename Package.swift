@@ -24,6 +24,7 @@ var products: [Product] = [
     .library(name: "TagwireCoreExtensions", targets: ["TagwireCoreExtensions"]),
     .library(name: "TagwireMetaExtensions", targets: ["TagwireMetaExtensions"]),
     .library(name: "TagwireExtensions", targets: ["TagwireExtensions"]),
+    .library(name: "TagwireWeb", targets: ["TagwireWeb"]),
     .library(name: "TagwireCommands", targets: ["TagwireCommands"]),
     .library(name: "TagwireGraphSandbox", targets: ["TagwireGraphSandbox"]),
     .library(name: "TagwireDelivery", targets: ["TagwireDelivery"]),
@@ -50,14 +51,28 @@ var targets: [Target] = [
     .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
     // The engine: it knows no extension; each one brings its components' delegates.
     .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR"], swiftSettings: swiftSettings),
+    // Each extension's browser code sits beside its Swift code, readable and minified (scripts/minify-web.sh),
+    // compiled into the binary so a build needs no JavaScript toolchain and no resource bundle.
     .target(
         name: "TagwireCoreExtensions",
         dependencies: ["TagwireJSON", "TagwireIR", "TagwireDiagnostics", "TagwireRuntime"],
+        resources: [
+            .embedInCode("Core/core.js"), .embedInCode("Core/core.min.js"), .embedInCode("Edge/edge.js"),
+            .embedInCode("Edge/edge.min.js"),
+        ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "TagwireMetaExtensions",
         dependencies: ["TagwireJSON", "TagwireIR", "TagwireMeta", "TagwireRuntime"],
+        resources: [.embedInCode("MetaPixel/meta-pixel.js"), .embedInCode("MetaPixel/meta-pixel.min.js")],
+        swiftSettings: swiftSettings
+    ),
+    // The browser runtime and the builder of a web library's JavaScript file.
+    .target(
+        name: "TagwireWeb",
+        dependencies: ["TagwireJSON", "TagwireIR", "TagwireHashing"],
+        resources: [.embedInCode("Runtime/runtime.js"), .embedInCode("Runtime/runtime.min.js")],
         swiftSettings: swiftSettings
     ),
     .target(
@@ -139,7 +154,7 @@ var targets: [Target] = [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
             "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery",
             "TagwireOutboxSQLite",
-            "TagwireOutboxPostgres", "TagwireServer",
+            "TagwireOutboxPostgres", "TagwireServer", "TagwireWeb",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,6 +166,14 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireCommandsTests",
         dependencies: ["tagwire", "TagwireTestSupport", "TagwireJSON", "TagwireIR"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireWebTests",
+        dependencies: [
+            "TagwireWeb", "TagwireTestSupport", "TagwireJSON", "TagwireIR", "TagwireHashing", "TagwireCompiler",
+            "TagwireModel", "TagwireExtensions",
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(

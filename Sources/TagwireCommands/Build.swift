@@ -3,7 +3,9 @@ import Foundation
 import TagwireCompiler
 import TagwireDiagnostics
 import TagwireExtensions
+import TagwireJSON
 import TagwireModel
+import TagwireWeb
 
 /// `tagwire build <property-dir> --out DIR`: compile one library into a published, content-addressed artifact.
 public struct Build: AsyncParsableCommand {
@@ -29,6 +31,14 @@ public struct Build: AsyncParsableCommand {
     @Flag(help: "Treat warnings as errors.")
     var warningsAsErrors = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Where a web library's files are hosted (a URL or path; the embed code loads <base>/<property>/<file>).",
+            valueName: "URL"
+        )
+    )
+    var assetBase = ""
+
     public init() {}
 
     public func run() async throws {
@@ -43,20 +53,61 @@ public struct Build: AsyncParsableCommand {
         }
         let warningsFail = warningsAsErrors && result.diagnostics.contains { $0.severity == .warning }
         guard let graph = result.graph, !warningsFail else { throw ExitCode(1) }
-        let published = PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(property))
+        var published = PublishedLibrary(graph: graph, sourceRevision: PropertyInput.gitRevision(property))
+        var files: [(String, [UInt8])] = [("library.json", published.libraryBytes)]
+        var web: WebLibrary?
+        if graph.isWeb {
+            do {
+                let library = try WebLibrary.build(graph, scripts: BuiltInExtensions.all.browserScripts)
+                files += [
+                    (library.readableName, library.readable), (library.minifiedName, library.minified),
+                    (library.stableName, library.minified),
+                    ("embed.html", Array((library.embedCode(base: assetBase) + "\n").utf8)),
+                ]
+                published.manifest = Self.withBrowserFiles(published.manifest, library)
+                web = library
+            } catch {
+                Output.err("error: \(property): \(error.message)\n")
+                throw ExitCode(1)
+            }
+        }
+        files.append(("manifest.json", published.manifestBytes))
         let dir = (out as NSString).appendingPathComponent(published.directoryName)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Data(published.libraryBytes).write(
-                to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("library.json"))
-            )
-            try Data(published.manifestBytes).write(
-                to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("manifest.json"))
-            )
+            for (name, bytes) in files {
+                try Data(bytes).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent(name)))
+            }
         } catch {
             Output.err("error: cannot write the artifact to '\(dir)': \(error.localizedDescription)\n")
             throw ExitCode(1)
         }
+        // Standard output carries the artifact path alone, for scripts; the embed code is for the person.
+        if let web {
+            Output.err(
+                """
+                Embed code (in the <head> of every page; upload \(web.minifiedName) to <asset base>/\(web.folder)/):
+                  \(web.embedCode(base: assetBase))
+                Or, to keep the page unchanged across publishes, the per-environment name (short cache lifetime):
+                  \(web.stableEmbedCode(base: assetBase))
+                For `_tagwire.track` calls made before the library loads, put this before the embed code:
+                  \(WebLibrary.queueSnippet)
+
+                """
+            )
+        }
         Output.out(dir + "\n")
+    }
+
+    /// The manifest with the names and integrity of the browser files.
+    static func withBrowserFiles(_ manifest: JSONValue, _ library: WebLibrary) -> JSONValue {
+        guard case .object(var o) = manifest else { return manifest }
+        o["browser"] = .object(
+            JSONObject([
+                ("readable", .string(library.readableName)), ("minified", .string(library.minifiedName)),
+                ("stable", .string(library.stableName)), ("integrity", .string(library.integrity)),
+            ])
+        )
+        return .object(o)
     }
 }

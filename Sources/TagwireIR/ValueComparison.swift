@@ -29,7 +29,11 @@ public enum ValueComparison {
     public static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<NSRegularExpression, RegexError> {
         do {
             return .success(
-                try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+                // ICU refuses an empty pattern; JavaScript's `new RegExp("")` matches everything, as `(?:)` does.
+                try NSRegularExpression(
+                    pattern: pattern.isEmpty ? "(?:)" : pattern,
+                    options: caseInsensitive ? [.caseInsensitive] : []
+                )
             )
         } catch {
             return .failure(RegexError(pattern: pattern))

@@ -142,4 +142,8 @@ public struct CoreExtension: RuntimeExtension {
         "core.custom-event": .event(PageEvents.Custom()),
         "core.generate-event-id": .action(GenerateEventID()),
     ]
+
+    public var browserScript: BrowserScript? {
+        BrowserScript(readable: PackageResources.core_js, minified: PackageResources.core_min_js)
+    }
 }

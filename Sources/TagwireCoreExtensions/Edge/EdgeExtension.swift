@@ -22,6 +22,10 @@ public struct EdgeExtension: RuntimeExtension {
 
     public let delegates: [String: ComponentDelegate] = ["edge.send-event": .action(SendEvent())]
 
+    public var browserScript: BrowserScript? {
+        BrowserScript(readable: PackageResources.edge_js, minified: PackageResources.edge_min_js)
+    }
+
     /// `edge.send-event`: the event's `xdm` and `data`, with the request the browser would make.
     struct SendEvent: ActionDelegate {
         func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction { Action(node: node) }

@@ -33,6 +33,10 @@ public struct MetaPixelExtension: RuntimeExtension {
 
     public let delegates: [String: ComponentDelegate] = ["meta-pixel.send-event": .action(SendEvent())]
 
+    public var browserScript: BrowserScript? {
+        BrowserScript(readable: PackageResources.meta_pixel_js, minified: PackageResources.meta_pixel_min_js)
+    }
+
     /// `meta-pixel.send-event`: one `fbq('track' | 'trackCustom', name, parameters, {eventID})` call.
     struct SendEvent: ActionDelegate {
         func prepare(_ node: ComponentNode, _ preparation: Preparation) -> any RuntimeAction { Action(node: node) }

@@ -6,6 +6,13 @@ public protocol RuntimeExtension: Sendable {
     var contract: ExtensionContract { get }
     /// By component type (`<extension>.<delegate>`).
     var delegates: [String: ComponentDelegate] { get }
+    /// The extension's code for the browser runtime; nil for an extension that runs only in Tagwire (web
+    /// libraries that install it then cannot be built for the browser).
+    var browserScript: BrowserScript? { get }
+}
+
+extension RuntimeExtension {
+    public var browserScript: BrowserScript? { nil }
 }
 
 /// The extensions a command or server runs with, chosen by the code that assembles it.
@@ -13,6 +20,8 @@ public struct RuntimeExtensions: Sendable {
     private var byType: [String: ComponentDelegate] = [:]
     /// The contracts, for the compiler.
     public private(set) var contracts = ExtensionRegistry([])
+    /// The browser code of the extensions that have one, by extension name.
+    public private(set) var browserScripts: [String: BrowserScript] = [:]
 
     /// The given extensions; a later one replaces an earlier one of the same name.
     public init(_ extensions: [any RuntimeExtension]) {
@@ -23,6 +32,7 @@ public struct RuntimeExtensions: Sendable {
     public mutating func add(_ e: any RuntimeExtension) {
         contracts.register(e.contract)
         for (type, delegate) in e.delegates { byType[type] = delegate }
+        browserScripts[e.contract.name] = e.browserScript
     }
 
     /// These extensions and `more`.

@@ -1,0 +1,184 @@
+import Foundation
+import TagwireCompiler
+import TagwireExtensions
+import TagwireIR
+import TagwireJSON
+import TagwireModel
+import TagwireRuntime
+import TagwireTestSupport
+import TagwireWeb
+import Testing
+
+/// The browser runtime against the Swift engine, fast: each web case of the engine's conformance corpus becomes a
+/// journey of page loads, lifecycle events and direct calls, run by the built library in Node (Tests/TagwireWebTests/
+/// Node/page.js) and by the Swift engine on the same events; their rule outcomes and dispatches must be equal.
+/// Cases with clicks or custom DOM events need a real DOM and run in Chromium instead.
+struct NodeParityTests {
+    static let node = ["/usr/bin/node", "/usr/local/bin/node"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static let cases = Repository.root.appendingPathComponent("Tests/TagwireRuntimeTests/Cases")
+    static let receivedAt = 1_764_374_400.0
+    static let lifecycle = ["core.library-loaded", "core.page-bottom", "core.dom-ready", "core.window-loaded"]
+
+    /// A case as a journey: the steps page.js runs, and the events the Swift engine reads for the same steps.
+    struct Journey {
+        var steps: [JSONValue] = []
+        var events: [JSONValue] = []
+    }
+
+    static func webCases() -> [String] {
+        Golden.cases(in: cases).filter { name in
+            guard
+                let data = FileManager.default.contents(
+                    atPath: cases.appendingPathComponent("\(name)/property/property.json").path
+                ),
+                let property = try? JSONReader.parse([UInt8](data))
+            else { return false }
+            return property["platform"]?.stringValue == "web"
+        }
+    }
+
+    /// The journey of a case's events, or nil when one of them needs a real DOM (or is not a page event).
+    static func journey(_ events: [JSONValue]) -> Journey? {
+        var journey = Journey()
+        var stage = -1
+        var pages = 0
+        func load(_ e: JSONValue, state: JSONValue) {
+            pages += 1
+            var window = state.objectValue ?? JSONObject()
+            var document = window["document"]?.objectValue ?? JSONObject()
+            var cookie = document["cookie"]?.stringValue ?? ""
+            for m in e["cookies"]?.objectValue ?? JSONObject() {
+                guard let v = m.value.stringValue else { continue }
+                cookie += (cookie.isEmpty ? "" : "; ") + m.key + "=" + v
+            }
+            document["cookie"] = .string(cookie)
+            window["document"] = .object(document)
+            let visitor = e["visitor"] ?? "v"
+            let session = e["session"] ?? "s"
+            journey.steps.append(["load": .object(window), "visitor": visitor, "session": session])
+            journey.events.append([
+                "type": "core.library-loaded", "page": .string("page-\(pages)"), "visitor": visitor, "session": session,
+                "window": .object(window),
+            ])
+            stage = 0
+        }
+        func advance(to target: Int, _ e: JSONValue) {
+            let names = ["", "pageBottom", "domReady", "windowLoaded"]
+            while stage < target {
+                stage += 1
+                journey.steps.append([names[stage]: true])
+                journey.events.append([
+                    "type": .string(lifecycle[stage]), "page": .string("page-\(pages)"), "visitor": e["visitor"] ?? "v",
+                    "session": e["session"] ?? "s",
+                ])
+            }
+        }
+        for e in events {
+            guard let type = e["type"]?.stringValue else { return nil }
+            if let at = lifecycle.firstIndex(of: type) {
+                if e["window"] != nil || stage < 0 || at <= stage {
+                    load(e, state: e["window"] ?? .object(JSONObject()))
+                }
+                advance(to: at, e)
+            } else if type == "core.direct-call" {
+                if e["window"] != nil || stage < 0 { load(e, state: e["window"] ?? .object(JSONObject())) }
+                let id = e["identifier"] ?? .null
+                journey.steps.append(["track": [id, e["detail"] ?? .null]])
+                var event: [(String, JSONValue)] = [
+                    ("type", "core.direct-call"), ("identifier", id), ("page", .string("page-\(pages)")),
+                    ("visitor", e["visitor"] ?? "v"), ("session", e["session"] ?? "s"),
+                ]
+                if let d = e["detail"] { event.append(("detail", d)) }
+                journey.events.append(.object(JSONObject(event)))
+            } else {
+                return nil
+            }
+        }
+        return journey
+    }
+
+    static let uuid = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    static let integer = "(?<=[:\\[,])-?[0-9]+(?=[,\\]}])"
+
+    /// Random values differ between the two sides (each has its own random source): each UUID becomes `<value n>`,
+    /// numbered by first appearance in its line, and so does each integer when the case draws random numbers. A
+    /// value resolved twice where it should be memoised still shows as two values.
+    static func normalised(_ line: String, randomNumbers: Bool) -> String {
+        let pattern = randomNumbers ? uuid + "|" + integer : uuid
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return line }
+        var seen: [String] = []
+        for m in re.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+            guard let r = Range(m.range, in: line) else { continue }
+            let id = String(line[r])
+            if !seen.contains(id) { seen.append(id) }
+        }
+        var out = ""
+        var last = line.startIndex
+        for m in re.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+            guard let r = Range(m.range, in: line), let n = seen.firstIndex(of: String(line[r])) else { continue }
+            out += line[last..<r.lowerBound] + "<value \(n)>"
+            last = r.upperBound
+        }
+        return out + line[last...]
+    }
+
+    static func swiftLines(_ graph: RuleGraph, _ events: [JSONValue]) -> [String] {
+        let engine = Engine(graph: graph, extensions: BuiltInExtensions.all, secrets: SecretResolver { _ in nil })
+        var runner = EventRunner(engine: engine, seed: 7)
+        var input: [UInt8] = []
+        for e in events {
+            input += JSONWriter().bytes(e)
+            input.append(0x0A)
+        }
+        var lines: [String] = []
+        runner.run(input, receivedAt: { receivedAt }) { record in
+            let kept: JSONValue = ["rules": record["rules"] ?? [], "dispatches": record["dispatches"] ?? []]
+            lines.append(JSONWriter(sortKeys: true).string(kept))
+        }
+        return lines
+    }
+
+    /// The lines page.js prints for the journey, run by the graph's built (readable) library, keys sorted.
+    static func browserLines(_ graph: RuleGraph, _ journey: Journey) async throws -> [String] {
+        let library = try WebLibrary.build(graph, scripts: BuiltInExtensions.all.browserScripts)
+        let scratch = try Scratch.directory("node-parity")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let script = scratch + "/library.js"
+        try Data(library.readable).write(to: URL(fileURLWithPath: script))
+        let journeyFile = scratch + "/journey.json"
+        let spec: JSONValue = ["receivedAt": .number(receivedAt), "steps": .array(journey.steps)]
+        try Data(JSONWriter().bytes(spec)).write(to: URL(fileURLWithPath: journeyFile))
+        let (status, output) = try await ChildProcess.run(
+            try #require(node),
+            [Repository.path("Tests/TagwireWebTests/Node/page.js"), script, journeyFile],
+            directory: Repository.root,
+            environment: [:]
+        )
+        #expect(status == 0, "page.js exited with \(status)")
+        return try String(decoding: output, as: UTF8.self).split(separator: "\n").map {
+            JSONWriter(sortKeys: true).string(try JSONReader.parse(Array($0.utf8)))
+        }
+    }
+
+    @Test(.enabled(if: node != nil, "needs Node (/usr/bin/node)"), arguments: webCases())
+    func theBrowserRuntimeMatchesTheEngine(_ name: String) async throws {
+        let dir = Self.cases.appendingPathComponent(name)
+        let text = try String(contentsOf: dir.appendingPathComponent("events.ndjson"), encoding: .utf8)
+        let events = try text.split(separator: "\n").map { try JSONReader.parse(Array($0.utf8)) }
+        guard let journey = Self.journey(events) else { return }  // clicks and custom events: ChromiumParityTests
+        let load = PropertyLoader.load(try PropertySource.directory(dir.appendingPathComponent("property").path))
+        let graph = try #require(Compiler.compile(load, registry: BuiltInExtensions.all.contracts).graph)
+        let browser = try await Self.browserLines(graph, journey)
+        let swift = Self.swiftLines(graph, journey.events)
+        let random = graph.dataElements.contains { $0.type == "core.random-number" }
+        #expect(browser.count == swift.count)
+        for (i, (b, s)) in zip(browser, swift).enumerated() {
+            #expect(
+                Self.normalised(b, randomNumbers: random) == Self.normalised(s, randomNumbers: random),
+                "step \(i) of \(name): \(journey.steps[i])"
+            )
+        }
+    }
+}
