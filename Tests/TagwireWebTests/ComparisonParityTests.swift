@@ -65,9 +65,10 @@ struct ComparisonParityTests {
         let result = Compiler.compile(load, registry: BuiltInExtensions.all.contracts)
         let graph = try #require(result.graph, "\(result.diagnostics.map { $0.message })")
         let journey = try #require(
-            NodeParityTests.journey([
-                ["type": "core.direct-call", "identifier": "go", "window": ["ops": .array(pairs)]]
-            ])
+            Journey(
+                [["type": "core.direct-call", "identifier": "go", "window": ["ops": .array(pairs)]]],
+                browser: false
+            )
         )
         let browser = try await NodeParityTests.browserLines(graph, journey)
         let swift = NodeParityTests.swiftLines(graph, journey.events)

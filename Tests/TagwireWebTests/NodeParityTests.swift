@@ -19,13 +19,6 @@ struct NodeParityTests {
     }
     static let cases = Repository.root.appendingPathComponent("Tests/TagwireRuntimeTests/Cases")
     static let receivedAt = 1_764_374_400.0
-    static let lifecycle = ["core.library-loaded", "core.page-bottom", "core.dom-ready", "core.window-loaded"]
-
-    /// A case as a journey: the steps page.js runs, and the events the Swift engine reads for the same steps.
-    struct Journey {
-        var steps: [JSONValue] = []
-        var events: [JSONValue] = []
-    }
 
     static func webCases() -> [String] {
         Golden.cases(in: cases).filter { name in
@@ -37,66 +30,6 @@ struct NodeParityTests {
             else { return false }
             return property["platform"]?.stringValue == "web"
         }
-    }
-
-    /// The journey of a case's events, or nil when one of them needs a real DOM (or is not a page event).
-    static func journey(_ events: [JSONValue]) -> Journey? {
-        var journey = Journey()
-        var stage = -1
-        var pages = 0
-        func load(_ e: JSONValue, state: JSONValue) {
-            pages += 1
-            var window = state.objectValue ?? JSONObject()
-            var document = window["document"]?.objectValue ?? JSONObject()
-            var cookie = document["cookie"]?.stringValue ?? ""
-            for m in e["cookies"]?.objectValue ?? JSONObject() {
-                guard let v = m.value.stringValue else { continue }
-                cookie += (cookie.isEmpty ? "" : "; ") + m.key + "=" + v
-            }
-            document["cookie"] = .string(cookie)
-            window["document"] = .object(document)
-            let visitor = e["visitor"] ?? "v"
-            let session = e["session"] ?? "s"
-            journey.steps.append(["load": .object(window), "visitor": visitor, "session": session])
-            journey.events.append([
-                "type": "core.library-loaded", "page": .string("page-\(pages)"), "visitor": visitor, "session": session,
-                "window": .object(window),
-            ])
-            stage = 0
-        }
-        func advance(to target: Int, _ e: JSONValue) {
-            let names = ["", "pageBottom", "domReady", "windowLoaded"]
-            while stage < target {
-                stage += 1
-                journey.steps.append([names[stage]: true])
-                journey.events.append([
-                    "type": .string(lifecycle[stage]), "page": .string("page-\(pages)"), "visitor": e["visitor"] ?? "v",
-                    "session": e["session"] ?? "s",
-                ])
-            }
-        }
-        for e in events {
-            guard let type = e["type"]?.stringValue else { return nil }
-            if let at = lifecycle.firstIndex(of: type) {
-                if e["window"] != nil || stage < 0 || at <= stage {
-                    load(e, state: e["window"] ?? .object(JSONObject()))
-                }
-                advance(to: at, e)
-            } else if type == "core.direct-call" {
-                if e["window"] != nil || stage < 0 { load(e, state: e["window"] ?? .object(JSONObject())) }
-                let id = e["identifier"] ?? .null
-                journey.steps.append(["track": [id, e["detail"] ?? .null]])
-                var event: [(String, JSONValue)] = [
-                    ("type", "core.direct-call"), ("identifier", id), ("page", .string("page-\(pages)")),
-                    ("visitor", e["visitor"] ?? "v"), ("session", e["session"] ?? "s"),
-                ]
-                if let d = e["detail"] { event.append(("detail", d)) }
-                journey.events.append(.object(JSONObject(event)))
-            } else {
-                return nil
-            }
-        }
-        return journey
     }
 
     static let uuid = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -167,7 +100,8 @@ struct NodeParityTests {
         let dir = Self.cases.appendingPathComponent(name)
         let text = try String(contentsOf: dir.appendingPathComponent("events.ndjson"), encoding: .utf8)
         let events = try text.split(separator: "\n").map { try JSONReader.parse(Array($0.utf8)) }
-        guard let journey = Self.journey(events) else { return }  // clicks and custom events: ChromiumParityTests
+        // Clicks and custom events need a real DOM: ChromiumParityTests runs those cases.
+        guard let journey = Journey(events, browser: false) else { return }
         let load = PropertyLoader.load(try PropertySource.directory(dir.appendingPathComponent("property").path))
         let graph = try #require(Compiler.compile(load, registry: BuiltInExtensions.all.contracts).graph)
         let browser = try await Self.browserLines(graph, journey)

@@ -280,7 +280,9 @@ tagwire.define("core", (function () {
             t.document.addEventListener(
               type,
               function (dom) {
-                t.emit(domEvent(t, "core.custom-event", dom, { eventType: type }));
+                var extra = { eventType: type };
+                if (dom.detail !== undefined && dom.detail !== null) extra.detail = dom.detail;
+                t.emit(domEvent(t, "core.custom-event", dom, extra));
               },
               true
             );
