@@ -36,6 +36,7 @@ public enum Compiler {
     /// pass marked `stopsOnErrors` when there are errors by then, since what follows would only echo them.
     static let passes: [any CompilerPass] = [
         IndexSymbols(),
+        CheckPropertySettings(),
         CheckExtensions(),
         ResolveComponents(),  // after IndexSymbols: tokens name data elements
         CheckCycles(),  // after ResolveComponents: the references between data elements

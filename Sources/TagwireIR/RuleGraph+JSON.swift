@@ -213,28 +213,29 @@ extension RuleGraph {
             if let f = s.file { m.append(("file", .string(f))) }
             return .object(JSONObject(m))
         }
-        return .object(
-            JSONObject([
-                ("formatVersion", .number(Double(formatVersion))),
-                ("property", .string(propertyName)),
-                ("platform", .string(platform)),
-                ("domains", .array(domains.map { .string($0) })),
-                ("library", .string(library)),
-                ("environment", .string(environment)),
-                ("stage", .string(stage)),
-                (
-                    "extensions",
-                    .array(
-                        extensions.map {
-                            .object(JSONObject([("name", .string($0.name)), ("settings", $0.settings.json)]))
-                        }
-                    )
-                ),
-                ("dataElements", .array(des)),
-                ("rules", .array(rs)),
-                ("secrets", .array(ss)),
-            ])
-        )
+        var members: [(String, JSONValue)] = [
+            ("formatVersion", .number(Double(formatVersion))),
+            ("property", .string(propertyName)),
+            ("platform", .string(platform)),
+            ("domains", .array(domains.map { .string($0) })),
+            ("library", .string(library)),
+            ("environment", .string(environment)),
+            ("stage", .string(stage)),
+            (
+                "extensions",
+                .array(
+                    extensions.map {
+                        .object(JSONObject([("name", .string($0.name)), ("settings", $0.settings.json)]))
+                    }
+                )
+            ),
+            ("dataElements", .array(des)),
+            ("rules", .array(rs)),
+            ("secrets", .array(ss)),
+        ]
+        // Written only when set, so that a property without settings keeps the bytes (and the hash) it had.
+        if !settings.isEmpty { members.append(("settings", .object(settings))) }
+        return .object(JSONObject(members))
     }
 
     /// Decodes a graph from `library.json`, checking its format version and every reference.
@@ -324,6 +325,10 @@ extension RuleGraph {
             rules: rs,
             secrets: ss
         )
+        if let settings = f.object["settings"] {
+            guard case .object(let o) = settings else { throw ArtifactError("/settings: expected an object") }
+            self.settings = o
+        }
         guard platform == "web" || platform == "edge" else {
             throw ArtifactError("/platform: expected 'web' or 'edge'")
         }

@@ -150,6 +150,9 @@ public struct RuleGraph: Sendable, Hashable {
     public var dataElements: [DataElementNode]
     public var rules: [RuleNode]
     public var secrets: [SecretNode]
+    /// The property's own settings (`property.json`'s `settings`: on the web, `requireConsent` and
+    /// `satelliteAlias`), as checked by the compiler.
+    public var settings: JSONObject = JSONObject()
 
     public init(
         propertyName: String,

@@ -97,7 +97,7 @@ public struct WebLibrary: Sendable {
     /// The snippet that lets a page call `_tagwire.track` (and the other calls) before the library has loaded:
     /// the calls wait in `_tagwire.q` and the library replays them in order.
     public static let queueSnippet =
-        #"<script>window._tagwire=window._tagwire||{q:[],track:function(){_tagwire.q.push(["track",arguments])}};</script>"#
+        #"<script>window._tagwire=window._tagwire||{q:[],track:function(){_tagwire.q.push(["track",arguments])},consent:function(){_tagwire.q.push(["consent",arguments])}};</script>"#
 
     static func joined(_ base: String, _ parts: String...) -> String {
         var out = base

@@ -13,10 +13,6 @@ import Testing
 /// referrers, clicks and custom events, run by the case's minified library. The rules' outcomes and dispatches on
 /// each page event, the `fbq` calls and the edge posts must be what the Swift engine gives for the same events.
 struct ChromiumParityTests {
-    static let available =
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
-
     /// A case's events as the Swift engine sees the journey the browser made: pages at the URL Chromium visited
     /// (the case's, over http on the harness's port), with the browser's user agent, and a referrer and title
     /// always present (a real page has both, empty or not).
@@ -47,19 +43,56 @@ struct ChromiumParityTests {
         }
     }
 
-    /// The `fbq` calls and edge posts the Swift engine's dispatches stand for.
-    static func expectedTraffic(_ lines: [String]) throws -> (
-        calls: [JSONValue], pixels: Set<String>, posts: [JSONValue]
-    ) {
+    /// The `fbq` calls and edge posts the Swift engine's dispatches stand for, event by event: Limited Data Use set
+    /// or cleared before the call that changes it, and calls held for consent sent when the visitor grants it
+    /// (dropped when they refuse, or when the page they were made on is left).
+    static func expectedTraffic(_ lines: [String], events: [JSONValue], requiresConsent: Bool) throws
+        -> (calls: [JSONValue], pixels: Set<String>, posts: [JSONValue], scripts: Int)
+    {
+        var scripts = 0
+        var scriptOnPage = false
         var calls: [JSONValue] = []
         var pixels: Set<String> = []
         var posts: [JSONValue] = []
-        for line in lines {
+        var limited = false
+        var consent = requiresConsent ? "pending" : "granted"
+        var held: [JSONValue] = []
+        func send(_ d: JSONValue) {
+            guard let call = d["call"]?.arrayValue, let pixel = d["pixelId"] else { return }
+            let wantsLimited = d["dataProcessingOptions"] != nil
+            if wantsLimited != limited {
+                calls.append(wantsLimited ? ["dataProcessingOptions", ["LDU"], 0, 0] : ["dataProcessingOptions", []])
+                limited = wantsLimited
+            }
+            let method: JSONValue = call.first == "track" ? "trackSingle" : "trackSingleCustom"
+            calls.append(.array([method, pixel] + call.dropFirst()))
+            if let p = pixel.stringValue { pixels.insert(p) }
+            if !scriptOnPage { scripts += 1 }
+            scriptOnPage = true
+        }
+        for (line, event) in zip(lines, events) {
+            if event["type"] == "core.library-loaded" {
+                limited = false
+                held = []
+                scriptOnPage = false
+            }
+            switch event["consent"]?.stringValue {
+            case "grant"?, "granted"?:
+                consent = "granted"
+                for d in held { send(d) }
+                held = []
+            case "revoke"?, "revoked"?:
+                consent = "revoked"
+                held = []
+            default: break
+            }
             for d in try JSONReader.parse(Array(line.utf8))["dispatches"]?.arrayValue ?? [] {
-                if d["destination"] == "meta-pixel", let call = d["call"]?.arrayValue, let pixel = d["pixelId"] {
-                    let method: JSONValue = call.first == "track" ? "trackSingle" : "trackSingleCustom"
-                    calls.append(.array([method, pixel] + call.dropFirst()))
-                    if let p = pixel.stringValue { pixels.insert(p) }
+                if d["destination"] == "meta-pixel" {
+                    if d["heldForConsent"] == nil {
+                        send(d)
+                    } else if consent == "pending" {
+                        held.append(d)
+                    }
                 } else if d["destination"] == "edge", let endpoint = d["endpoint"] {
                     posts.append([
                         "url": endpoint, "keepalive": true,
@@ -68,12 +101,14 @@ struct ChromiumParityTests {
                 }
             }
         }
-        return (calls, pixels, posts)
+        return (calls, pixels, posts, scripts)
     }
 
     static func text(_ values: [JSONValue]) -> String { JSONWriter(sortKeys: true).string(.array(values)) }
 
-    @Test(.enabled(if: available, "needs Debian's chromium and chromium-driver (.ci/run installs them)"))
+    @Test(
+        .enabled(if: ChromiumHarness.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)")
+    )
     func everyWebCaseRunsAlikeInChromium() async throws {
         let scratch = try Scratch.directory("chromium-parity")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -99,22 +134,11 @@ struct ChromiumParityTests {
         // Only journeys no page can make are left out: a visitor coming back after another (a browser's storage
         // is one visitor's) and events without a type.
         #expect(unmapped.allSatisfy { ["0081-web-event-without-type"].contains($0) }, "not run: \(unmapped)")
-        let jobFile = scratch + "/jobs.json"
-        try Data(JSONWriter().bytes(.array(jobs))).write(to: URL(fileURLWithPath: jobFile))
-        let (status, output) = try await ChildProcess.run(
-            "/usr/bin/env",
-            ["python3", Repository.path("Tests/TagwireWebTests/Browser/journeys.py"), jobFile],
-            directory: Repository.root,
-            environment: [:]
-        )
-        #expect(status == 0, "journeys.py exited with \(status)")
-        let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-        try #require(lines.count == cases.count + 1, "journeys.py printed \(lines.count) lines for \(cases.count) jobs")
-        let header = try JSONReader.parse(Array(lines[0].utf8))
-        let port = Int(try #require(header["port"]?.numberValue))
-        let userAgent = try #require(header["userAgent"]?.stringValue)
+        let run = try await ChromiumHarness.run(jobs, in: scratch)
+        let port = run.port
+        let userAgent = run.userAgent
         for (k, c) in cases.enumerated() {
-            let result = try JSONReader.parse(Array(lines[k + 1].utf8))
+            let result = run.results[k]
             if let error = result["error"]?.stringValue {
                 Issue.record("\(c.name): \(error)")
                 continue
@@ -138,19 +162,27 @@ struct ChromiumParityTests {
                     "\(c.name), page event \(i)"
                 )
             }
-            let expected = try Self.expectedTraffic(swift)
+            let expected = try Self.expectedTraffic(
+                swift,
+                events: c.journey.events,
+                requiresConsent: c.graph.settings["requireConsent"]?.boolValue ?? false
+            )
             let fbq = result["fbq"]?.arrayValue ?? []
-            let tracks = fbq.filter { $0.arrayValue?.first != "init" }
+            let tracks = fbq.filter { $0.arrayValue?.first != "init" && $0.arrayValue?.first != "consent" }
             let inits = Set(fbq.filter { $0.arrayValue?.first == "init" }.compactMap { $0.arrayValue?[1].stringValue })
+            // Call by call: a random value drawn on two events may be equal on one side only.
             #expect(
-                NodeParityTests.normalised(Self.text(tracks), randomNumbers: random)
-                    == NodeParityTests.normalised(Self.text(expected.calls), randomNumbers: random),
+                tracks.map { NodeParityTests.normalised(Self.text([$0]), randomNumbers: random) }
+                    == expected.calls.map { NodeParityTests.normalised(Self.text([$0]), randomNumbers: random) },
                 "\(c.name): fbq calls"
             )
             #expect(inits == expected.pixels, "\(c.name): fbq('init') for each pixel used")
+            // Meta's script is added once on each page that sends to Meta, and never on one waiting for consent.
+            #expect(result["scripts"]?.numberValue.map(Int.init) == expected.scripts, "\(c.name): fbevents.js loads")
             #expect(
-                NodeParityTests.normalised(Self.text(result["posts"]?.arrayValue ?? []), randomNumbers: random)
-                    == NodeParityTests.normalised(Self.text(expected.posts), randomNumbers: random),
+                (result["posts"]?.arrayValue ?? []).map {
+                    NodeParityTests.normalised(Self.text([$0]), randomNumbers: random)
+                } == expected.posts.map { NodeParityTests.normalised(Self.text([$0]), randomNumbers: random) },
                 "\(c.name): edge posts"
             )
         }

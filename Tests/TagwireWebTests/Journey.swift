@@ -57,17 +57,25 @@ struct Journey {
             if e["window"] != nil || stage < 0 || (at.map { $0 <= stage } ?? false) {
                 guard load(e) else { return nil }
             }
+            // The visitor's choice, made on the page before the event (`_tagwire.consent`).
+            if let choice = e["consent"] {
+                guard e["window"] == nil else { return nil }
+                steps.append(["consent": choice])
+            }
             if let at {
                 advance(to: at, e)
             } else if type == "core.direct-call" {
                 let id = e["identifier"] ?? .null
                 steps.append(["track": [id, e["detail"] ?? .null]])
                 var event: [(String, JSONValue)] = [("type", "core.direct-call"), ("identifier", id)] + common(e)
+                if let choice = e["consent"] { event.append(("consent", choice)) }
                 if let d = e["detail"] { event.append(("detail", d)) }
                 events.append(.object(JSONObject(event)))
             } else if browser, type == "core.click", let target = e["target"] {
                 steps.append(["click": target])
-                events.append(.object(JSONObject([("type", "core.click"), ("target", target)] + common(e))))
+                var event: [(String, JSONValue)] = [("type", "core.click"), ("target", target)] + common(e)
+                if let choice = e["consent"] { event.append(("consent", choice)) }
+                events.append(.object(JSONObject(event)))
             } else if browser, !type.hasPrefix("core.") || type == "core.custom-event" {
                 guard let name = type == "core.custom-event" ? (e["eventType"] ?? e["name"]) : .string(type) else {
                     return nil

@@ -111,7 +111,7 @@ struct NodeParityTests {
         for (i, (b, s)) in zip(browser, swift).enumerated() {
             #expect(
                 Self.normalised(b, randomNumbers: random) == Self.normalised(s, randomNumbers: random),
-                "step \(i) of \(name): \(journey.steps[i])"
+                "page event \(i) of \(name): \(journey.events[i])"
             )
         }
     }

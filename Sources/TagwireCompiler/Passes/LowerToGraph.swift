@@ -98,7 +98,7 @@ extension CompilationUnit {
             case .file(let f): return SecretNode(name: s.name, environmentVariable: nil, file: f)
             }
         }
-        return RuleGraph(
+        var graph = RuleGraph(
             propertyName: set.property.name,
             platform: set.property.platform.rawValue,
             domains: set.property.domains,
@@ -110,5 +110,7 @@ extension CompilationUnit {
             rules: ruleNodes,
             secrets: secrets
         )
+        graph.settings = set.property.settings
+        return graph
     }
 }

@@ -38,11 +38,17 @@ public struct EdgeExtension: RuntimeExtension {
             func run(_ context: inout RuleContext) throws(ComponentFailure) -> Dispatch? {
                 let ext = try context.extensionSettings("edge")
                 let settings = try context.renderSettings(node.settings)
+                var data = settings["data"] ?? .object(JSONObject())
+                // Where the property requires consent, the edge property's rules read the visitor's choice here.
+                if context.requiresConsent, case .object(var o) = data, o["consent"] == nil {
+                    o["consent"] = .string(context.consent)
+                    data = .object(o)
+                }
                 var m: [(String, JSONValue)] = [
                     ("destination", "edge"), ("rule", .string(context.ruleName)),
                     ("endpoint", ext["endpoint"] ?? .null),
                     ("xdm", settings["xdm"] ?? .object(JSONObject())),
-                    ("data", settings["data"] ?? .object(JSONObject())),
+                    ("data", data),
                 ]
                 // The request the browser would make: the page event's own `request`, or the page's user agent.
                 if let request = context.event["request"] {

@@ -40,6 +40,14 @@ tagwire.define("edge", (function () {
         var ext = context.extensionSettings("edge");
         var xdm = settings.xdm === undefined ? {} : settings.xdm;
         var data = settings.data === undefined ? {} : settings.data;
+        // Where the property requires consent, the edge property's rules read the visitor's choice here.
+        // (A copy: the rendered settings may be the library's own literal, shared by every run.)
+        if (context.requiresConsent() && data && typeof data === "object" && !Array.isArray(data) && !("consent" in data)) {
+          var copy = {};
+          for (var k in data) copy[k] = data[k];
+          copy.consent = tagwire.consent();
+          data = copy;
+        }
         var dispatch = { destination: "edge", rule: context.rule.name, endpoint: ext.endpoint, xdm: xdm, data: data };
         var ua = window.navigator && window.navigator.userAgent;
         if (ua) dispatch.request = { headers: { "user-agent": ua } };

@@ -16,7 +16,9 @@ public struct MetaPixelExtension: RuntimeExtension {
     public let contract = ExtensionContract(
         name: "meta-pixel",
         platforms: Platforms.web,
-        configuration: [SettingSpec("pixelId", .string, required: true)],
+        // `scriptUrl`: where the browser loads Meta's fbevents.js from (Meta's by default; tests point it at a
+        // sandbox).
+        configuration: [SettingSpec("pixelId", .string, required: true), SettingSpec("scriptUrl", .string)],
         components: [
             ComponentContract(
                 "meta-pixel.send-event",
@@ -26,6 +28,7 @@ public struct MetaPixelExtension: RuntimeExtension {
                     SettingSpec("eventName", .string, required: true),
                     SettingSpec("parameters", .object(fields: [], additional: .any)),
                     SettingSpec("eventId", .string),
+                    SettingSpec("lduEnabled", .boolean),
                 ]
             )
         ]
@@ -61,12 +64,16 @@ public struct MetaPixelExtension: RuntimeExtension {
                 if let id = settings["eventId"].flatMap(Coercion.idText), !id.isEmpty {
                     call.append(.object(JSONObject([("eventID", .string(id))])))
                 }
-                let json = JSONValue.object(
-                    JSONObject([
-                        ("destination", "meta-pixel"), ("rule", .string(context.ruleName)),
-                        ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
-                    ])
-                )
+                var members: [(String, JSONValue)] = [
+                    ("destination", "meta-pixel"), ("rule", .string(context.ruleName)),
+                    ("pixelId", ext["pixelId"] ?? .null), ("call", .array(call)),
+                ]
+                // Limited Data Use: `fbq('dataProcessingOptions', ['LDU'], 0, 0)` before the call (Meta picks the
+                // region from the visitor's address).
+                if settings["lduEnabled"]?.boolValue == true { members.append(("dataProcessingOptions", ["LDU"])) }
+                // Without consent the browser holds the call (and sends it only once consent is granted).
+                if context.consent != "granted" { members.append(("heldForConsent", true)) }
+                let json = JSONValue.object(JSONObject(members))
                 return Dispatch(destination: "meta-pixel", rule: context.ruleName, origin: node.origin, json: json)
             }
         }

@@ -47,37 +47,74 @@ tagwire.define("meta-pixel", (function () {
     return null;
   }
 
-  // Written on the widest domain that accepts it, as Meta's Parameter Builder does.
-  function writeCookie(name, value) {
-    var host = window.location.hostname;
-    var labels = host.split(".");
+  // Written on the widest domain that accepts it, as Meta's Parameter Builder does; `make` gets that domain's
+  // subdomain index (its number of labels less one: 1 for example.com), the second part of Meta's formats.
+  function writeCookie(name, make) {
+    var labels = window.location.hostname.split(".");
     for (var i = labels.length - 2; i >= 0; i--) {
-      var domain = labels.slice(i).join(".");
-      var attempt = name + "=" + value + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax; domain=" + domain;
-      document.cookie = attempt;
+      var value = make(labels.length - 1 - i);
+      document.cookie =
+        name + "=" + value + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax; domain=" + labels.slice(i).join(".");
       if (readCookie(name) === value) return;
     }
-    document.cookie = name + "=" + value + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax";
+    document.cookie = name + "=" + make(labels.length - 1) + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax";
   }
 
-  function subdomainIndex() {
-    return Math.max(0, window.location.hostname.split(".").length - 1);
+  // Calls made without consent wait here; they go to Meta (script, init, calls) only once consent is granted.
+  var held = [];
+
+  var ldu = false;
+
+  function send(ext, call, limited) {
+    var pixel = ext.pixelId;
+    var fbq = queue(ext.scriptUrl);
+    // Limited Data Use applies to what follows, so it is set (or cleared) before `init` and each call that changes it.
+    if (limited !== ldu) {
+      if (limited) fbq("dataProcessingOptions", ["LDU"], 0, 0);
+      else fbq("dataProcessingOptions", []);
+      ldu = limited;
+    }
+    if (!initialised[pixel]) {
+      initialised[pixel] = true;
+      fbq("init", pixel);
+    }
+    fbq.apply(null, [call[0] === "track" ? "trackSingle" : "trackSingleCustom", pixel].concat(call.slice(1)));
   }
+
+  tagwire.onConsent(function (state) {
+    if (window.fbq) window.fbq("consent", state === "granted" ? "grant" : "revoke");
+    var waiting = held;
+    held = [];
+    if (state !== "granted") return;
+    writeCookies();
+    for (var i = 0; i < waiting.length; i++) send(waiting[i][0], waiting[i][1], waiting[i][2]);
+  });
 
   tagwire.onStart(function () {
+    if (tagwire.consent() === "granted") writeCookies();
+  });
+
+  // Meta's first-party cookies: `_fbc` (`fb.<index>.<ms>.<fbclid>`) when the URL carries a new `fbclid`, and
+  // `_fbp` (`fb.<index>.<ms>.<random>`) when there is none.
+  function writeCookies() {
     var now = Date.now();
     var match = /[?&]fbclid=([^&#]*)/.exec(window.location.search);
     if (match && match[1]) {
       var clickID = decodeURIComponent(match[1]);
       var current = readCookie("_fbc");
       if (!current || current.split(".").slice(3).join(".") !== clickID) {
-        writeCookie("_fbc", "fb." + subdomainIndex() + "." + now + "." + clickID);
+        writeCookie("_fbc", function (index) {
+          return "fb." + index + "." + now + "." + clickID;
+        });
       }
     }
     if (!readCookie("_fbp")) {
-      writeCookie("_fbp", "fb." + subdomainIndex() + "." + now + "." + Math.floor(Math.random() * 2147483647));
+      var random = Math.floor(Math.random() * 2147483647);
+      writeCookie("_fbp", function (index) {
+        return "fb." + index + "." + now + "." + random;
+      });
     }
-  });
+  }
 
   return {
     actions: {
@@ -95,14 +132,16 @@ tagwire.define("meta-pixel", (function () {
         var id = settings.eventId;
         if (typeof id === "number") id = String(id);
         if (typeof id === "string" && id !== "") call.push({ eventID: id });
-        var pixel = ext.pixelId;
-        var fbq = queue(ext.scriptUrl);
-        if (!initialised[pixel]) {
-          initialised[pixel] = true;
-          fbq("init", pixel);
+        var dispatch = { destination: "meta-pixel", rule: context.rule.name, pixelId: ext.pixelId, call: call };
+        var limited = settings.lduEnabled === true;
+        if (limited) dispatch.dataProcessingOptions = ["LDU"];
+        var state = tagwire.consent();
+        if (state === "granted") send(ext, call, limited);
+        else {
+          if (state === "pending") held.push([ext, call, limited]);
+          dispatch.heldForConsent = true;
         }
-        fbq.apply(null, [call[0] === "track" ? "trackSingle" : "trackSingleCustom", pixel].concat(call.slice(1)));
-        return { destination: "meta-pixel", rule: context.rule.name, pixelId: pixel, call: call };
+        return dispatch;
       },
     },
   };

@@ -52,6 +52,10 @@ extension Engine {
             session.pages[page] = w
             session.pageviewStorage[page] = nil
         }
+        // A page event's `consent` is the visitor's choice (`_tagwire.consent(...)`), kept as the browser keeps it.
+        if let choice = event["consent"]?.stringValue, let state = RuleContext.consentState(choice) {
+            session.visitorStorage[visitor, default: [:]][RuleContext.consentKey] = .string(state)
+        }
         let type = event["type"]?.stringValue
         var run = RuleContext(
             engine: self,

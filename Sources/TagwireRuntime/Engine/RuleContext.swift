@@ -147,6 +147,29 @@ public struct RuleContext {
         conditionDetails += details
     }
 
+    /// Where the visitor's consent choice is kept (the browser's `localStorage` key).
+    static let consentKey = "tagwire.consent"
+
+    /// `granted`, `revoked` or `pending` for a choice as a page event or `_tagwire.consent` gives it.
+    static func consentState(_ choice: String) -> String? {
+        switch choice {
+        case "grant", "granted": return "granted"
+        case "revoke", "revoked": return "revoked"
+        case "pending": return "pending"
+        default: return nil
+        }
+    }
+
+    /// Whether the property makes tracking wait for the visitor's consent (`settings.requireConsent`).
+    public var requiresConsent: Bool { graph.settings["requireConsent"]?.boolValue ?? false }
+
+    /// The visitor's consent on the web: their last choice, else `pending` when the property requires consent and
+    /// `granted` when it does not.
+    public var consent: String {
+        if let state = session.visitorStorage[visitor]?[Self.consentKey]?.stringValue { return state }
+        return requiresConsent ? "pending" : "granted"
+    }
+
     /// A new random (version 4) UUID from the session's random source.
     public mutating func uuid() -> String { session.random.uuid() }
 

@@ -15,6 +15,8 @@ var tagwire = (function (window, document) {
   var storagePrefix = "tagwire.dataElements.";
   var pending = [];
   var running = false;
+  var consentKey = "tagwire.consent";
+  var consentListeners = [];
 
   // ---- Extensions -------------------------------------------------------------------------------------------
 
@@ -245,6 +247,10 @@ var tagwire = (function (window, document) {
     target[last] = value;
   };
 
+  Context.prototype.requiresConsent = function () {
+    return !!(graph.settings && graph.settings.requireConsent);
+  };
+
   Context.prototype.uuid = function () {
     var c = window.crypto;
     if (c && typeof c.randomUUID === "function") return c.randomUUID();
@@ -422,6 +428,41 @@ var tagwire = (function (window, document) {
     }
   }
 
+  // ---- Consent ---------------------------------------------------------------------------------------------
+
+  // The visitor's choice, kept in localStorage: `granted`, `revoked`, or `pending` when the property requires
+  // consent (`settings.requireConsent`) and no choice was made; without that setting, `granted`.
+  function consent() {
+    var stored = null;
+    try {
+      stored = window.localStorage.getItem(consentKey);
+    } catch (e) {
+      // Without storage the choice lasts for the page only.
+      stored = memoryConsent;
+    }
+    if (stored === "granted" || stored === "revoked") return stored;
+    return graph && graph.settings && graph.settings.requireConsent ? "pending" : "granted";
+  }
+  var memoryConsent = null;
+
+  function setConsent(choice) {
+    var state = choice === "grant" ? "granted" : choice === "revoke" ? "revoked" : null;
+    if (!state) return;
+    memoryConsent = state;
+    try {
+      window.localStorage.setItem(consentKey, state);
+    } catch (e) {
+      // Kept in memory above.
+    }
+    for (var i = 0; i < consentListeners.length; i++) {
+      try {
+        consentListeners[i](state);
+      } catch (e) {
+        // One extension's failure leaves the others informed.
+      }
+    }
+  }
+
   // ---- Start -----------------------------------------------------------------------------------------------
 
   // The helpers an extension's event delegates get to raise page events and describe elements.
@@ -469,6 +510,7 @@ var tagwire = (function (window, document) {
       property: graph.property,
       environment: { name: graph.environment, stage: graph.stage },
       monitors: monitors,
+      consent: setConsent,
       track: function (identifier, detail) {
         api.emit({ type: "core.direct-call", identifier: String(identifier).trim(), detail: detail });
       },
@@ -489,6 +531,11 @@ var tagwire = (function (window, document) {
       },
     };
     window._tagwire = api;
+    // Pages written for Adobe's runtime call `_satellite.track`; the alias is off unless the property asks.
+    if (graph.settings && graph.settings.satelliteAlias) {
+      window._satellite = window._satellite || {};
+      window._satellite.track = api.track;
+    }
     var used = {};
     graph.rules.forEach(function (rule) {
       rule.events.forEach(function (e) {
@@ -506,11 +553,27 @@ var tagwire = (function (window, document) {
         }
       }
     });
-    for (var i = 0; i < installers.length; i++) installers[i](events);
-    for (var q = 0; q < queued.length; q++) {
-      var call = queued[q];
-      if (call && typeof api[call[0]] === "function") api[call[0]].apply(api, [].slice.call(call[1] || []));
+    // A choice made before the library loaded applies before any rule runs; the other calls replay in order.
+    function replay(consentCalls) {
+      for (var q = 0; q < queued.length; q++) {
+        var call = queued[q];
+        if (!call || (call[0] === "consent") !== consentCalls || typeof api[call[0]] !== "function") continue;
+        try {
+          api[call[0]].apply(api, [].slice.call(call[1] || []));
+        } catch (e) {
+          // A malformed queued call is the page's: the rest still replay.
+        }
+      }
     }
+    replay(true);
+    for (var i = 0; i < installers.length; i++) {
+      try {
+        installers[i](events);
+      } catch (e) {
+        // An extension that cannot start leaves the others running.
+      }
+    }
+    replay(false);
   }
 
   // Code to run once the rules are installed (the page lifecycle, which begins with Library Loaded).
@@ -518,5 +581,16 @@ var tagwire = (function (window, document) {
     installers.push(fn);
   }
 
-  return { define: define, start: start, onStart: onStart, failure: failure, isMissing: isMissing, looseEquals: looseEquals, child: child };
+  return {
+    define: define,
+    start: start,
+    onStart: onStart,
+    consent: consent,
+    onConsent: function (fn) {
+      consentListeners.push(fn);
+    },
+    failure: failure,
+    isMissing: isMissing,
+    looseEquals: looseEquals,
+  };
 })(window, document);

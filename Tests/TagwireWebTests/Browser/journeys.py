@@ -8,9 +8,12 @@ The library loads as a page loads it; its monitor hooks record each rule's outco
 Meta's `fbq` queue record what actually left the page.
 
 usage: python3 journeys.py JOBS.json  ->  for each job, one JSON line:
-  {"lines": [{"rules": [...], "dispatches": [...]}, ... one per page event], "fbq": [[...], ...], "posts": [...]}
-A job is {"library": "<path to the .js>", "steps": [...]}; the steps are those of Tests/TagwireWebTests/Node/page.js
-plus {"click": <descriptor>} and {"custom": {"eventType", "detail", "target"}}, and a load always runs the page's
+  {"lines": [{"rules": [...], "dispatches": [...]}, ... one per page event], "fbq": [[...], ...], "posts": [...],
+   "scripts": <fbevents.js script elements added, over all pages>, "probes": [<value of each probe step>]}
+A job is {"library": "<path to the .js>", "steps": [...]}; a load may also give "queue" (calls waiting in
+`_tagwire.q` before the library loads) and "copies" (script tags loading the library); the steps are those of Tests/TagwireWebTests/Node/page.js
+plus {"click": <descriptor>} and {"custom": {"eventType", "detail", "target"}} ({"consent": ...} prints no line, as
+in page.js; {"probe": "<JavaScript expression>"} records its value in "probes"), and a load always runs the page's
 whole lifecycle (Library Loaded, Page Bottom, DOM Ready, Window Loaded: four lines).
 """
 
@@ -69,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
 # hooks, and a `fetch` that records the edge posts (answering 200) instead of sending them.
 PRELUDE = """
 <script>
-(function (state, cookies, clear) {
+(function (state, cookies, clear, queue) {
   if (clear.local) localStorage.clear();
   if (clear.session) sessionStorage.clear();
   for (var k in state) window[k] = state[k];
@@ -77,15 +80,21 @@ PRELUDE = """
   window.__reports = [];
   window.__posts = [];
   function record(r) { window.__reports.push(JSON.parse(JSON.stringify(r))); }
-  window._tagwire = { q: [], monitors: [{ ruleCompleted: record, ruleConditionFailed: record,
+  window._tagwire = { q: queue, monitors: [{ ruleCompleted: record, ruleConditionFailed: record,
     ruleActionFailed: record, ruleSkipped: record }] };
+  window.__logs = [];
+  window.__errors = [];
+  var log = console.log;
+  console.log = function () { window.__logs.push(Array.prototype.join.call(arguments, " ")); log.apply(console, arguments); };
+  window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
+  window.addEventListener("unhandledrejection", function (e) { window.__errors.push(String(e.reason)); });
   window.fetch = function (url, init) {
     window.__posts.push({ url: String(url), body: JSON.parse(init.body), keepalive: !!init.keepalive });
     return Promise.resolve(new Response("{}", { status: 200 }));
   };
   document.addEventListener("submit", function (e) { e.preventDefault(); });
   document.addEventListener("click", function (e) { e.preventDefault(); });
-})(%s, %s, %s);
+})(%s, %s, %s, %s);
 </script>
 <style>#stage, #stage * { display: block; min-width: 40px; min-height: 20px; padding: 4px; }</style>
 """
@@ -116,7 +125,8 @@ var posts = window.__posts || []; window.__posts = [];
 var q = window.fbq && window.fbq.queue ? window.fbq.queue : [];
 var calls = q.map(function (a) { return JSON.parse(JSON.stringify(Array.prototype.slice.call(a))); });
 if (window.fbq && window.fbq.queue) window.fbq.queue = [];
-return {reports: reports, posts: posts, calls: calls};
+var scripts = document.querySelectorAll('script[src*="fbevents.js"]').length;
+return {reports: reports, posts: posts, calls: calls, scripts: scripts};
 """
 
 
@@ -134,20 +144,27 @@ def line(reports):
 def run(driver, port, job):
     with open(job["library"], "rb") as f:
         SITE.library = f.read()
-    out = {"lines": [], "fbq": [], "posts": []}
+    out = {"lines": [], "fbq": [], "posts": [], "scripts": 0, "probes": []}
     visitor = session = None
+    page_scripts = [0]
 
     def drain():
         got = driver.execute_script(DRAIN)
         out["fbq"].extend(got["calls"])
         out["posts"].extend(got["posts"])
+        page_scripts[0] = max(page_scripts[0], got["scripts"])
         return got["reports"]
+
+    def leave():
+        drain()
+        out["scripts"] += page_scripts[0]
+        page_scripts[0] = 0
 
     loaded = False
     for step in job["steps"]:
         if "load" in step:
             if loaded:
-                drain()
+                leave()
             state = dict(step["load"])
             location = state.pop("location", {}) or {}
             document = state.pop("document", {}) or {}
@@ -159,10 +176,12 @@ def run(driver, port, job):
             clear = {"local": step.get("visitor") != visitor, "session": (step.get("visitor"), step.get("session")) != (visitor, session)}
             visitor, session = step.get("visitor"), step.get("session")
             title = html.escape(document.get("title") or "")
-            prelude = PRELUDE % (json.dumps(state), json.dumps(cookies), json.dumps(clear))
+            queue = step.get("queue") or []
+            prelude = PRELUDE % (json.dumps(state), json.dumps(cookies), json.dumps(clear), json.dumps(queue))
+            tags = '<script async src="/__tagwire/library.js"></script>' * int(step.get("copies") or 1)
             SITE.page = (
-                f"<!doctype html><html><head><title>{title}</title>{prelude}"
-                f'<script async src="/__tagwire/library.js"></script></head><body><div id="stage"></div></body></html>'
+                f"<!doctype html><html><head><title>{title}</title>{prelude}{tags}</head>"
+                f'<body><div id="stage"></div></body></html>'
             ).encode()
             # From a blank page: a URL equal to the current one but for its fragment would not load anew.
             driver.get("about:blank")
@@ -186,6 +205,10 @@ def run(driver, port, job):
             reports = drain()
             for t in LIFECYCLE:
                 out["lines"].append(line([r for r in reports if r["event"]["type"] == t]))
+        elif "probe" in step:
+            out["probes"].append(driver.execute_script("return (" + step["probe"] + ");"))
+        elif "consent" in step:
+            driver.execute_script("window._tagwire.consent(arguments[0]);", step["consent"])
         elif "track" in step:
             identifier, detail = step["track"]
             driver.execute_script("window._tagwire.track(arguments[0], arguments[1]);", identifier, detail)
@@ -204,7 +227,7 @@ def run(driver, port, job):
             )
             out["lines"].append(line(drain()))
     if loaded:
-        drain()
+        leave()
     return out
 
 

@@ -104,6 +104,10 @@ function fire(target, type) {
 }
 
 function step(s) {
+  if (s.consent) {
+    page.window._tagwire.consent(s.consent);
+    return;
+  }
   results = [];
   if (s.load) load(s.load, s.visitor, s.session);
   else if (s.pageBottom) page.window._tagwire.pageBottom();
