@@ -105,6 +105,7 @@ var targets: [Target] = [
             "TagwireJSON", "TagwireMeta", "TagwireHashing", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ],
+        resources: [.embedInCode("Pixel/fbevents.js")],
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -129,6 +130,8 @@ var targets: [Target] = [
         dependencies: [
             "TagwireJSON", "TagwireIR", "TagwireRuntime", "TagwireDelivery", "TagwireMetaSender", "TagwireHashing",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            // gzip for the hosted web libraries (zlib, which Debian ships, behind a NIO ByteBuffer API).
+            .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
@@ -144,7 +147,7 @@ var targets: [Target] = [
             "TagwireExtensions",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "CompressNIO", package: "compress-nio"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -276,6 +279,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // HTTP client that delivers Conversions API requests; only in TagwireMetaSender.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // gzip of the web libraries `tagwire serve --libraries` hosts (a thin layer over the system's zlib); only in
+        // TagwireServer.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: targets
 )

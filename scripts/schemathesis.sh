@@ -12,7 +12,10 @@ sandbox_port=18190
 serve_port=18180
 "$bin/tagwire-graph-sandbox" --port "$sandbox_port" >"$work/sandbox.log" 2>&1 &
 export META_ACCESS_TOKEN=sandbox-token TAGWIRE_META_GRAPH_URL="http://127.0.0.1:$sandbox_port" TAGWIRE_ADMIN_TOKEN=schemathesis-admin
-"$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/data" --port "$serve_port" >"$work/serve.out" 2>"$work/serve.log" &
+# The example web library, hosted too, so that /libraries/... answers files as well as 404s.
+"$bin/tagwire" build Properties/meta-quickstart-web --out "$work/libraries" >/dev/null 2>&1
+"$bin/tagwire" serve Properties/meta-quickstart-edge --data-dir "$work/data" --port "$serve_port" \
+  --libraries "$work/libraries" >"$work/serve.out" 2>"$work/serve.log" &
 up() { python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" >/dev/null 2>&1; }
 for _ in $(seq 1 300); do
   up "http://127.0.0.1:$serve_port/readyz" && break

@@ -104,6 +104,7 @@ public struct Build: AsyncParsableCommand {
         guard case .object(var o) = manifest else { return manifest }
         o["browser"] = .object(
             JSONObject([
+                ("folder", .string(library.folder)),
                 ("readable", .string(library.readableName)), ("minified", .string(library.minifiedName)),
                 ("stable", .string(library.stableName)), ("integrity", .string(library.integrity)),
             ])

@@ -70,6 +70,14 @@ public struct Serve: AsyncParsableCommand {
     @Option(help: "Events per Graph request (at most 1000).")
     var batchLimit = 1000
 
+    @Option(
+        help: ArgumentHelp(
+            "A directory of built web libraries (`tagwire build --out`) to host at /libraries/<property>/<file>.",
+            valueName: "DIR"
+        )
+    )
+    var libraries: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -93,6 +101,15 @@ public struct Serve: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
+        var hosted = WebLibraryHost()
+        if let libraries {
+            do {
+                hosted = try WebLibraryHost.load(libraries)
+            } catch {
+                Output.err("error: \(error.description)\n")
+                throw ExitCode(1)
+            }
+        }
         let options = ServeOptions(
             limits: ServeLimits(
                 maxBodyBytes: max(1, maxBodyBytes),
@@ -102,7 +119,8 @@ public struct Serve: AsyncParsableCommand {
                 idleTimeout: .milliseconds(Int(max(0.1, idleTimeout) * 1000))
             ),
             adminToken: ProcessInfo.processInfo.environment["TAGWIRE_ADMIN_TOKEN"],
-            trustForwardedFor: trustForwardedFor
+            trustForwardedFor: trustForwardedFor,
+            libraries: hosted
         )
         let host = self.host
         let port = self.port
@@ -121,6 +139,7 @@ public struct Serve: AsyncParsableCommand {
                     metadata: [
                         "address": .string("\(host):\(bound)"), "property": .string(initial.propertyName),
                         "content_hash": .string(initial.contentHash),
+                        "libraries": .array(options.libraries.paths.map { .string($0) }),
                     ]
                 )
             }

@@ -62,6 +62,15 @@ public enum GraphSandbox {
             }
         }
         router.get("/{first}/dataset_quality") { request, _ in await datasetQuality(request, state) }
+        // A stand-in for Meta's fbevents.js: a web library whose meta-pixel `scriptUrl` points here sends its Pixel
+        // events to /tr below.
+        router.get("/en_US/fbevents.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/javascript; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.fbevents_js))
+            )
+        }
         router.get("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
         router.post("/tr") { request, _ in await beacon(request.uri.queryParameters, state) }
         router.get("/__sandbox/events") { request, _ in

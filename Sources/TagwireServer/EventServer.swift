@@ -15,6 +15,7 @@ import TagwireRuntime
 ///
 /// Routes (documented in ``OpenAPIDocument``):
 /// - `POST /v1/events`, `POST /v1/properties/{property}/events`: one event, a JSON array or NDJSON → `202`.
+/// - `GET /libraries/{property}/{file}`: the hosted web libraries (``WebLibraryHost``).
 /// - `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json`.
 /// - `POST /admin/reload`, `GET /admin/manifest`, `GET /admin/outbox`: bearer token (`TAGWIRE_ADMIN_TOKEN`).
 public final class EventServer: Sendable {
@@ -104,6 +105,13 @@ public final class EventServer: Sendable {
         }
         router.on("/v1/events", method: .options) { request, _ in self.preflight(request) }
         router.on("/v1/properties/{property}/events", method: .options) { request, _ in self.preflight(request) }
+        router.get("/libraries/{property}/{file}") { request, context in
+            self.options.libraries.response(
+                folder: context.parameters.get("property") ?? "",
+                name: context.parameters.get("file") ?? "",
+                request: request
+            )
+        }
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
         router.get("/readyz") { _, _ in await Self.offLoop { await self.ready() } }
         router.get("/metrics") { _, _ in await Self.offLoop { await self.metricsResponse() } }

@@ -48,6 +48,22 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/libraries/{property}/{file}": {
+      "get": {
+        "operationId": "webLibrary",
+        "summary": "A built web library file (tagwire serve --libraries DIR)",
+        "description": "Content-addressed files (tagwire-<hash>.js, .min.js) are cached for a year as immutable; the per-environment name (<property>-<environment>.min.js) for 300 s, with an ETag. gzip when the client accepts it; Access-Control-Allow-Origin for the property's own domains.",
+        "parameters": [
+          {"name": "property", "in": "path", "required": true, "description": "The property's name as a slug (its folder under the asset base)", "schema": {"type": "string"}},
+          {"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "The file", "content": {"application/javascript": {"schema": {"type": "string"}}}},
+          "304": {"description": "Not modified (If-None-Match named the file's ETag)"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/healthz": {
       "get": {
         "operationId": "health",

@@ -52,11 +52,19 @@ public struct ServeOptions: Sendable {
     public var adminToken: String?
     /// Take the client IP from the first `X-Forwarded-For` entry (behind a proxy you run).
     public var trustForwardedFor: Bool
+    /// The web libraries hosted at `/libraries/...` (none unless `--libraries`).
+    public var libraries: WebLibraryHost
 
     /// Options.
-    public init(limits: ServeLimits = ServeLimits(), adminToken: String? = nil, trustForwardedFor: Bool = false) {
+    public init(
+        limits: ServeLimits = ServeLimits(),
+        adminToken: String? = nil,
+        trustForwardedFor: Bool = false,
+        libraries: WebLibraryHost = WebLibraryHost()
+    ) {
         self.limits = limits
         self.adminToken = adminToken
         self.trustForwardedFor = trustForwardedFor
+        self.libraries = libraries
     }
 }

@@ -27,7 +27,8 @@ enum Fixture {
         limits: ServeLimits = ServeLimits(),
         adminToken: String? = adminToken,
         sink: LogSink = .inMemory(),
-        source: String = edge
+        source: String = edge,
+        libraries: WebLibraryHost = WebLibraryHost()
     ) throws -> EventServer {
         let loader = loader()
         let initial = try loader(source).get()
@@ -38,7 +39,7 @@ enum Fixture {
         return EventServer(
             store: LibraryStore(loader: loader, initial: initial),
             outbox: outbox,
-            options: ServeOptions(limits: limits, adminToken: adminToken),
+            options: ServeOptions(limits: limits, adminToken: adminToken, libraries: libraries),
             redactor: redactor,
             logger: logger
         )
