@@ -163,7 +163,38 @@ public enum SchemaGenerator {
                                         ),
                                     ])
                                 ),
-                                ("settings", object([("type", "object")])),
+                                (
+                                    "settings",
+                                    object([
+                                        ("type", "object"),
+                                        (
+                                            "properties",
+                                            object([
+                                                (
+                                                    "requireConsent",
+                                                    object([
+                                                        ("type", "boolean"),
+                                                        (
+                                                            "description",
+                                                            "web: send nothing to Meta from the page until _tagwire.consent('grant')."
+                                                        ),
+                                                    ])
+                                                ),
+                                                (
+                                                    "satelliteAlias",
+                                                    object([
+                                                        ("type", "boolean"),
+                                                        (
+                                                            "description",
+                                                            "web: _satellite.track calls _tagwire.track (pages written for Adobe's runtime)."
+                                                        ),
+                                                    ])
+                                                ),
+                                            ])
+                                        ),
+                                        ("additionalProperties", false),
+                                    ])
+                                ),
                             ]
                         )
                     )
