@@ -38,19 +38,25 @@ struct BrowserBehaviourTests {
         ]
     }
 
-    static func load(_ href: String, queue: [JSONValue] = [], copies: Int = 1) -> JSONValue {
+    static func load(_ href: String, queue: [JSONValue] = [], copies: Int = 1, sync: Bool = false) -> JSONValue {
         [
             "load": ["location": ["href": .string(href)]], "visitor": "v", "session": "s", "queue": .array(queue),
-            "copies": .number(Double(copies)),
+            "copies": .number(Double(copies)), "sync": .bool(sync),
         ]
     }
 
-    static func run(settings: JSONObject = JSONObject(), readable: Bool = false, _ steps: [JSONValue]) async throws
-        -> JSONValue
-    {
+    static func run(
+        settings: JSONObject = JSONObject(),
+        readable: Bool = false,
+        more: [String: JSONValue] = [:],
+        _ steps: [JSONValue]
+    ) async throws -> JSONValue {
         let dir = try Scratch.directory("browser-behaviour")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let graph = try ChromiumHarness.property(files(settings: settings), in: dir + "/property")
+        let graph = try ChromiumHarness.property(
+            files(settings: settings).merging(more) { _, new in new },
+            in: dir + "/property"
+        )
         let library = try ChromiumHarness.library(graph, readable: readable, to: dir + "/library.js")
         let run = try await ChromiumHarness.run([["library": .string(library), "steps": .array(steps)]], in: dir)
         return run.results[0]
@@ -61,6 +67,38 @@ struct BrowserBehaviourTests {
             guard let a = call.arrayValue, let m = a.first?.stringValue else { return nil }
             return a.count > 2 ? "\(m) \(a[2].stringValue ?? "")" : m
         }
+    }
+
+    /// A rule on each page event, in reverse order of their names, so that only the events' order can order them.
+    static let lifecycleRules: [String: JSONValue] = Dictionary(
+        uniqueKeysWithValues: ["core.window-loaded", "core.dom-ready", "core.page-bottom", "core.library-loaded"]
+            .enumerated().map { n, type in
+                (
+                    "rules/lifecycle-\(n).json",
+                    [
+                        "name": .string("L\(n)"), "events": [["type": .string(type)]],
+                        "actions": [["type": "meta-pixel.send-event", "settings": ["eventName": .string(type)]]],
+                    ]
+                )
+            }
+    )
+
+    @Test(arguments: [false, true])
+    func pageEventsComeInAdobesOrderWhetherTheLibraryLoadsSyncOrAsync(_ sync: Bool) async throws {
+        let result = try await Self.run(
+            more: Self.lifecycleRules,
+            [Self.load("https://shop.example.com/", sync: sync), ["probe": "window.__types"]]
+        )
+        let types = (result["probes"]?.arrayValue?.first?.arrayValue ?? []).compactMap(\.stringValue)
+        // The example's PageView rule fires on Library Loaded too.
+        #expect(
+            types == [
+                "core.library-loaded", "core.library-loaded", "core.page-bottom", "core.dom-ready",
+                "core.window-loaded",
+            ]
+        )
+        let tracked = Self.names(result).filter { $0.hasPrefix("trackSingleCustom core.") }
+        #expect(tracked.map { $0.replacingOccurrences(of: "trackSingleCustom ", with: "") } == Array(types.dropFirst()))
     }
 
     @Test

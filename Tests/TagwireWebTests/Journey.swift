@@ -9,6 +9,7 @@ import TagwireJSON
 /// descriptors. Events the harness cannot make give no journey.
 struct Journey {
     static let lifecycle = ["core.library-loaded", "core.page-bottom", "core.dom-ready", "core.window-loaded"]
+    static let browserID = "fb.1.1700000000000.1234567890"
 
     var steps: [JSONValue] = []
     var events: [JSONValue] = []
@@ -33,8 +34,15 @@ struct Journey {
                 guard let v = m.value.stringValue else { continue }
                 cookie += (cookie.isEmpty ? "" : "; ") + m.key + "=" + v
             }
+            // A returning visitor's browser id, so that the runtime does not make a random one (which the engine
+            // could not know) and both sides forward the same.
+            if e["cookies"]?["_fbp"] == nil, !cookie.contains("_fbp=") {
+                cookie += (cookie.isEmpty ? "" : "; ") + "_fbp=" + Self.browserID
+            }
             document["cookie"] = .string(cookie)
             window["document"] = .object(document)
+            // Every real page has an address.
+            if window["location"]?["href"] == nil { window["location"] = ["href": "https://page.example/"] }
             steps.append(["load": .object(window), "visitor": e["visitor"] ?? "v", "session": e["session"] ?? "s"])
             events.append(
                 .object(JSONObject([("type", "core.library-loaded")] + common(e) + [("window", .object(window))]))

@@ -131,7 +131,7 @@ tagwire.define("core", (function () {
       loaded();
     });
   }
-  tagwire.onStart(startLifecycle);
+  tagwire.onStart(startLifecycle, true);
 
   function sameType(type) {
     return {

@@ -44,10 +44,25 @@ public struct EdgeExtension: RuntimeExtension {
                     o["consent"] = .string(context.consent)
                     data = .object(o)
                 }
+                // What the Conversions API copy needs from the page, where the rule did not map it itself: the page's
+                // URL and referrer, and Meta's browser and click ids (as the browser runtime adds them).
+                var xdm = settings["xdm"] ?? .object(JSONObject())
+                let page = context.window["location"]?["href"]?.stringValue ?? context.event["url"]?.stringValue
+                xdm = Self.filled(xdm, ["web", "webPageDetails", "URL"], page)
+                xdm = Self.filled(
+                    xdm,
+                    ["web", "webReferrer", "URL"],
+                    context.window["document"]?["referrer"]?.stringValue
+                )
+                for (key, cookie) in [("fbp", "_fbp"), ("fbc", "_fbc")] {
+                    let value =
+                        context.event["cookies"]?[cookie] ?? PageData.Cookie.fromDocument(context.window, cookie)
+                    data = Self.filled(data, ["cookies", key], value?.stringValue)
+                }
                 var m: [(String, JSONValue)] = [
                     ("destination", "edge"), ("rule", .string(context.ruleName)),
                     ("endpoint", ext["endpoint"] ?? .null),
-                    ("xdm", settings["xdm"] ?? .object(JSONObject())),
+                    ("xdm", xdm),
                     ("data", data),
                 ]
                 // The request the browser would make: the page event's own `request`, or the page's user agent.
@@ -67,6 +82,20 @@ public struct EdgeExtension: RuntimeExtension {
                     origin: node.origin,
                     json: .object(JSONObject(m))
                 )
+            }
+
+            /// `value` with `text` at `path` when nothing is there and every step on the way is an object or
+            /// missing; `value` as it is otherwise, or when `text` is empty or nil.
+            static func filled(_ value: JSONValue, _ path: ArraySlice<String>, _ text: String?) -> JSONValue {
+                guard let text, !text.isEmpty, case .object(var o) = value, let key = path.first else { return value }
+                if path.count == 1 {
+                    if o[key] == nil { o[key] = .string(text) }
+                    return .object(o)
+                }
+                let inner = o[key] ?? .object(JSONObject())
+                guard case .object = inner else { return value }
+                o[key] = filled(inner, path.dropFirst(), text)
+                return .object(o)
             }
         }
     }

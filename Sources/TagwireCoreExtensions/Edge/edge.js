@@ -1,6 +1,7 @@
 // `edge` in the browser: forwards a page event to the event-forwarding endpoint, where an edge property runs it
-// (`POST <endpoint>` with `{"xdm", "data"}`; the server reads the visitor's address and user agent from the
-// request). `fetch` with `keepalive` survives the page being left; `sendBeacon` is the fallback.
+// (`POST <endpoint>` with `{"xdm", "data"}`, with the page's URL, referrer and Meta's cookies where the rule did not
+// map them; the server reads the visitor's address and user agent from the request). `fetch` with `keepalive`
+// survives the page being left; `sendBeacon` is the fallback.
 tagwire.define("edge", (function () {
   "use strict";
 
@@ -34,6 +35,36 @@ tagwire.define("edge", (function () {
     }
   }
 
+  function readCookie(name) {
+    var parts = String(document.cookie || "").split(";");
+    for (var i = 0; i < parts.length; i++) {
+      var at = parts[i].indexOf("=");
+      if (at > 0 && parts[i].slice(0, at).trim() === name) return parts[i].slice(at + 1);
+    }
+    return undefined;
+  }
+
+  function isObject(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  }
+
+  // A copy of `value` with `text` at `path` when nothing is there (and every step on the way is an object or
+  // missing); `value` itself when there is, or when `text` is empty.
+  function filled(value, path, text) {
+    if (!text || !isObject(value)) return value;
+    var copy = {};
+    for (var k in value) copy[k] = value[k];
+    var key = path[0];
+    if (path.length === 1) {
+      if (copy[key] === undefined) copy[key] = text;
+      return copy;
+    }
+    var inner = copy[key] === undefined ? {} : copy[key];
+    if (!isObject(inner)) return value;
+    copy[key] = filled(inner, path.slice(1), text);
+    return copy;
+  }
+
   return {
     actions: {
       "send-event": function (settings, context) {
@@ -48,6 +79,12 @@ tagwire.define("edge", (function () {
           copy.consent = tagwire.consent();
           data = copy;
         }
+        // What the Conversions API copy needs from the page, where the rule did not map it itself: the page's URL
+        // and referrer, and Meta's browser and click ids.
+        xdm = filled(xdm, ["web", "webPageDetails", "URL"], window.location.href);
+        xdm = filled(xdm, ["web", "webReferrer", "URL"], document.referrer);
+        data = filled(data, ["cookies", "fbp"], readCookie("_fbp"));
+        data = filled(data, ["cookies", "fbc"], readCookie("_fbc"));
         var dispatch = { destination: "edge", rule: context.rule.name, endpoint: ext.endpoint, xdm: xdm, data: data };
         var ua = window.navigator && window.navigator.userAgent;
         if (ua) dispatch.request = { headers: { "user-agent": ua } };

@@ -566,9 +566,18 @@ var tagwire = (function (window, document) {
       }
     }
     replay(true);
-    for (var i = 0; i < installers.length; i++) {
+    // Extensions prepare the page first (Meta's cookies, say), so that Library Loaded rules already see it; the
+    // page lifecycle, which raises Library Loaded, starts last.
+    var ordered = installers.filter(function (x) {
+      return !x.late;
+    }).concat(
+      installers.filter(function (x) {
+        return x.late;
+      })
+    );
+    for (var i = 0; i < ordered.length; i++) {
       try {
-        installers[i](events);
+        ordered[i].fn(events);
       } catch (e) {
         // An extension that cannot start leaves the others running.
       }
@@ -576,9 +585,9 @@ var tagwire = (function (window, document) {
     replay(false);
   }
 
-  // Code to run once the rules are installed (the page lifecycle, which begins with Library Loaded).
-  function onStart(fn) {
-    installers.push(fn);
+  // Code to run once the rules are installed; `late` for what raises page events (after every other start).
+  function onStart(fn, late) {
+    installers.push({ fn: fn, late: !!late });
   }
 
   return {

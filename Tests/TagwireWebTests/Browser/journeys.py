@@ -11,7 +11,8 @@ usage: python3 journeys.py JOBS.json  ->  for each job, one JSON line:
   {"lines": [{"rules": [...], "dispatches": [...]}, ... one per page event], "fbq": [[...], ...], "posts": [...],
    "scripts": <fbevents.js script elements added, over all pages>, "probes": [<value of each probe step>]}
 A job is {"library": "<path to the .js>", "steps": [...]}; a load may also give "queue" (calls waiting in
-`_tagwire.q` before the library loads) and "copies" (script tags loading the library); the steps are those of Tests/TagwireWebTests/Node/page.js
+`_tagwire.q` before the library loads), "copies" (script tags loading the library) and "sync" (a blocking
+script tag, and `_tagwire.pageBottom()` at the end of the body, as Adobe's synchronous embed code has it); the steps are those of Tests/TagwireWebTests/Node/page.js
 plus {"click": <descriptor>} and {"custom": {"eventType", "detail", "target"}} ({"consent": ...} prints no line, as
 in page.js; {"probe": "<JavaScript expression>"} records its value in "probes"), and a load always runs the page's
 whole lifecycle (Library Loaded, Page Bottom, DOM Ready, Window Loaded: four lines).
@@ -79,7 +80,8 @@ PRELUDE = """
   cookies.forEach(function (c) { document.cookie = c + "; path=/"; });
   window.__reports = [];
   window.__posts = [];
-  function record(r) { window.__reports.push(JSON.parse(JSON.stringify(r))); }
+  window.__types = [];
+  function record(r) { window.__reports.push(JSON.parse(JSON.stringify(r))); window.__types.push(r.event.type); }
   window._tagwire = { q: queue, monitors: [{ ruleCompleted: record, ruleConditionFailed: record,
     ruleActionFailed: record, ruleSkipped: record }] };
   window.__logs = [];
@@ -178,10 +180,13 @@ def run(driver, port, job):
             title = html.escape(document.get("title") or "")
             queue = step.get("queue") or []
             prelude = PRELUDE % (json.dumps(state), json.dumps(cookies), json.dumps(clear), json.dumps(queue))
-            tags = '<script async src="/__tagwire/library.js"></script>' * int(step.get("copies") or 1)
+            tag = '<script src="/__tagwire/library.js"></script>' if step.get("sync") else '<script async src="/__tagwire/library.js"></script>'
+            tags = tag * int(step.get("copies") or 1)
+            # Adobe's synchronous embed calls pageBottom() at the end of the body.
+            bottom = "<script>_tagwire.pageBottom();</script>" if step.get("sync") else ""
             SITE.page = (
                 f"<!doctype html><html><head><title>{title}</title>{prelude}{tags}</head>"
-                f'<body><div id="stage"></div></body></html>'
+                f'<body><div id="stage"></div>{bottom}</body></html>'
             ).encode()
             # From a blank page: a URL equal to the current one but for its fragment would not load anew.
             driver.get("about:blank")
