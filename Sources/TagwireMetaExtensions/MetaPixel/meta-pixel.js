@@ -50,7 +50,9 @@ tagwire.define("meta-pixel", (function () {
   // Written on the widest domain that accepts it, as Meta's Parameter Builder does; `make` gets that domain's
   // subdomain index (its number of labels less one: 1 for example.com), the second part of Meta's formats.
   function writeCookie(name, make) {
-    var labels = window.location.hostname.split(".");
+    var host = window.location.hostname;
+    // An address (or a name without a dot) takes no domain attribute.
+    var labels = /^[0-9.]+$|^\[|^[^.]*$/.test(host) ? [host] : host.split(".");
     for (var i = labels.length - 2; i >= 0; i--) {
       var value = make(labels.length - 1 - i);
       document.cookie =

@@ -25,8 +25,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 
 LIFECYCLE = ["core.library-loaded", "core.page-bottom", "core.dom-ready", "core.window-loaded"]
 
@@ -200,12 +199,7 @@ def run(driver, port, job):
             else:
                 SITE.referrer = None
                 driver.get(url)
-            # The page is loaded when its library has seen Window Loaded (one macrotask after the load event).
-            driver.execute_async_script(
-                "var done = arguments[0]; (function wait() {"
-                " if (document.readyState === 'complete' && window._tagwire && window._tagwire.loaded)"
-                " setTimeout(done, 0); else setTimeout(wait, 10); })();"
-            )
+            chromium.wait_for_library(driver)
             loaded = True
             reports = drain()
             for t in LIFECYCLE:
@@ -242,12 +236,7 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--host-resolver-rules=MAP * 127.0.0.1", "--window-size=1200,900"]:
-        options.add_argument(a)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium.start()
     try:
         print(json.dumps({"userAgent": driver.execute_script("return navigator.userAgent"), "port": port}), flush=True)
         for job in jobs:

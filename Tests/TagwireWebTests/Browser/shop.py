@@ -17,9 +17,9 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+import chromium
 
 site, serve_port, sandbox_port, expected = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 
@@ -48,21 +48,11 @@ server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 shop = f"http://shop.example.com:{server.server_address[1]}"
 
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--host-resolver-rules=MAP * 127.0.0.1", "--window-size=1200,900"]:
-    options.add_argument(a)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver = chromium.start()
 
 
 def loaded():
-    # The library has run its Window Loaded rules (one macrotask after the load event).
-    driver.execute_async_script(
-        "var done = arguments[0]; (function wait() {"
-        " if (document.readyState === 'complete' && window._tagwire && window._tagwire.loaded)"
-        " setTimeout(done, 50); else setTimeout(wait, 10); })();"
-    )
+    chromium.wait_for_library(driver, settle_ms=50)
     return driver.current_url
 
 
