@@ -1,7 +1,8 @@
 // The Tagwire browser runtime. A built web library is this file, each used extension's script (each calls
 // `tagwire.define`), and `tagwire.start(<the compiled rule graph>)`, all inside one function so nothing leaks into
 // the page but `window._tagwire`. It follows the Swift engine's web semantics exactly: the same conformance
-// cases run against both.
+// cases run against both. It is one file (over 400 lines) because it is one closure: everything inside is private
+// to the library, and the minifier can rename all of it.
 var tagwire = (function (window, document) {
   "use strict";
 
