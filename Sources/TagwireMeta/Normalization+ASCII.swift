@@ -56,21 +56,22 @@ extension Normalization {
                     length = keepAlphanumerics(buffer, n)
                     if length >= shortestStateName { return nil }  // might be a state name: the table lookup
                 case .zp:
+                    // As ``Normalization/zip(_:country:)``: spaces and dashes go, a US code keeps five digits.
                     length = 0
                     var digitsOnly = true
-                    var count = 0
+                    var dash: Int?
                     for i in 0..<n {
                         let b = buffer[i]
-                        if b == 0x2D { break }
-                        if TextTools.isASCIISpace(b) { continue }
-                        count += 1
-                        if b < 0x30 || b > 0x39 { digitsOnly = false }
-                        if (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) {
-                            buffer[length] = b
-                            length += 1
+                        if b == 0x2D {
+                            if dash == nil { dash = i }
+                            continue
                         }
+                        if TextTools.isASCIISpace(b) { continue }
+                        if b < 0x30 || b > 0x39 { digitsOnly = false }
+                        buffer[length] = b
+                        length += 1
                     }
-                    if country == nil || country == "us", count == 9, digitsOnly { length -= 4 }
+                    if Normalization.isUS(length, digits: digitsOnly, dashAt: dash, country) { length = 5 }
                 case .country:
                     guard n == 2, buffer[0] >= 0x61, buffer[0] <= 0x7A, buffer[1] >= 0x61, buffer[1] <= 0x7A else {
                         return nil

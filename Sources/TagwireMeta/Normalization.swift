@@ -51,7 +51,7 @@ public enum Normalization {
     /// NFC, trimmed, lowercased.
     static func base(_ s: String) -> String {
         if let ascii = TextTools.asciiTrimmedLowercased(s) { return ascii }
-        return TextTools.trimmed(TextTools.nfc(s)).lowercased()
+        return TextTools.lowercased(TextTools.trimmed(TextTools.nfc(s)))
     }
 
     /// Email: trimmed and lowercased; `nil` unless it looks like `local@domain.tld`.
@@ -139,36 +139,46 @@ public enum Normalization {
         return compact
     }
 
-    /// Zip: lowercased, without spaces; cut at `-`; a US ZIP+4 keeps its first five digits.
+    /// Zip, as Meta documents it: lower case, without spaces or dashes, every other character kept; a US code keeps
+    /// only its first five digits (`94025-1234` → `94025`). A code without a country counts as a US one when it is
+    /// shaped like one (five digits, or five and four, with or without the dash); `01310-100` stays `01310100`.
     public static func zip(_ raw: String, country: String? = nil) -> String? {
         guard let ascii = TextTools.asciiTrimmedLowercased(raw) else { return zipByCharacters(raw, country: country) }
-        // ASCII bytes: up to the first '-', letters and digits only (white space goes too), ZIP+4 cut to five.
         var copy = ascii
         return copy.withUTF8 { buf -> String? in
             var kept: [UInt8] = []
             kept.reserveCapacity(buf.count)
-            var digitsOnly = true
-            var count = 0
-            for b in buf {
-                if b == 0x2D { break }
-                if TextTools.isASCIISpace(b) { continue }
-                count += 1
-                if b < 0x30 || b > 0x39 { digitsOnly = false }
-                if (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) { kept.append(b) }
+            for b in buf where b != 0x2D && !TextTools.isASCIISpace(b) { kept.append(b) }
+            if isUS(
+                kept.count,
+                digits: kept.allSatisfy { $0 >= 0x30 && $0 <= 0x39 },
+                dashAt: buf.firstIndex(of: 0x2D),
+                country
+            ) {
+                kept.removeLast(kept.count - 5)
             }
-            let isUS = country == nil || country == "us"
-            if isUS, count == 9, digitsOnly { kept.removeLast(4) }
             return kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
         }
     }
 
+    /// Whether a code (its length without spaces and dashes, whether it is all digits, where its dash was) is a US ZIP
+    /// code to cut to five digits: with country `us`, five or more digits; without a country, 5 or 9 digits with
+    /// nothing or one dash after the fifth.
+    static func isUS(_ count: Int, digits: Bool, dashAt dash: Int?, _ country: String?) -> Bool {
+        guard digits, count >= 5 else { return false }
+        if country == "us" { return count == 5 || count == 9 }
+        guard country == nil else { return false }
+        return count == 5 || (count == 9 && (dash == nil || dash == 5))
+    }
+
     /// ``zip(_:country:)`` by Characters, for text that is not ASCII (and to check the byte path against).
     static func zipByCharacters(_ raw: String, country: String? = nil) -> String? {
-        var s = TextTools.filter(base(raw)) { !$0.properties.isWhitespace }
-        if let dash = s.firstIndex(of: "-") { s = String(s[..<dash]) }
-        let isUS = country == nil || country == "us"
-        if isUS, s.count == 9, s.allSatisfy(\.isNumber) { s = String(s.prefix(5)) }
-        s = TextTools.filter(s, TextTools.isAlphanumeric)
+        let trimmed = base(raw)
+        let dash = trimmed.firstIndex(of: "-").map { trimmed.distance(from: trimmed.startIndex, to: $0) }
+        var s = TextTools.filter(trimmed) { !$0.properties.isWhitespace && $0 != "-" }
+        if isUS(s.count, digits: s.allSatisfy { $0.isASCII && $0.isNumber }, dashAt: dash, country) {
+            s = String(s.prefix(5))
+        }
         return s.isEmpty ? nil : s
     }
 

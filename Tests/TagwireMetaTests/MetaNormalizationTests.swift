@@ -188,6 +188,10 @@ struct PythonSDKComparisonTests {
         ("fn", "O'Brien", "obrien", "the SDK keeps punctuation in names"),
         ("ct", "Coeur d'Alene", "coeurdalene", "the SDK keeps apostrophes in cities"),
         ("zp", "940351234", "94035", "the SDK does not cut a US ZIP+4 without a dash"),
+        // Meta: postcodes lower case, without spaces or dashes; only US codes are cut to five digits.
+        ("zp", "01310-100", "01310100", "the SDK cuts every postcode at its dash (a Brazilian CEP)"),
+        ("zp", "100-0001", "1000001", "the SDK cuts every postcode at its dash (a Japanese code)"),
+        ("zp", "1000-001", "1000001", "the SDK cuts every postcode at its dash (a Portuguese code)"),
     ]
 
     @Test
