@@ -48,7 +48,12 @@ var targets: [Target] = [
         dependencies: ["TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireHashing"],
         swiftSettings: swiftSettings
     ),
-    .target(name: "TagwireMeta", dependencies: ["TagwireJSON", "TagwireHashing"], swiftSettings: swiftSettings),
+    // TagwireIR for JavaScript's lower-casing (Coercion), which Meta's normalisation shares with the engine.
+    .target(
+        name: "TagwireMeta",
+        dependencies: ["TagwireJSON", "TagwireHashing", "TagwireIR"],
+        swiftSettings: swiftSettings
+    ),
     // The engine: it knows no extension; each one brings its components' delegates.
     .target(name: "TagwireRuntime", dependencies: ["TagwireJSON", "TagwireIR"], swiftSettings: swiftSettings),
     // Each extension's browser code sits beside its Swift code, readable and minified (scripts/minify-web.sh),

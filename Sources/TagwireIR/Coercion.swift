@@ -43,6 +43,34 @@ public enum Coercion {
         }
     }
 
+    /// JavaScript's `toLowerCase`: Unicode's full lower-case mapping with its one context rule that applies
+    /// without a language, Final_Sigma: a capital sigma that ends a word (a cased letter before it, none after it,
+    /// case-ignorable characters such as apostrophes skipped) becomes `ς`. Swift's `lowercased()` maps each
+    /// character on its own (`Σ` is always `σ`).
+    public static func lowercased(_ s: String) -> String {
+        guard s.unicodeScalars.contains("\u{03A3}") else { return s.lowercased() }
+        let scalars = Array(s.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for (i, c) in scalars.enumerated() {
+            if c == "\u{03A3}", isFinalSigma(scalars, at: i) {
+                out.append("\u{03C2}")
+            } else {
+                out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    /// Unicode's Final_Sigma condition (Unicode 15, table 3-17) at `i`.
+    static func isFinalSigma(_ scalars: [Unicode.Scalar], at i: Int) -> Bool {
+        var before = i - 1
+        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, scalars[before].properties.isCased else { return false }
+        var after = i + 1
+        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
+        return after == scalars.count || !scalars[after].properties.isCased
+    }
+
     /// `Number(string)`.
     public static func number(fromString s: String) -> Double {
         var scalars = Substring(s).unicodeScalars[...]

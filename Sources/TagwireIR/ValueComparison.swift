@@ -48,7 +48,7 @@ public enum ValueComparison {
     /// Numbers become strings; other non-strings make string operators false.
     static func stringOperand(_ v: JSONValue?, _ fold: Bool) -> String? {
         switch v {
-        case .string(let s)?: return fold ? s.lowercased() : s
+        case .string(let s)?: return fold ? Coercion.lowercased(s) : s
         case .number(let n)?: return Coercion.numberText(n)
         default: return nil
         }
@@ -77,8 +77,8 @@ public enum ValueComparison {
             var l = left
             var r = right
             if caseInsensitive {
-                if case .string(let s)? = l { l = .string(s.lowercased()) }
-                if case .string(let s)? = r { r = .string(s.lowercased()) }
+                if case .string(let s)? = l { l = .string(Coercion.lowercased(s)) }
+                if case .string(let s)? = r { r = .string(Coercion.lowercased(s)) }
             }
             let eq = Coercion.looseEquals(l, r)
             return .result(op == "equals" ? eq : !eq)

@@ -1,4 +1,5 @@
 import Foundation
+import TagwireIR
 
 /// Native text helpers for the hot path: Foundation's `trimmingCharacters(in:)` and `CharacterSet` go through
 /// NSString on Linux and cost more than the hashing they precede.
@@ -86,33 +87,9 @@ public enum TextTools {
         }
     }
 
-    /// Unicode's full lower-case mapping with its one context rule that applies without a language, Final_Sigma: a
-    /// capital sigma that ends a word (a cased letter before it, none after it, case-ignorable characters such as
-    /// apostrophes skipped) becomes `ς`, as JavaScript's `toLowerCase`, Python's `str.lower` and Meta's Pixel give.
-    /// Swift's `lowercased()` maps each character on its own (`Σ` is always `σ`).
-    public static func lowercased(_ s: String) -> String {
-        let scalars = Array(s.unicodeScalars)
-        guard scalars.contains("\u{03A3}") else { return s.lowercased() }
-        var out = String.UnicodeScalarView()
-        for (i, c) in scalars.enumerated() {
-            if c == "\u{03A3}", isFinalSigma(scalars, at: i) {
-                out.append("\u{03C2}")
-            } else {
-                out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
-            }
-        }
-        return String(out)
-    }
-
-    /// Unicode's Final_Sigma condition (Unicode 15, table 3-17) at `i`.
-    static func isFinalSigma(_ scalars: [Unicode.Scalar], at i: Int) -> Bool {
-        var before = i - 1
-        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
-        guard before >= 0, scalars[before].properties.isCased else { return false }
-        var after = i + 1
-        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
-        return after == scalars.count || !scalars[after].properties.isCased
-    }
+    /// Lower case as Meta's Pixel (JavaScript's `toLowerCase`) gives it: Unicode's full mapping with its
+    /// final-sigma rule (``Coercion/lowercased(_:)``).
+    public static func lowercased(_ s: String) -> String { Coercion.lowercased(s) }
 
     /// Unicode NFC (canonical composition); ASCII is returned as it is.
     public static func nfc(_ s: String) -> String {

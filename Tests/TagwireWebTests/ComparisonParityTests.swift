@@ -14,7 +14,8 @@ import Testing
 struct ComparisonParityTests {
     static let operands: [JSONValue?] = [
         nil, .null, true, false, 0, 1, -1.5, 2, 1000, "", "0", "1", "2", " 2 ", "abc", "ABC", "a", "0x10", "1e3",
-        "Infinity", "NaN", "^a", "b.c", "[", "true", [], [1], [1, 2], ["a"], [:], ["a": 1],
+        "Infinity", "NaN", "^a", "b.c", "[", "true", [], [1], [1, 2], ["a"], [:], ["a": 1], "ΟΔΥΣΣΕΥΣ", "οδυσσευς",
+        "ΣΑΣ", "İ",
     ]
 
     @Test(.enabled(if: NodeParityTests.node != nil, "needs Node (/usr/bin/node)"))

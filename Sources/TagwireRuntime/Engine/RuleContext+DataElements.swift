@@ -44,7 +44,7 @@ extension RuleContext {
             if plan.cleanText {
                 s = s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
             }
-            if plan.forceLowerCase { s = s.lowercased() }
+            if plan.forceLowerCase { s = Coercion.lowercased(s) }
             value = .string(s)
         }
         let count = graph.dataElements.count
