@@ -181,6 +181,13 @@ extension ConversionEventBuilder {
                 userDataMembers += 1
             }
         }
+        if fbcFromEventSourceURL, Self.present(settings[.fbc]) == nil, let sourceURL,
+            let clickID = Self.clickID(inURL: sourceURL)
+        {
+            Self.writeMemberKey("fbc", first: userDataMembers == 0, into: &out)
+            JSONWriter.writeString("fb.1.\(Int64((eventTime * 1000).rounded(.down))).\(clickID)", into: &out)
+            userDataMembers += 1
+        }
         out.append(0x7D)
         if actionSource == "website" {
             guard sourceURL != nil else {
@@ -302,5 +309,16 @@ extension ConversionEventBuilder {
                 warnings: warnings
             )
         )
+    }
+
+    /// The `fbclid` query parameter of a URL (percent-decoded; case kept: Meta's click ids are case-sensitive), or
+    /// nil when it has none or an empty one.
+    static func clickID(inURL url: String) -> String? {
+        // Most URLs have none: a byte search first, so that they are not parsed.
+        guard url.utf8.count > 7, url.contains("fbclid="), let query = URLComponents(string: url)?.queryItems else {
+            return nil
+        }
+        guard let value = query.first(where: { $0.name == "fbclid" })?.value, !value.isEmpty else { return nil }
+        return value
     }
 }

@@ -13,6 +13,9 @@ public struct ConversionEventBuilder: Sendable {
     public var maxAgePhysicalStore: Double = 62 * 24 * 3600
     /// How far in the future `event_time` may be (seconds).
     public var maxFuture: Double = 60
+    /// Whether an event without `fbc` whose `event_source_url` carries a `fbclid` gets
+    /// `fb.1.<event time in ms>.<fbclid>`, as Meta documents for servers (and its Parameter Builder does).
+    public var fbcFromEventSourceURL = true
 
     public init(options: Normalization.Options = Normalization.Options()) {
         self.options = options

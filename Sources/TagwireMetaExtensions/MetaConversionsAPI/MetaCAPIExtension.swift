@@ -15,6 +15,8 @@ public struct MetaCAPIExtension: RuntimeExtension {
             SettingSpec("pixelId", .string, required: true), SettingSpec("accessToken", .string, required: true),
             SettingSpec("graphApiVersion", .string), SettingSpec("appSecret", .string),
             SettingSpec("defaultCountryCode", .string),
+            // false: no `fbc` made from the `fbclid` of `event_source_url` when the event has none.
+            SettingSpec("fbcFromEventSourceUrl", .boolean),
         ],
         components: [
             ComponentContract(
@@ -84,10 +86,12 @@ struct ConversionsAPISettings: Sendable {
     let pixelID: String?
     let defaultCountryCode: String?
     let graphApiVersion: String
+    let fbcFromEventSourceURL: Bool
 
     init(_ settings: JSONObject) {
         pixelID = settings["pixelId"].flatMap(Coercion.idText)
         defaultCountryCode = settings["defaultCountryCode"]?.stringValue
         graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
+        fbcFromEventSourceURL = settings["fbcFromEventSourceUrl"]?.boolValue ?? true
     }
 }

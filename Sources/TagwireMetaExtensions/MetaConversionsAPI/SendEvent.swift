@@ -66,6 +66,7 @@ extension MetaCAPIExtension {
             }
             var builder = ConversionEventBuilder()
             builder.options.defaultCountryCallingCode = ext.defaultCountryCode
+            builder.fbcFromEventSourceURL = ext.fbcFromEventSourceURL
             let built: ConversionEventBuilder.Built
             switch builder.build(fields: settings, receivedAt: context.receivedAt, now: context.receivedAt) {
             case .failure(let r):
