@@ -168,8 +168,16 @@ extension ConversionEventBuilder {
                 userDataMembers += 1
             } else {
                 guard let s = Self.text(raw).map(TextTools.trimmed), !s.isEmpty else {
-                    warnings.append("user_data.\(key): expected text, got \(raw.typeName)")
+                    warnings.append("user_data.\(key): expected text, got \(raw.typeName); left out")
                     continue
+                }
+                // The value is not repeated in the warning: an address is personal data.
+                if key == "client_ip_address", !Self.isIPAddress(s) {
+                    warnings.append("user_data.client_ip_address: not an IPv4 or IPv6 address; left out")
+                    continue
+                }
+                if key == "fbc" || key == "fbp", !EventMatchQuality.isCookieID(s) {
+                    warnings.append("user_data.\(key): not in Meta's fb.<index>.<time>.<value> format; sent as given")
                 }
                 Self.writeMemberKey(key, first: userDataMembers == 0, into: &out)
                 if key == "fb_login_id" || key == "lead_id", let n = Int64(s) {
@@ -320,5 +328,13 @@ extension ConversionEventBuilder {
         }
         guard let value = query.first(where: { $0.name == "fbclid" })?.value, !value.isEmpty else { return nil }
         return value
+    }
+
+    /// Whether `s` is an IPv4 address (dotted quad) or an IPv6 address, as `inet_pton` reads them.
+    static func isIPAddress(_ s: String) -> Bool {
+        guard s.utf8.count <= 45 else { return false }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1
     }
 }

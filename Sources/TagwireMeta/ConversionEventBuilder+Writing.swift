@@ -14,8 +14,13 @@ extension ConversionEventBuilder {
         more: inout [Range<Int>],
         warnings: inout [String]
     ) {
-        guard let s = Self.present(input).flatMap(Self.text) else { return }
-        if key == .ph, options.defaultCountryCallingCode == nil, !Normalization.phoneHasCountryCode(s),
+        guard let present = Self.present(input) else { return }
+        guard let s = Self.text(present) else {
+            warnings.append("user_data.\(key.rawValue): expected text, got \(present.typeName); left out")
+            return
+        }
+        if key == .ph, options.defaultCountryCallingCode == nil, s.contains(where: \.isNumber),
+            !Normalization.phoneHasCountryCode(s),
             !Normalization.isSHA256(s)
         {
             warnings.append("user_data.ph: a national number without a country code")

@@ -47,7 +47,8 @@ public struct EventMatchQuality: Sendable {
     /// An empty report.
     public init() {}
 
-    static func isCookieID(_ s: String) -> Bool {
+    /// Whether `s` has Meta's `fb.<subdomain index>.<creation time in ms>.<value>` form of `fbc` and `fbp`.
+    public static func isCookieID(_ s: String) -> Bool {
         // fb.{subdomain index}.{creation time ms}.{value}
         let parts = s.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "fb" && parts[1].allSatisfy(\.isNumber) && !parts[1].isEmpty
@@ -82,8 +83,17 @@ public struct EventMatchQuality: Sendable {
                 row.malformed["ph: phone without a country code", default: 0] += 1
             } else if w.hasPrefix("user_data.em:") {
                 row.malformed["em: invalid email", default: 0] += 1
-            } else if let key = w.split(separator: ":").first {
-                row.malformed["\(key.dropFirst("user_data.".count)): could not be normalised", default: 0] += 1
+            } else if w.hasPrefix("user_data.fbc:") || w.hasPrefix("user_data.fbp:") {
+                continue  // counted from the event above
+            } else if let colon = w.firstIndex(of: ":"), w.hasPrefix("user_data.") {
+                // `user_data.<key>: <reason>; <what happened>`, counted by key and reason.
+                let key = w[..<colon].dropFirst("user_data.".count)
+                let said = w[w.index(after: colon)...].split(separator: ";").first.map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                let reason =
+                    said.flatMap { $0.contains("could not be normalised") ? nil : $0 } ?? "could not be normalised"
+                row.malformed["\(key): \(reason)", default: 0] += 1
             }
         }
         rows[name] = row
