@@ -323,16 +323,57 @@ extension ConversionEventBuilder {
     /// nil when it has none or an empty one.
     static func clickID(inURL url: String) -> String? {
         // Most URLs have none: a byte search first, so that they are not parsed.
-        guard url.utf8.count > 7, url.contains("fbclid="), let query = URLComponents(string: url)?.queryItems else {
-            return nil
-        }
+        guard Self.containsClickID(url), let query = URLComponents(string: url)?.queryItems else { return nil }
         guard let value = query.first(where: { $0.name == "fbclid" })?.value, !value.isEmpty else { return nil }
         return value
+    }
+
+    /// A well-formed IPv4 dotted quad (four decimal octets up to 255, no leading zeros), by bytes: the common case,
+    /// without the C string `inet_pton` needs. Anything else is left to `inet_pton`.
+    static func isDottedQuad(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { b -> Bool in
+            var parts = 0
+            var i = 0
+            while i < b.count {
+                var value = 0
+                var digits = 0
+                let start = i
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39, digits < 4 {
+                    value = value * 10 + Int(b[i] - 0x30)
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0, digits <= 3, value <= 255, !(digits > 1 && b[start] == 0x30) else { return false }
+                parts += 1
+                if i == b.count { break }
+                guard b[i] == 0x2E, parts < 4 else { return false }
+                i += 1
+                guard i < b.count else { return false }
+            }
+            return parts == 4
+        }
+    }
+
+    /// Whether the URL's bytes hold `fbclid=` (no String search, which goes through Foundation on Linux).
+    static func containsClickID(_ url: String) -> Bool {
+        let needle: [UInt8] = Array("fbclid=".utf8)
+        var copy = url
+        return copy.withUTF8 { buf -> Bool in
+            guard buf.count >= needle.count else { return false }
+            for i in 0...(buf.count - needle.count) where buf[i] == 0x66 {
+                var k = 1
+                while k < needle.count, buf[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            return false
+        }
     }
 
     /// Whether `s` is an IPv4 address (dotted quad) or an IPv6 address, as `inet_pton` reads them.
     static func isIPAddress(_ s: String) -> Bool {
         guard s.utf8.count <= 45 else { return false }
+        if isDottedQuad(s) { return true }
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1

@@ -19,7 +19,7 @@ extension ConversionEventBuilder {
             warnings.append("user_data.\(key.rawValue): expected text, got \(present.typeName); left out")
             return
         }
-        if key == .ph, options.defaultCountryCallingCode == nil, s.contains(where: \.isNumber),
+        if key == .ph, options.defaultCountryCallingCode == nil, s.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
             !Normalization.phoneHasCountryCode(s),
             !Normalization.isSHA256(s)
         {

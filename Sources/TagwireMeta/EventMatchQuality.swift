@@ -49,10 +49,25 @@ public struct EventMatchQuality: Sendable {
 
     /// Whether `s` has Meta's `fb.<subdomain index>.<creation time in ms>.<value>` form of `fbc` and `fbp`.
     public static func isCookieID(_ s: String) -> Bool {
-        // fb.{subdomain index}.{creation time ms}.{value}
-        let parts = s.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "fb" && parts[1].allSatisfy(\.isNumber) && !parts[1].isEmpty
-            && parts[2].allSatisfy(\.isNumber) && parts[2].count >= 10 && !parts[3].isEmpty
+        // fb.{subdomain index}.{creation time ms}.{value}, by bytes (this runs for every event).
+        var copy = s
+        return copy.withUTF8 { b -> Bool in
+            guard b.count > 3, b[0] == 0x66, b[1] == 0x62, b[2] == 0x2E else { return false }
+            var i = 3
+            var index = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                i += 1
+                index += 1
+            }
+            guard index > 0, i < b.count, b[i] == 0x2E else { return false }
+            i += 1
+            var time = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                i += 1
+                time += 1
+            }
+            return time >= 10 && i < b.count - 1 && b[i] == 0x2E
+        }
     }
 
     /// Adds one Conversions API event and the builder's warnings about it.

@@ -31,7 +31,14 @@ struct DroppedValueTests {
                 "clientIpAddress", "300.1.2.3", "user_data.client_ip_address: not an IPv4 or IPv6 address; left out",
                 "client_ip_address"
             ),
-        ] as [(String, JSONValue, String, String)]
+        ]
+            + ["1.2.3", "01.2.3.4", "1.2.3.4.", "1..2.3"].map {
+                (
+                    "clientIpAddress", .string($0),
+                    "user_data.client_ip_address: not an IPv4 or IPv6 address; left out",
+                    "client_ip_address"
+                )
+            } as [(String, JSONValue, String, String)]
     )
     func aDroppedValueIsNamedWithItsReason(_ setting: String, _ value: JSONValue, _ warning: String, _ key: String)
         throws
@@ -45,7 +52,7 @@ struct DroppedValueTests {
         #expect(report.rows["Lead"]?.malformed.values.reduce(0, +) == 1, "\(report.rows["Lead"]?.malformed ?? [:])")
     }
 
-    @Test(arguments: ["203.0.113.7", "2001:db8::1", "::ffff:192.0.2.1"])
+    @Test(arguments: ["203.0.113.7", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::ffff:192.0.2.1"])
     func addressesAreSentAsTheyAre(_ address: String) throws {
         let built = try Self.built([("clientIpAddress", .string(address))])
         #expect(built.event["user_data"]?["client_ip_address"] == .string(address))
