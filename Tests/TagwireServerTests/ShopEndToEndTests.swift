@@ -11,10 +11,6 @@ import Testing
 /// forwarded events; the Graph API sandbox receives each Pixel beacon (`/tr`, with `eid`) from the page and each
 /// Conversions API event through serve's outbox, and its dedup model counts each event once.
 struct ShopEndToEndTests {
-    static let available =
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
-
     /// Each page sends PageView; the product page ViewContent and AddToCart, the cart InitiateCheckout, the
     /// checkout AddPaymentInfo and the thank-you page Purchase.
     static let journey = [
@@ -41,7 +37,7 @@ struct ShopEndToEndTests {
         return copy
     }
 
-    @Test(.enabled(if: available, "needs Debian's chromium and chromium-driver (.ci/run installs them)"))
+    @Test(.enabled(if: Chromium.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)"))
     func aPurchaseReachesMetaOnceFromEachSideAndIsDeduplicated() async throws {
         let dir = try Scratch.directory("shop")
         defer { try? FileManager.default.removeItem(atPath: dir) }

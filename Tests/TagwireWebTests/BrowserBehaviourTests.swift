@@ -10,7 +10,7 @@ import Testing
 // One Chromium at a time: each test starts its own.
 @Suite(
     .serialized,
-    .enabled(if: ChromiumHarness.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)")
+    .enabled(if: Chromium.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)")
 )
 struct BrowserBehaviourTests {
     static func files(settings: JSONObject = JSONObject()) -> [String: JSONValue] {

@@ -10,9 +10,6 @@ import Testing
 
 /// Runs journeys in headless Chromium through Browser/journeys.py, and writes the properties the browser tests use.
 enum ChromiumHarness {
-    static let available =
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
 
     /// What journeys.py printed: the browser's user agent and the loopback port, then one result per job.
     struct Run {

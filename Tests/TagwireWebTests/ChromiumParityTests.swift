@@ -107,7 +107,7 @@ struct ChromiumParityTests {
     static func text(_ values: [JSONValue]) -> String { JSONWriter(sortKeys: true).string(.array(values)) }
 
     @Test(
-        .enabled(if: ChromiumHarness.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)")
+        .enabled(if: Chromium.available, "needs Debian's chromium and chromium-driver (.ci/run installs them)")
     )
     func everyWebCaseRunsAlikeInChromium() async throws {
         let scratch = try Scratch.directory("chromium-parity")

@@ -181,23 +181,6 @@ tagwire.define("core", (function () {
 
   // ---- Data elements ----------------------------------------------------------------------------------------
 
-  function cookie(name) {
-    var parts = String(document.cookie || "").split(";");
-    for (var i = 0; i < parts.length; i++) {
-      var at = parts[i].indexOf("=");
-      if (at < 0) continue;
-      if (parts[i].slice(0, at).trim() === name) {
-        var raw = parts[i].slice(at + 1);
-        try {
-          return decodeURIComponent(raw);
-        } catch (e) {
-          return raw;
-        }
-      }
-    }
-    return undefined;
-  }
-
   function queryParameter(name, ci) {
     var query = window.location.search.replace(/^\?/, "");
     if (!query) return undefined;
@@ -310,7 +293,7 @@ tagwire.define("core", (function () {
         throw failure("secrets are not available in the browser");
       },
       cookie: function (settings) {
-        return typeof settings.name === "string" ? cookie(settings.name) : undefined;
+        return typeof settings.name === "string" ? tagwire.cookie(settings.name) : undefined;
       },
       "query-parameter": function (settings) {
         return typeof settings.name === "string" ? queryParameter(settings.name, settings.caseInsensitive === true) : undefined;

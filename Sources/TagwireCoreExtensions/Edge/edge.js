@@ -35,15 +35,6 @@ tagwire.define("edge", (function () {
     }
   }
 
-  function readCookie(name) {
-    var parts = String(document.cookie || "").split(";");
-    for (var i = 0; i < parts.length; i++) {
-      var at = parts[i].indexOf("=");
-      if (at > 0 && parts[i].slice(0, at).trim() === name) return parts[i].slice(at + 1);
-    }
-    return undefined;
-  }
-
   function isObject(v) {
     return v !== null && typeof v === "object" && !Array.isArray(v);
   }
@@ -83,8 +74,8 @@ tagwire.define("edge", (function () {
         // and referrer, and Meta's browser and click ids.
         xdm = filled(xdm, ["web", "webPageDetails", "URL"], window.location.href);
         xdm = filled(xdm, ["web", "webReferrer", "URL"], document.referrer);
-        data = filled(data, ["cookies", "fbp"], readCookie("_fbp"));
-        data = filled(data, ["cookies", "fbc"], readCookie("_fbc"));
+        data = filled(data, ["cookies", "fbp"], tagwire.cookie("_fbp"));
+        data = filled(data, ["cookies", "fbc"], tagwire.cookie("_fbc"));
         var dispatch = { destination: "edge", rule: context.rule.name, endpoint: ext.endpoint, xdm: xdm, data: data };
         var ua = window.navigator && window.navigator.userAgent;
         if (ua) dispatch.request = { headers: { "user-agent": ua } };

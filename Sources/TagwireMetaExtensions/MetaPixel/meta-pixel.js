@@ -38,15 +38,6 @@ tagwire.define("meta-pixel", (function () {
     return q;
   }
 
-  function readCookie(name) {
-    var parts = String(document.cookie || "").split(";");
-    for (var i = 0; i < parts.length; i++) {
-      var kv = parts[i].split("=");
-      if (kv[0].trim() === name) return kv.slice(1).join("=");
-    }
-    return null;
-  }
-
   // Written on the widest domain that accepts it, as Meta's Parameter Builder does; `make` gets that domain's
   // subdomain index (its number of labels less one: 1 for example.com), the second part of Meta's formats.
   function writeCookie(name, make) {
@@ -57,7 +48,7 @@ tagwire.define("meta-pixel", (function () {
       var value = make(labels.length - 1 - i);
       document.cookie =
         name + "=" + value + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax; domain=" + labels.slice(i).join(".");
-      if (readCookie(name) === value) return;
+      if (tagwire.cookie(name) === value) return;
     }
     document.cookie = name + "=" + make(labels.length - 1) + "; max-age=" + ninetyDays + "; path=/; SameSite=Lax";
   }
@@ -103,14 +94,14 @@ tagwire.define("meta-pixel", (function () {
     var match = /[?&]fbclid=([^&#]*)/.exec(window.location.search);
     if (match && match[1]) {
       var clickID = decodeURIComponent(match[1]);
-      var current = readCookie("_fbc");
+      var current = tagwire.cookie("_fbc");
       if (!current || current.split(".").slice(3).join(".") !== clickID) {
         writeCookie("_fbc", function (index) {
           return "fb." + index + "." + now + "." + clickID;
         });
       }
     }
-    if (!readCookie("_fbp")) {
+    if (!tagwire.cookie("_fbp")) {
       var random = Math.floor(Math.random() * 2147483647);
       writeCookie("_fbp", function (index) {
         return "fb." + index + "." + now + "." + random;

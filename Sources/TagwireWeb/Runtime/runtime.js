@@ -116,6 +116,24 @@ var tagwire = (function (window, document) {
     return String(v);
   }
 
+  // A cookie of the page, percent-decoded (as written when it is not valid percent-encoding); undefined when absent.
+  function cookie(name) {
+    var parts = String(document.cookie || "").split(";");
+    for (var i = 0; i < parts.length; i++) {
+      var at = parts[i].indexOf("=");
+      if (at < 0) continue;
+      if (parts[i].slice(0, at).trim() === name) {
+        var raw = parts[i].slice(at + 1);
+        try {
+          return decodeURIComponent(raw);
+        } catch (e) {
+          return raw;
+        }
+      }
+    }
+    return undefined;
+  }
+
   // ---- The rule context ------------------------------------------------------------------------------------
 
   function Context(event, rule) {
@@ -596,6 +614,7 @@ var tagwire = (function (window, document) {
     start: start,
     onStart: onStart,
     consent: consent,
+    cookie: cookie,
     onConsent: function (fn) {
       consentListeners.push(fn);
     },
