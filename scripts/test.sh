@@ -6,6 +6,8 @@
 # The Python tools, from PyPI, each for one kind of test:
 # - jsonschema: a real JSON Schema 2020-12 validator, which checks the committed Schemas/ against the examples;
 # - facebook-business: Meta's own SDK, whose normalisation and hashing the Meta tests compare with Tagwire's;
+# - phonenumbers: libphonenumber's Python port, the source of the generated phone-number table, whose readings of
+#   every region's numbers the phone tests compare with Tagwire's (the same version as the table's);
 # - schemathesis (with hypothesis pinned): fuzzes a live `tagwire serve` against docs/openapi.json
 #   (scripts/schemathesis.sh, which .ci/run runs after this);
 # - selenium: drives Debian's Chromium through its chromedriver for the browser runtime's tests in a real browser
@@ -17,6 +19,7 @@ venv="${TAGWIRE_TEST_VENV:-.build/test-venv}"
 requirements=(
     'jsonschema==4.26.0'
     'facebook-business==26.0.3'
+    'phonenumbers==9.0.43'
     'schemathesis==4.32.5'
     'hypothesis==6.170.17'
     'selenium==4.40.0'
@@ -28,7 +31,7 @@ if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${require
     "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
     printf '%s' "${requirements[*]}" >"$stamp"
 fi
-"$venv/bin/python3" -c 'import jsonschema, facebook_business, schemathesis, selenium'
+"$venv/bin/python3" -c 'import jsonschema, facebook_business, phonenumbers, schemathesis, selenium'
 export PATH="$PWD/$venv/bin:$PATH"
 
 if [ -z "${TAGWIRE_POSTGRES_URL:-}" ]; then

@@ -11,6 +11,7 @@ public enum Coercion {
         case nil, .null?: return false
         case .bool(let b)?: return b
         case .number(let n)?: return n != 0 && !n.isNaN
+        case .bigInteger?: return true
         case .string(let s)?: return !s.isEmpty
         case .array?, .object?: return true
         }
@@ -24,6 +25,7 @@ public enum Coercion {
         case .null?: return 0
         case .bool(let b)?: return b ? 1 : 0
         case .number(let n)?: return n
+        case .bigInteger(let digits)?: return Double(digits) ?? .nan
         case .string(let s)?: return number(fromString: s)
         case .array(let a)?:
             if a.isEmpty { return 0 }
@@ -130,6 +132,7 @@ public enum Coercion {
         switch v {
         case .string(let s): return s
         case .number(let n): return numberText(n)
+        case .bigInteger(let digits): return digits
         default: return nil
         }
     }
@@ -174,6 +177,7 @@ public enum Coercion {
         case nil, .null?: return ""
         case .string(let s)?: return s
         case .number(let n)?: return numberText(n)
+        case .bigInteger(let digits)?: return digits
         case .bool(let b)?: return b ? "true" : "false"
         case let other?: return JSONWriter().string(other)
         }
@@ -186,6 +190,7 @@ public enum Coercion {
         case .null?: return "null"
         case .bool(let b)?: return b ? "true" : "false"
         case .number(let n)?: return numberText(n)
+        case .bigInteger(let digits)?: return digits
         case .string(let s)?: return s
         case .array(let a)?: return a.map { $0.isNull ? "" : jsString($0) }.joined(separator: ",")
         case .object?: return "[object Object]"
@@ -198,6 +203,12 @@ public enum Coercion {
         case (nil, nil), (nil, .null?), (.null?, nil), (.null?, .null?): return true
         case (nil, _), (.null?, _), (_, nil), (_, .null?): return false
         case (.string(let x)?, .string(let y)?): return x == y
+        // Integers kept as their digits equal the same digits (ids), and other values as the nearest number.
+        case (.bigInteger(let x)?, .bigInteger(let y)?), (.bigInteger(let x)?, .string(let y)?),
+            (.string(let y)?, .bigInteger(let x)?):
+            return x == y
+        case (.bigInteger(let x)?, _): return looseEquals(.number(Double(x) ?? .nan), b)
+        case (_, .bigInteger(let y)?): return looseEquals(a, .number(Double(y) ?? .nan))
         case (.number(let x)?, .number(let y)?): return x == y
         case (.bool(let x)?, .bool(let y)?): return x == y
         case (.number(let x)?, .string(let y)?): return x == number(fromString: y)

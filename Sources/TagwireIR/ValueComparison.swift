@@ -50,6 +50,7 @@ public enum ValueComparison {
         switch v {
         case .string(let s)?: return fold ? Coercion.lowercased(s) : s
         case .number(let n)?: return Coercion.numberText(n)
+        case .bigInteger(let digits)?: return digits
         default: return nil
         }
     }
@@ -58,6 +59,7 @@ public enum ValueComparison {
         let n: Double
         switch v {
         case .number(let x)?: n = x
+        case .bigInteger(let digits)?: n = Double(digits) ?? .nan
         case .string(let s)?: n = Coercion.number(fromString: s)
         default: return nil
         }

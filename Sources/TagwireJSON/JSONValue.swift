@@ -1,11 +1,16 @@
 /// A JSON value as Tagwire reads and writes it.
 ///
 /// Objects keep their members in document order (``JSONObject``), so what a rule author wrote is what a
-/// dispatch carries. Numbers are `Double`s: the reader rejects numbers that do not fit one.
+/// dispatch carries. Numbers are `Double`s: the reader rejects numbers that do not fit one. An integer beyond ±2^53,
+/// where a `Double` no longer holds every integer, is kept as the digits it was written with (``bigInteger(_:)``), so
+/// that ids such as `12345678901234567891` keep every digit.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
+    /// An integer written in JSON whose magnitude is 2^53 or more: its decimal digits as written (with a leading `-`
+    /// when negative). As a number it reads as the nearest `Double`.
+    case bigInteger(String)
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
@@ -16,6 +21,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: return "null"
         case .bool: return "boolean"
         case .number(let n): return n.rounded() == n ? "integer" : "number"
+        case .bigInteger: return "integer"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
@@ -30,8 +36,11 @@ public enum JSONValue: Sendable, Hashable {
 
     /// The number payload, if this is a number.
     public var numberValue: Double? {
-        if case .number(let n) = self { return n }
-        return nil
+        switch self {
+        case .number(let n): return n
+        case .bigInteger(let digits): return Double(digits)
+        default: return nil
+        }
     }
 
     /// The boolean payload, if this is a boolean.

@@ -40,6 +40,8 @@ public struct JSONWriter: Sendable {
             JSONWriter.writeRaw(b ? "true" : "false", into: &out)
         case .number(let n):
             JSONWriter.writeNumber(n, into: &out)
+        case .bigInteger(let digits):
+            out.append(contentsOf: digits.utf8)
         case .string(let s):
             JSONWriter.writeString(s, into: &out)
         case .array(let a):

@@ -102,6 +102,13 @@ extension Parser {
     }
 }
 
+extension Parser {
+    /// Whether the number just read was written as an integer: digits (after a `-`), no fraction and no exponent.
+    func isIntegerLiteral(_ range: Range<Int>) -> Bool {
+        buf[range].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+}
+
 extension String {
     func leftPad(_ n: Int) -> String {
         count >= n ? self : String(repeating: "0", count: n - count) + self

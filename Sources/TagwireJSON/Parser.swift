@@ -105,7 +105,14 @@ struct Parser: ~Copyable {
         case 0x6E:
             try literal("null")
             return .null
-        case 0x2D, 0x30...0x39: return .number(try parseNumber())
+        case 0x2D, 0x30...0x39:
+            let start = pos
+            let n = try parseNumber()
+            // An integer a Double cannot hold exactly keeps its digits (ids must not lose any).
+            if abs(n) >= 9_007_199_254_740_992, isIntegerLiteral(start..<pos) {
+                return .bigInteger(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self))
+            }
+            return .number(n)
         default:
             throw JSONIssue(
                 id: "json.unexpected-character",

@@ -11,10 +11,16 @@ extension ConversionEventBuilder {
         }
     }
 
+    /// Text of a value that stands for text: numbers as their digits, never in exponent form or with `.0` when
+    /// integral (an integer too large for a `Double` keeps the digits it was written with).
     static func text(_ v: JSONValue) -> String? {
         switch v {
         case .string(let s): return s
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+        case .bigInteger(let digits): return digits
+        case .number(let n):
+            guard n == n.rounded(), n.isFinite else { return String(n) }
+            if abs(n) < 9.2e18 { return String(Int64(n)) }
+            return String(format: "%.0f", n)
         case .bool(let b): return b ? "true" : "false"
         default: return nil
         }
@@ -49,6 +55,7 @@ extension ConversionEventBuilder {
             var n: Double?
             switch raw {
             case .number(let x): n = x
+            case .bigInteger(let digits): n = Double(digits)
             case .string(let s): n = Double(TextTools.trimmed(s))
             default: n = nil
             }
@@ -88,7 +95,13 @@ extension ConversionEventBuilder {
         JSONWriter.writeString(eventName, into: &out)
         JSONWriter.writeRaw(#","event_time":"#, into: &out)
         JSONWriter.writeNumber(eventTime, into: &out)
-        let eventID = Self.present(settings[.eventId]).flatMap(Self.text)
+        var eventID: String?
+        switch Self.eventID(settings[.eventId]) {
+        case .success(let id): eventID = id
+        case .failure(let problem):
+            guard sendsWithoutInvalidEventID else { return .failure(problem) }
+            warnings.append("\(problem.message); sent without event_id, so Meta cannot deduplicate it")
+        }
         if let eventID {
             JSONWriter.writeRaw(#","event_id":"#, into: &out)
             JSONWriter.writeString(eventID, into: &out)
@@ -246,6 +259,7 @@ extension ConversionEventBuilder {
             if let v = custom["value"] {
                 switch v {
                 case .number(let n): value = n
+                case .bigInteger(let digits): value = Double(digits)
                 case .string(let s): value = Double(s)
                 default: value = nil
                 }
@@ -317,6 +331,21 @@ extension ConversionEventBuilder {
                 warnings: warnings
             )
         )
+    }
+
+    /// The event id as text: nil when none is given (no setting, or a data element with no value); a failure when
+    /// one is given that cannot be an id, since an event sent without one is never deduplicated.
+    static func eventID(_ value: JSONValue?) -> Result<String?, Rejection> {
+        switch value {
+        case nil, .null?: return .success(nil)
+        case .string(let s)? where TextTools.isBlank(s):
+            return .failure(Rejection(field: "event_id", reason: "is empty"))
+        case .array?: return .failure(Rejection(field: "event_id", reason: "is an array, not text or a number"))
+        case .object?: return .failure(Rejection(field: "event_id", reason: "is an object, not text or a number"))
+        case .bool?: return .failure(Rejection(field: "event_id", reason: "is a boolean, not text or a number"))
+        case let v?:
+            return .success(text(v))
+        }
     }
 
     /// The `fbclid` query parameter of a URL (percent-decoded; case kept: Meta's click ids are case-sensitive), or

@@ -1,4 +1,5 @@
 import Foundation
+import TagwireHashing
 import TagwireJSON
 
 /// The event's bytes: hashed customer information written straight into them, and the Graph API request body.
@@ -19,16 +20,23 @@ extension ConversionEventBuilder {
             warnings.append("user_data.\(key.rawValue): expected text, got \(present.typeName); left out")
             return
         }
-        if key == .ph, options.defaultCountryCallingCode == nil, s.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
-            !Normalization.phoneHasCountryCode(s),
-            !Normalization.isSHA256(s)
-        {
-            warnings.append("user_data.ph: a national number without a country code")
-        }
         let before = out.count
         if first != nil { out.append(0x2C) }
         let start = out.count
-        guard Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) else {
+        if key == .ph, let reading = Self.phoneReading(s, options: options, country: country) {
+            // Read once: the reason goes into the warning, the digits into the hash.
+            switch reading {
+            case .rejected(let why):
+                out.removeLast(out.count - before)
+                warnings.append("user_data.ph: \(why); left out")
+                return
+            case .withoutCountry(var digits):
+                warnings.append("user_data.ph: a national number without a country code")
+                Self.appendQuotedHash(of: &digits, to: &out)
+            case .international(var digits):
+                Self.appendQuotedHash(of: &digits, to: &out)
+            }
+        } else if !Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) {
             out.removeLast(out.count - before)
             warnings.append("user_data.\(key.rawValue): a value could not be normalised and was left out")
             return
@@ -43,6 +51,19 @@ extension ConversionEventBuilder {
         } else {
             more.append(range)
         }
+    }
+
+    /// How a phone value reads, or nil when it already is a digest (passed through as every hashed key's is).
+    static func phoneReading(_ s: String, options: Normalization.Options, country: String?) -> PhoneNumbers.Reading? {
+        let trimmed = TextTools.trimmed(s)
+        if Normalization.isSHA256(trimmed) || Normalization.isPBLHashed(trimmed) { return nil }
+        return Normalization.phoneReading(s, options: options, country: country)
+    }
+
+    static func appendQuotedHash(of text: inout String, to out: inout [UInt8]) {
+        out.append(0x22)
+        text.withUTF8 { SHA256.appendHexDigest(of: $0, to: &out) }
+        out.append(0x22)
     }
 
     static func writeMemberKey(_ key: String, first: Bool, into out: inout [UInt8]) {

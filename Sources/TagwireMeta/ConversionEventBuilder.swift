@@ -16,6 +16,9 @@ public struct ConversionEventBuilder: Sendable {
     /// Whether an event without `fbc` whose `event_source_url` carries a `fbclid` gets
     /// `fb.1.<event time in ms>.<fbclid>`, as Meta documents for servers (and its Parameter Builder does).
     public var fbcFromEventSourceURL = true
+    /// Whether an event whose `eventId` is empty, an object, an array or a boolean is sent without `event_id` (with a
+    /// warning) rather than failing its action.
+    public var sendsWithoutInvalidEventID = false
 
     public init(options: Normalization.Options = Normalization.Options()) {
         self.options = options

@@ -84,8 +84,7 @@ extension Normalization {
                 case .externalID:
                     length = n
                 case .ph:
-                    guard let l = asciiPhone(buffer, n, options: options) else { return nil }
-                    length = l
+                    return nil  // ``PhoneNumbers`` reads it
                 case .db:
                     guard let l = asciiDate(buffer, n) else { return nil }
                     length = l
@@ -104,38 +103,6 @@ extension Normalization {
                 return true
             }
         }
-    }
-
-    /// ``phone(_:options:)`` in place over trimmed ASCII: the length of the number written at the start of
-    /// `buffer`, 0 when it is not a phone number, nil when a default country code that is not plain ASCII digits
-    /// needs the general path.
-    static func asciiPhone(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ n: Int, options: Options) -> Int? {
-        let international = n >= 1 && (buffer[0] == 0x2B || (n >= 2 && buffer[0] == 0x30 && buffer[1] == 0x30))
-        var digits = 0
-        var leadingZeros = 0
-        for i in 0..<n where buffer[i] >= 0x30 && buffer[i] <= 0x39 {
-            // Leading zeros are counted, not kept.
-            if digits == 0, buffer[i] == 0x30 {
-                leadingZeros += 1
-                continue
-            }
-            buffer[digits] = buffer[i]
-            digits += 1
-        }
-        guard digits > 0 else { return 0 }
-        if !international, let cc = options.defaultCountryCallingCode {
-            guard cc.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-            let code = cc.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }
-            if !code.isEmpty, leadingZeros > 0 || !UnsafeBufferPointer(rebasing: buffer[0..<digits]).starts(with: code)
-            {
-                guard digits + code.count <= buffer.count else { return nil }
-                // Shift the number right and put the code before it.
-                for i in stride(from: digits - 1, through: 0, by: -1) { buffer[i + code.count] = buffer[i] }
-                for (i, b) in code.enumerated() { buffer[i] = b }
-                digits += code.count
-            }
-        }
-        return digits >= 7 && digits <= 15 ? digits : 0
     }
 
     /// ``dateOfBirth(_:currentYear:)`` for the two usual shapes, `YYYYMMDD` and `YYYY-MM-DD` (any of the separators

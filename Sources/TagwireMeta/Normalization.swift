@@ -9,12 +9,14 @@ import TagwireHashing
 public enum Normalization {
     /// Options that change normalisation.
     public struct Options: Sendable, Equatable {
-        /// Country calling code (digits, such as "1" or "44") put before national phone numbers.
-        public var defaultCountryCallingCode: String?
+        /// The region (lowercase ISO 3166-1 alpha-2) whose national phone numbers are read when an event names no
+        /// country.
+        public var defaultRegion: String?
 
-        /// Options with no default country calling code.
-        public init(defaultCountryCallingCode: String? = nil) {
-            self.defaultCountryCallingCode = defaultCountryCallingCode
+        /// Options whose default country is named by a region code (`us`), a country name or a calling code (`1`,
+        /// `+44`: its main region), as the `defaultCountryCode` setting is; nil or a name of no country: none.
+        public init(defaultCountry: String? = nil) {
+            defaultRegion = defaultCountry.flatMap(PhoneNumbers.region(forSetting:))
         }
     }
 
@@ -67,53 +69,22 @@ public enum Normalization {
         return copy.withUTF8 { isEmail($0) }
     }
 
-    /// Phone: digits only, without leading zeros or `+`; national numbers get the default country calling code.
-    ///
-    /// A number written with `+` or `00` is international. Otherwise, with a default code: a number with a trunk
-    /// `0` (such as UK `07700 900123`) loses it and gets the code; a number that does not already start with the
-    /// code gets it. Without a default code, a national number is sent as its digits (reported by `tagwire emq`).
-    public static func phone(_ raw: String, options: Options = Options()) -> String? {
-        let trimmed = TextTools.trimmed(raw)
-        guard TextTools.isASCII(trimmed) else { return phoneByScalars(raw, options: options) }
-        // Digits are ASCII bytes wherever they stand (UTF-8 continuation bytes are never 0x30–0x39), so one pass
-        // over the bytes gives what the scalar filter below gives.
-        var bytes: [UInt8] = []
-        var copy = trimmed
-        let international = copy.withUTF8 { buf -> Bool in
-            bytes.reserveCapacity(buf.count)
-            for b in buf where b >= 0x30 && b <= 0x39 { bytes.append(b) }
-            return buf.first == 0x2B || (buf.count >= 2 && buf[0] == 0x30 && buf[1] == 0x30)
+    /// Phone: the digits Meta matches, with the country calling code and without the trunk prefix, read for the
+    /// event's country (`country`, an alpha-2 code), else the default country (``PhoneNumbers``); nil when it is not a
+    /// number to send.
+    public static func phone(_ raw: String, options: Options = Options(), country: String? = nil) -> String? {
+        switch phoneReading(raw, options: options, country: country) {
+        case .international(let digits), .withoutCountry(let digits): return digits
+        case .rejected: return nil
         }
-        return phoneDigits(bytes, international: international, options: options)
     }
 
-    /// The phone number from its digits (leading zeros still there): trunk zero, country code, length.
-    static func phoneDigits(_ all: [UInt8], international: Bool, options: Options) -> String? {
-        let hadTrunkZero = all.first == 0x30
-        var start = 0
-        while start < all.count, all[start] == 0x30 { start += 1 }
-        guard start < all.count else { return nil }
-        var digits = String(decoding: all[start...], as: UTF8.self)
-        if !international, let cc = options.defaultCountryCallingCode?.filter(\.isNumber), !cc.isEmpty {
-            if hadTrunkZero || !digits.hasPrefix(cc) { digits = cc + digits }
-        }
-        guard digits.count >= 7, digits.count <= 15 else { return nil }
-        return digits
-    }
-
-    /// ``phone(_:options:)`` for text that is not ASCII, by Unicode scalars (also the reference the byte path is
-    /// checked against).
-    static func phoneByScalars(_ raw: String, options: Options = Options()) -> String? {
-        let trimmed = TextTools.trimmed(raw)
-        let international = trimmed.hasPrefix("+") || trimmed.hasPrefix("00")
-        let digits = trimmed.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map { UInt8($0.value) }
-        return phoneDigits(digits, international: international, options: options)
-    }
-
-    /// Whether a phone input names its country (written with `+` or `00`).
-    public static func phoneHasCountryCode(_ raw: String) -> Bool {
-        let t = TextTools.trimmed(raw)
-        return t.hasPrefix("+") || t.hasPrefix("00")
+    /// How ``phone(_:options:country:)`` reads a number, with the reason when it is not sent.
+    public static func phoneReading(_ raw: String, options: Options = Options(), country: String? = nil)
+        -> PhoneNumbers.Reading
+    {
+        let region = country.flatMap { PhoneNumbers.regions[$0] == nil ? nil : $0 } ?? options.defaultRegion
+        return PhoneNumbers.read(raw, region: region)
     }
 
     /// First or last name: lowercased, without whitespace and punctuation; letters of any script are kept.
@@ -227,7 +198,7 @@ public enum Normalization {
         if isPBLHashed(trimmed) { return trimmed }
         switch key {
         case "em": return email(raw)
-        case "ph": return phone(raw, options: options)
+        case "ph": return phone(raw, options: options, country: country)
         case "fn", "ln": return name(raw)
         case "db": return dateOfBirth(raw)
         case "ge": return gender(raw)

@@ -87,7 +87,7 @@ struct JSONReaderTests {
             "{\"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"n\": [0, -1.5, 1e3, 123456789012345680, 0.1], \"b\": [true, false, null]}"
         )
         #expect(v["s"] == .string("aé😀\n"))
-        #expect(v["n"] == .array([0, -1.5, 1000, .number(123_456_789_012_345_680), 0.1]))
+        #expect(v["n"] == .array([0, -1.5, 1000, .bigInteger("123456789012345680"), 0.1]))
         #expect(v["b"] == .array([true, false, .null]))
         #expect(v.objectValue?.keys == ["s", "n", "b"])
     }
@@ -151,5 +151,42 @@ struct JSONWriterNumberTests {
             #expect(JSONWriter().string(.number(n)) == n.description, "\(n)")
         }
         #expect(checked == 80_000)
+    }
+
+    /// Integers from 2^53 on keep the digits they were written with; smaller ones, fractions and exponents are
+    /// numbers.
+    @Test(arguments: [
+        ("12345678901234567890", JSONValue.bigInteger("12345678901234567890")),
+        ("12345678901234567891", .bigInteger("12345678901234567891")),
+        ("9007199254740993", .bigInteger("9007199254740993")),
+        ("-98765432109876543210", .bigInteger("-98765432109876543210")),
+        ("9007199254740991", .number(9_007_199_254_740_991)),
+        ("1234567890123456", .number(1_234_567_890_123_456)),
+        ("1.2345678901234567e19", .number(1.2345678901234567e19)),
+        ("12345678901234567890.0", .number(12_345_678_901_234_567_890.0)),
+    ])
+    func largeIntegersKeepTheirDigits(_ text: String, _ expected: JSONValue) throws {
+        let value = try JSONReader.parse(text)
+        #expect(value == expected)
+        #expect(value.typeName == "integer")
+        if case .bigInteger = expected {
+            #expect(JSONWriter().string(value) == text)
+            #expect(value.numberValue == Double(text))
+        }
+        // Inside an event, through the reader that builds only the projected paths, too.
+        let projected = try JSONReader.parse(
+            Array("{\"id\": \(text), \"other\": \(text)}".utf8),
+            keeping: JSONProjection.keeping([["id"]])
+        )
+        #expect(projected["id"] == expected)
+        #expect(projected["other"] == nil)
+    }
+
+    @Test
+    func twoLargeIntegersThatOneDoubleHoldsStayDistinct() throws {
+        let a = try JSONReader.parse("12345678901234567890")
+        let b = try JSONReader.parse("12345678901234567891")
+        #expect(a != b)
+        #expect(a.numberValue == b.numberValue)
     }
 }

@@ -18,7 +18,7 @@ struct DroppedValueTests {
         arguments: [
             ("email", ["a": "b@c.de"], "user_data.em: expected text, got object; left out", "em"),
             ("email", [["x@y.z"]], "user_data.em: expected text, got array; left out", "em"),
-            ("phone", "call me", "user_data.ph: a value could not be normalised and was left out", "ph"),
+            ("phone", "call me", "user_data.ph: no digits; left out", "ph"),
             (
                 "clientIpAddress", "<script>", "user_data.client_ip_address: not an IPv4 or IPv6 address; left out",
                 "client_ip_address"

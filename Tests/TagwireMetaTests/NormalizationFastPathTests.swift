@@ -4,7 +4,7 @@ import Testing
 
 @testable import TagwireMeta
 
-/// The byte-level paths for ASCII dates of birth and phone numbers give exactly what the general (Character and
+/// The byte-level paths for ASCII dates of birth, postcodes and states give exactly what the general (Character and
 /// Unicode scalar) paths give, over thousands of generated inputs in every format the general path reads.
 struct NormalizationFastPathTests {
     static func inputs(_ count: Int, alphabet: [String], seed: UInt64) -> [String] {
@@ -34,24 +34,6 @@ struct NormalizationFastPathTests {
             checked += 1
         }
         #expect(checked > 6000)
-    }
-
-    @Test func phones() {
-        let pieces = [
-            "+", "00", "0", "1", "650", "555", "1212", "(", ")", "-", " ", ".", "44", "7700", "900123", "x", "ext",
-            "99",
-        ]
-        let options = [
-            Normalization.Options(), Normalization.Options(defaultCountryCallingCode: "1"),
-            Normalization.Options(defaultCountryCallingCode: "+44"),
-        ]
-        for s in Self.inputs(6000, alphabet: pieces, seed: 11) + [
-            "(650) 555-1212", "+44 7700 900123", "07700 900123", "0044 7700 900123",
-        ] {
-            for o in options {
-                #expect(Normalization.phone(s, options: o) == Normalization.phoneByScalars(s, options: o), "\(s) \(o)")
-            }
-        }
     }
 
     @Test func zipsStatesAndCountries() {
@@ -130,8 +112,8 @@ struct NormalizationFastPathTests {
         ] {
             for key in Normalization.HashedKey.allCases {
                 for (country, options) in [
-                    (nil, Normalization.Options()), ("us", Normalization.Options(defaultCountryCallingCode: "1")),
-                    ("gb", Normalization.Options(defaultCountryCallingCode: "+44")),
+                    (nil, Normalization.Options()), ("us", Normalization.Options(defaultCountry: "1")),
+                    ("gb", Normalization.Options(defaultCountry: "+44")),
                 ] {
                     var general: [UInt8] = []
                     let generalDone = Normalization.appendHashedGenerally(

@@ -14,9 +14,12 @@ public struct MetaCAPIExtension: RuntimeExtension {
         configuration: [
             SettingSpec("pixelId", .string, required: true), SettingSpec("accessToken", .string, required: true),
             SettingSpec("graphApiVersion", .string), SettingSpec("appSecret", .string),
-            SettingSpec("defaultCountryCode", .string),
+            SettingSpec("defaultCountryCode", .oneOf([.string, .integer])),
             // false: no `fbc` made from the `fbclid` of `event_source_url` when the event has none.
             SettingSpec("fbcFromEventSourceUrl", .boolean),
+            // sendWithoutEventId: an event whose eventId is empty, an object or an array is sent without event_id
+            // (with a warning) instead of failing its action.
+            SettingSpec("invalidEventId", .enumeration(["fail", "sendWithoutEventId"])),
         ],
         components: [
             ComponentContract(
@@ -26,7 +29,7 @@ public struct MetaCAPIExtension: RuntimeExtension {
                 settings: [
                     SettingSpec("eventName", .string, required: true),
                     SettingSpec("eventTime", .oneOf([.integer, .string])),
-                    SettingSpec("eventId", .string),
+                    SettingSpec("eventId", .oneOf([.string, .integer])),
                     SettingSpec("eventSourceUrl", .string),
                     SettingSpec("actionSource", .enumeration(metaActionSourceValues)),
                     SettingSpec("optOut", .boolean),
@@ -71,6 +74,15 @@ public struct MetaCAPIExtension: RuntimeExtension {
 
     /// A token written into a property file ends up in git: it belongs in an environment's secrets.
     @Sendable static func checkConfiguration(_ check: inout SettingsCheck) {
+        if let country = check.literalText("defaultCountryCode"), PhoneNumbers.region(forSetting: country) == nil {
+            check.error(
+                "compile.invalid-setting-value",
+                "'\(country)' is not a country or a country calling code",
+                setting: ["defaultCountryCode"],
+                help:
+                    "write an ISO 3166-1 alpha-2 code such as \"us\" or \"gb\", or a calling code such as \"1\" or \"44\""
+            )
+        }
         guard check.literalText("accessToken") != nil else { return }
         check.warning(
             "compile.secret-in-clear",
@@ -84,14 +96,17 @@ public struct MetaCAPIExtension: RuntimeExtension {
 /// What a `meta-capi.send-event` action reads of its extension's rendered settings.
 struct ConversionsAPISettings: Sendable {
     let pixelID: String?
-    let defaultCountryCode: String?
+    /// Normalisation options: the default country's region, resolved once.
+    let normalization: Normalization.Options
     let graphApiVersion: String
     let fbcFromEventSourceURL: Bool
+    let sendsWithoutInvalidEventID: Bool
 
     init(_ settings: JSONObject) {
         pixelID = settings["pixelId"].flatMap(Coercion.idText)
-        defaultCountryCode = settings["defaultCountryCode"]?.stringValue
+        normalization = Normalization.Options(defaultCountry: settings["defaultCountryCode"].flatMap(Coercion.idText))
         graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
         fbcFromEventSourceURL = settings["fbcFromEventSourceUrl"]?.boolValue ?? true
+        sendsWithoutInvalidEventID = settings["invalidEventId"]?.stringValue == "sendWithoutEventId"
     }
 }

@@ -64,9 +64,9 @@ extension MetaCAPIExtension {
             else {
                 throw ComponentFailure("no pixel id: set 'pixelId' on the meta-capi extension or the action")
             }
-            var builder = ConversionEventBuilder()
-            builder.options.defaultCountryCallingCode = ext.defaultCountryCode
+            var builder = ConversionEventBuilder(options: ext.normalization)
             builder.fbcFromEventSourceURL = ext.fbcFromEventSourceURL
+            builder.sendsWithoutInvalidEventID = ext.sendsWithoutInvalidEventID
             let built: ConversionEventBuilder.Built
             switch builder.build(fields: settings, receivedAt: context.receivedAt, now: context.receivedAt) {
             case .failure(let r):
