@@ -38,7 +38,7 @@ extension ConversionEventBuilder {
             }
         } else if !Normalization.appendHashed(key: key, s, options: options, country: country, to: &out) {
             out.removeLast(out.count - before)
-            warnings.append("user_data.\(key.rawValue): a value could not be normalised and was left out")
+            warnings.append("user_data.\(key.rawValue): \(Self.unreadable(key)); left out")
             return
         }
         let range = start..<out.count
@@ -50,6 +50,18 @@ extension ConversionEventBuilder {
             out.removeLast(out.count - before)
         } else {
             more.append(range)
+        }
+    }
+
+    /// Why a value of a key normalised to nothing.
+    static func unreadable(_ key: Normalization.HashedKey) -> String {
+        switch key {
+        case .em: return "not an email address (local@domain.tld)"
+        case .db: return "not a date of birth (a date from 1900 to 2100)"
+        case .ge: return "not a gender (m, f or a word for one)"
+        case .country: return "not a country (an ISO 3166-1 code or a country's name)"
+        case .ph: return "no digits"
+        case .fn, .ln, .ct, .st, .zp, .externalID: return "nothing left after normalisation"
         }
     }
 

@@ -106,8 +106,7 @@ public struct EventMatchQuality: Sendable {
                 let said = w[w.index(after: colon)...].split(separator: ";").first.map {
                     $0.trimmingCharacters(in: .whitespaces)
                 }
-                let reason =
-                    said.flatMap { $0.contains("could not be normalised") ? nil : $0 } ?? "could not be normalised"
+                let reason = said ?? "left out"
                 row.malformed["\(key): \(reason)", default: 0] += 1
             }
         }

@@ -19,6 +19,15 @@ struct DroppedValueTests {
             ("email", ["a": "b@c.de"], "user_data.em: expected text, got object; left out", "em"),
             ("email", [["x@y.z"]], "user_data.em: expected text, got array; left out", "em"),
             ("phone", "call me", "user_data.ph: no digits; left out", "ph"),
+            ("email", "not-an-email", "user_data.em: not an email address (local@domain.tld); left out", "em"),
+            ("dob", "31/31/1997", "user_data.db: not a date of birth (a date from 1900 to 2100); left out", "db"),
+            ("gender", "x", "user_data.ge: not a gender (m, f or a word for one); left out", "ge"),
+            (
+                "country", "Atlantis",
+                "user_data.country: not a country (an ISO 3166-1 code or a country's name); left out",
+                "country"
+            ),
+            ("firstName", " ... ", "user_data.fn: nothing left after normalisation; left out", "fn"),
             (
                 "clientIpAddress", "<script>", "user_data.client_ip_address: not an IPv4 or IPv6 address; left out",
                 "client_ip_address"
