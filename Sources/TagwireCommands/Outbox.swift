@@ -149,6 +149,14 @@ public struct Deliver: AsyncParsableCommand {
     @Flag(help: "Stop when nothing is queued, in flight or retrying.")
     var untilEmpty = false
 
+    @Option(
+        help: ArgumentHelp(
+            "With --until-empty: give up (exit 1, naming the open circuits) when nothing was delivered for this many seconds.",
+            valueName: "seconds"
+        )
+    )
+    var maxWait = 60.0
+
     public init() {}
 
     public func run() async throws {
@@ -173,6 +181,7 @@ public struct Deliver: AsyncParsableCommand {
         let lease = max(1, self.lease)
         let interval = self.interval
         let untilEmpty = self.untilEmpty
+        let maxWait = max(0, self.maxWait)
         try await data.withOutbox { outbox in
             let deliverer = OutboxDeliverer(
                 outbox: outbox,
@@ -190,7 +199,7 @@ public struct Deliver: AsyncParsableCommand {
                     signal: signal,
                     batchLimit: batchLimit,
                     interval: interval,
-                    untilEmpty: untilEmpty
+                    untilEmpty: untilEmpty ? maxWait : nil
                 )
             }
         }
@@ -202,11 +211,16 @@ public struct Deliver: AsyncParsableCommand {
         signal: WakeSignal,
         batchLimit: Int,
         interval: Double,
-        untilEmpty: Bool
+        untilEmpty maxWait: Double?
     ) async throws {
+        var progressAt = Date().timeIntervalSince1970
+        var circuits: [String: String] = [:]
         while true {
             let now = Date().timeIntervalSince1970
             let report = try await deliverer.drainOnce(now: now, limit: batchLimit * 4)
+            if report.delivered + report.deadLettered > 0 { progressAt = now }
+            for key in report.workingKeys { circuits[key] = nil }
+            circuits.merge(report.circuitReasons) { $1 }
             if report.claimed > 0 {
                 var line: JSONValue = [
                     "claimed": .number(Double(report.claimed)), "delivered": .number(Double(report.delivered)),
@@ -221,9 +235,20 @@ public struct Deliver: AsyncParsableCommand {
                 Output.out(JSONWriter().string(line) + "\n")
                 continue
             }
-            if untilEmpty {
+            if let maxWait {
                 let stats = try await outbox.stats(now: now)
-                if stats.values.allSatisfy({ $0.queued == 0 && $0.inFlight == 0 }) { return }
+                let waiting = stats.values.reduce(0) { $0 + $1.queued + $1.inFlight }
+                if waiting == 0 { return }
+                if now - progressAt >= maxWait {
+                    let named = circuits.keys.sorted().map {
+                        "pixel \(ConversionsAPIItems.pixelID(inBatchKey: $0)) (\(circuits[$0] ?? "")); batch key \($0)"
+                    }
+                    Output.err(
+                        "error: nothing could be delivered for \(Int(maxWait)) s; \(waiting) events wait in the outbox"
+                            + (named.isEmpty ? "\n" : "; open circuits:\n" + named.map { "  \($0)\n" }.joined())
+                    )
+                    throw ExitCode(1)
+                }
             }
             await signal.wait(timeout: .milliseconds(Int(interval * 1000)))
         }

@@ -62,6 +62,7 @@ public final class InMemoryOutbox: Outbox {
             for id in ids where s.entries[id] != nil {
                 s.entries[id]?.deadReason = reason
                 s.entries[id]?.leaseUntil = nil
+                s.entries[id]?.record.attempts += 1
             }
         }
     }

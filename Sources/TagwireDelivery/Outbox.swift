@@ -87,7 +87,7 @@ public protocol Outbox: Sendable {
     func complete(_ ids: [Int64]) async throws
     /// Releases records for another attempt at `availableAt`, counting the attempt and keeping the error.
     func reschedule(_ ids: [Int64], availableAt: Double, error: String) async throws
-    /// Moves records to the dead letters with a reason.
+    /// Moves records to the dead letters with a reason, counting the attempt that failed.
     func deadLetter(_ ids: [Int64], reason: String) async throws
     /// Figures per destination at `now`.
     func stats(now: Double) async throws -> [String: OutboxStats]

@@ -33,50 +33,61 @@ public struct BatchCredentials: Sendable, Equatable {
 
 /// Turns Conversions API dispatches into outbox items and back into requests.
 public enum ConversionsAPIItems {
-    /// The batch key of a dispatch: pixel, a reference to its token (a hash prefix, never the token) and test code.
-    public static func batchKey(pixelID: String, accessToken: String, testEventCode: String?) -> String {
-        "\(pixelID)|\(tokenReferences.reference(accessToken))|\(testEventCode ?? "")"
+    /// The batch key of a dispatch: pixel, where its token comes from (a ``CredentialsReference``, never the token)
+    /// and test code. Events with one key travel together and are sent with the token the reference names then.
+    public static func batchKey(pixelID: String, credentials reference: String, testEventCode: String?) -> String {
+        "\(pixelID)|\(reference)|\(testEventCode ?? "")"
     }
-
-    /// A library sends with one token, so the last token's reference is kept: every event of every request
-    /// would otherwise hash the same token again.
-    static let tokenReferences = TokenReferences()
 
     /// The pixel a batch key names (its first part).
     public static func pixelID(inBatchKey key: String) -> String {
         String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 
-    /// Batch key → credentials from an edge library's `meta-capi` extension (token, app secret, Graph version):
-    /// only the configured token may send a batch, so a key whose token reference differs gets none. Fails, naming
-    /// the setting, when the token cannot be resolved (its secret is not set).
+    /// Batch key → credentials from an edge library: the token its reference names (the `meta-capi` extension's
+    /// `accessToken`, or an action's own), read when the batch is sent, so a replaced token (a new secret value, a
+    /// reloaded library) sends what was queued under the old one. The app secret and Graph version are the
+    /// extension's. A key of another property, or whose token cannot be read now, gets none: its events wait.
+    /// Fails, naming the setting, when the extension's token cannot be read at all (its secret is not set).
     public static func credentialResolver(engine: Engine) throws(EngineError) -> @Sendable (String) -> BatchCredentials?
     {
-        func text(_ key: String) throws(EngineError) -> String? {
+        @Sendable func text(_ template: Template?) throws(EngineError) -> String? {
+            guard let template else { return nil }
+            return try engine.renderConstant(template).flatMap { $0.stringValue ?? Coercion.idText($0) }
+        }
+        func setting(_ key: String) throws(EngineError) -> String? {
             do {
-                return try engine.extensionSetting("meta-capi", key).flatMap {
-                    $0.stringValue ?? ($0.numberValue.map { String(Int64($0)) })
-                }
+                return try text(engine.graph.extensionSettings("meta-capi")?.member(key))
             } catch {
                 throw EngineError(message: "meta-capi \(key): \(error.message)")
             }
         }
-        guard let token = try text("accessToken"), !token.isEmpty else {
+        guard let loaded = try setting("accessToken"), !loaded.isEmpty else {
             throw EngineError(message: "meta-capi accessToken: no value")
         }
-        let appSecret = try text("appSecret")
-        let version = try text("graphApiVersion")
+        let appSecret = try setting("appSecret")
+        let version = try setting("graphApiVersion")
+        let graph = engine.graph
         return { key in
-            // pixel|token reference|test code
+            // pixel|credentials reference|test code
             let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3 else { return nil }
-            let test = parts[2].isEmpty ? nil : parts[2]
-            guard batchKey(pixelID: parts[0], accessToken: token, testEventCode: test) == key else { return nil }
+            guard parts.count == 3, let reference = CredentialsReference.parse(parts[1]) else { return nil }
+            if let property = reference.property, property != graph.propertyName { return nil }
+            let template: Template?
+            if reference.file.isEmpty {
+                template = graph.extensionSettings("meta-capi")?.member("accessToken")
+            } else {
+                let action = graph.rules.lazy.flatMap(\.actions).first {
+                    $0.origin.file == reference.file && $0.origin.pointer == reference.pointer
+                }
+                template = action?.settings.member("accessToken")
+            }
+            guard let current = try? text(template), !current.isEmpty else { return nil }
             return BatchCredentials(
                 pixelID: parts[0],
-                accessToken: token,
+                accessToken: current,
                 appSecret: appSecret,
-                testEventCode: test,
+                testEventCode: parts[2].isEmpty ? nil : parts[2],
                 version: version
             )
         }
@@ -99,10 +110,12 @@ public enum ConversionsAPIItems {
 
     /// One outbox item per event of a `meta-capi` dispatch, with the event's `event_id` (nil when it has none).
     public static func stored(_ dispatch: Dispatch) -> [(item: OutboxItem, eventID: JSONValue?)] {
-        guard dispatch.destination == "meta-capi", let token = dispatch.credentials.accessToken else { return [] }
+        guard dispatch.destination == "meta-capi", dispatch.credentials.accessToken != nil else { return [] }
+        // A dispatch that does not say where its token comes from is sent with the extension's.
+        let reference = dispatch.credentials.reference ?? "meta-capi"
         // The engine's dispatches carry the event's bytes: stored as they are.
         if let e = dispatch.conversionsAPIEvent {
-            let key = batchKey(pixelID: e.pixelID, accessToken: token, testEventCode: e.built.testEventCode)
+            let key = batchKey(pixelID: e.pixelID, credentials: reference, testEventCode: e.built.testEventCode)
             let item = OutboxItem(
                 destination: "meta-capi",
                 batchKey: key,
@@ -114,7 +127,11 @@ public enum ConversionsAPIItems {
         guard let pixel = dispatch.json["pixelId"]?.stringValue, let payload = dispatch.json["payload"] else {
             return []
         }
-        let key = batchKey(pixelID: pixel, accessToken: token, testEventCode: payload["test_event_code"]?.stringValue)
+        let key = batchKey(
+            pixelID: pixel,
+            credentials: reference,
+            testEventCode: payload["test_event_code"]?.stringValue
+        )
         return (payload["data"]?.arrayValue ?? []).map { event in
             let item = OutboxItem(
                 destination: "meta-capi",
@@ -124,18 +141,6 @@ public enum ConversionsAPIItems {
             )
             return (item, event["event_id"])
         }
-    }
-}
-
-/// The token reference of the last token seen (a hash prefix, never the token).
-final class TokenReferences: Sendable {
-    private let last = Mutex<(token: String, reference: String)?>(nil)
-
-    func reference(_ token: String) -> String {
-        if let hit = last.withLock({ $0 }), hit.token == token { return hit.reference }
-        let reference = String(SHA256.hexDigest(token).prefix(16))
-        last.withLock { $0 = (token, reference) }
-        return reference
     }
 }
 
@@ -157,10 +162,16 @@ public struct DrainReport: Sendable, Equatable {
     public var rescheduled = 0
     public var deadLettered = 0
     public var requests = 0
-    /// Batch keys whose setup Meta refused (token, pixel): their events wait, the circuit is open.
+    /// Batch keys whose setup Meta refused (token, pixel), or that no credentials could be read for: their events
+    /// wait, the circuit is open.
     public var openCircuits: Set<String> = []
-    /// Batch keys Meta accepted events for in this pass (their circuits are closed).
+    /// Why each circuit of ``openCircuits`` opened (Meta's message, or the missing credentials).
+    public var circuitReasons: [String: String] = [:]
+    /// Batch keys Meta accepted events for in this pass.
     public var deliveredKeys: Set<String> = []
+    /// Batch keys whose setup (token, pixel) Meta accepted in this pass: events delivered, or refused for what
+    /// they hold. Their circuits are closed.
+    public var workingKeys: Set<String> = []
 }
 
 /// Delivers claimed outbox records in batches, retrying, bisecting rejected batches and dead-lettering what Meta
@@ -219,13 +230,12 @@ public struct OutboxDeliverer: Sendable {
             guard let key = batch.first?.item.batchKey else { continue }
             guard let creds = credentials(key) else {
                 // No credentials loaded for this key (the library changed): wait, do not lose the events.
-                try await outbox.reschedule(
-                    batch.map(\.id),
-                    availableAt: now + circuitPause,
-                    error: "no credentials for batch key"
-                )
+                let reason =
+                    "no credentials for this batch key: its token cannot be read now, or it names another property"
+                try await outbox.reschedule(batch.map(\.id), availableAt: now + circuitPause, error: reason)
                 report.rescheduled += batch.count
                 report.openCircuits.insert(key)
+                report.circuitReasons[key] = reason
                 continue
             }
             var pending = [batch]
@@ -273,6 +283,7 @@ public struct OutboxDeliverer: Sendable {
                     try await outbox.complete(part.map(\.id))
                     report.delivered += part.count
                     report.deliveredKeys.insert(key)
+                    report.workingKeys.insert(key)
                 case .retryable(let after, let reason, _):
                     var late: [Int64] = []
                     for r in part {
@@ -306,7 +317,11 @@ public struct OutboxDeliverer: Sendable {
                         )
                         report.rescheduled += part.count
                         report.openCircuits.insert(key)
-                    } else if let halves = BatchPlanner.bisect(part) {
+                        report.circuitReasons[key] = reason
+                        continue
+                    }
+                    report.workingKeys.insert(key)
+                    if let halves = BatchPlanner.bisect(part) {
                         pending += halves
                     } else {
                         try await outbox.deadLetter(part.map(\.id), reason: reason)

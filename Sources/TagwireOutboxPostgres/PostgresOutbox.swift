@@ -226,7 +226,7 @@ public final class PostgresOutbox: ListeningOutbox {
     public func deadLetter(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
         try await client.query(
-            "UPDATE \(unescaped: table) SET dead_reason = \(reason), lease_until = NULL WHERE id = ANY(\(ids))"
+            "UPDATE \(unescaped: table) SET dead_reason = \(reason), lease_until = NULL, attempts = attempts + 1 WHERE id = ANY(\(ids))"
         )
     }
 

@@ -285,7 +285,7 @@ public final class SQLiteOutbox: Outbox {
         try transaction { db, _ in
             try Self.run(
                 db,
-                "UPDATE outbox SET dead_reason = ?, lease_until = NULL WHERE id IN (\(Self.idList(ids)))",
+                "UPDATE outbox SET dead_reason = ?, lease_until = NULL, attempts = attempts + 1 WHERE id IN (\(Self.idList(ids)))",
                 [.text(reason)]
             )
         }

@@ -7,12 +7,21 @@ public struct DispatchCredentials: Sendable, Hashable {
     public var appSecret: String?
     /// Header values that came from secrets, by header name (http dispatches).
     public var secretHeaders: [String: String]
+    /// Where the access token comes from (the property and the setting that names it, never the value), so that
+    /// delivery reads the token current when it sends.
+    public var reference: String?
 
     /// Credentials.
-    public init(accessToken: String? = nil, appSecret: String? = nil, secretHeaders: [String: String] = [:]) {
+    public init(
+        accessToken: String? = nil,
+        appSecret: String? = nil,
+        secretHeaders: [String: String] = [:],
+        reference: String? = nil
+    ) {
         self.accessToken = accessToken
         self.appSecret = appSecret
         self.secretHeaders = secretHeaders
+        self.reference = reference
     }
 }
 

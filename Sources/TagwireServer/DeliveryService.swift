@@ -17,6 +17,10 @@ public struct DeliveryService: Service {
     public var lease: Double
     public var batchLimit: Int
     public var logger: Logger
+    /// Sends to the Graph API (`TAGWIRE_META_GRAPH_URL`).
+    public var sender: ConversionsAPISender
+    /// The time of each pass (Unix seconds): the system clock, or a test's.
+    public var clock: @Sendable () -> Double
 
     public init(
         outbox: any Outbox,
@@ -26,7 +30,9 @@ public struct DeliveryService: Service {
         flushInterval: Duration = .seconds(1),
         lease: Double = 60,
         batchLimit: Int = 1000,
-        logger: Logger
+        logger: Logger,
+        sender: ConversionsAPISender = ConversionsAPISender(),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.outbox = outbox
         self.store = store
@@ -36,14 +42,17 @@ public struct DeliveryService: Service {
         self.lease = lease
         self.batchLimit = batchLimit
         self.logger = logger
+        self.sender = sender
+        self.clock = clock
     }
 
-    public func run() async throws {
+    /// The deliverer over the outbox, with credentials from the library served at each batch.
+    func deliverer() -> OutboxDeliverer {
         let metrics = self.metrics
         let logger = self.logger
         var deliverer = OutboxDeliverer(
             outbox: outbox,
-            sender: ConversionsAPISender(),
+            sender: sender,
             lease: lease,
             batchLimit: batchLimit
         ) { [store] key in
@@ -62,10 +71,14 @@ public struct DeliveryService: Service {
                 )
             }
         }
+        return deliverer
+    }
+
+    public func run() async throws {
         let signal = self.signal
         let flushInterval = self.flushInterval
         let service = self
-        let configured = deliverer
+        let configured = deliverer()
         let outbox = self.outbox
         // The loop runs on its own thread: claiming and completing records blocks on the embedded outbox's `fsync`,
         // which must not hold one of the cooperative pool's threads (two on a small machine) that serve requests.
@@ -87,16 +100,19 @@ public struct DeliveryService: Service {
         }
     }
 
-    /// One drain; returns how many records it claimed (0 on error, after logging it).
-    private func pass(_ deliverer: OutboxDeliverer) async -> Int {
+    /// One drain at the clock's time; returns how many records it claimed (0 on error, after logging it). A circuit
+    /// opens when Meta refuses a batch key's setup and closes with the first pass in which Meta accepts it again (its
+    /// records wait `circuitPause`, 30 s, between tries); both are logged and counted.
+    func pass(_ deliverer: OutboxDeliverer) async -> Int {
         do {
-            let report = try await deliverer.drainOnce(now: Date().timeIntervalSince1970, limit: batchLimit * 4)
+            let report = try await deliverer.drainOnce(now: clock(), limit: batchLimit * 4)
             let change = metrics.recordPass(report)
             for key in change.opened {
                 logger.error(
-                    "circuit open: Meta refused the destination's setup; its events wait in the outbox",
+                    "circuit open: the destination's setup failed; its events wait in the outbox",
                     metadata: [
                         "pixel": .string(ConversionsAPIItems.pixelID(inBatchKey: key)), "batch_key": .string(key),
+                        "reason": .string(report.circuitReasons[key] ?? ""),
                     ]
                 )
             }

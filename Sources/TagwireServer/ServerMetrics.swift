@@ -32,6 +32,8 @@ public final class ServerMetrics: Sendable {
         var deadLetters = 0
         var reloads: [String: Int] = [:]
         var openCircuits: Set<String> = []
+        var circuitsOpened = 0
+        var circuitsClosed = 0
     }
 
     struct RuleKey: Hashable {
@@ -95,10 +97,12 @@ public final class ServerMetrics: Sendable {
             s.delivered += report.delivered
             s.retries += report.rescheduled
             s.deadLetters += report.deadLettered
-            let closed = s.openCircuits.intersection(report.deliveredKeys.subtracting(report.openCircuits))
+            let closed = s.openCircuits.intersection(report.workingKeys.subtracting(report.openCircuits))
             let opened = report.openCircuits.subtracting(s.openCircuits)
             s.openCircuits.subtract(closed)
             s.openCircuits.formUnion(opened)
+            s.circuitsOpened += opened.count
+            s.circuitsClosed += closed.count
             return (opened, closed)
         }
     }
@@ -201,6 +205,10 @@ public final class ServerMetrics: Sendable {
         }
         family("tagwire_open_circuits", "gauge", "Number of open circuits.")
         sample("tagwire_open_circuits", [], Double(s.openCircuits.count))
+        family("tagwire_circuits_opened_total", "counter", "Circuits opened by a setup error Meta answered.")
+        sample("tagwire_circuits_opened_total", [], Double(s.circuitsOpened))
+        family("tagwire_circuits_closed_total", "counter", "Circuits closed because Meta accepted the setup again.")
+        sample("tagwire_circuits_closed_total", [], Double(s.circuitsClosed))
         if let queue {
             family(
                 "tagwire_outbox_queue_depth",

@@ -275,3 +275,50 @@ struct PostgresRunnersTests {
         }
     }
 }
+
+/// `tagwire deliver --until-empty` gives up when nothing can be delivered, and says why.
+struct DeliverGivesUpTests {
+    @Test
+    func untilEmptyExitsNamingTheOpenCircuitWhenNothingCanBeDelivered() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashTests.tagwire))
+        let dir = try Scratch.directory("deliver-max-wait")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CrashTests.writeLeadEvents(2, idPrefix: "wait-", to: dir + "/events.ndjson")
+        let revoked = ["META_ACCESS_TOKEN": "revoked-token", "TAGWIRE_META_TIMEOUT_MS": "15000"]
+        let (enqueued, _) = try await CrashTests.run(
+            [
+                "run", "Properties/meta-quickstart-edge", "--events", dir + "/events.ndjson", "--enqueue", "--data-dir",
+                dir,
+            ],
+            env: revoked
+        )
+        #expect(enqueued == 0)
+        let app = Application(
+            router: GraphSandbox.router(state: SandboxState()),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await app.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let env = revoked.merging(["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]) { $1 }
+            let arguments = [
+                "deliver", "Properties/meta-quickstart-edge", "--data-dir", dir, "--until-empty", "--interval", "0.1",
+                "--max-wait", "1",
+            ]
+            let result = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try TagwireCLI.run(arguments, environment: env) })
+                }
+            }
+            #expect(result.status == 1)
+            #expect(
+                result.stderr.contains("nothing could be delivered for 1 s; 2 events wait in the outbox"),
+                "\(result.stderr)"
+            )
+            #expect(result.stderr.contains("pixel 1234567890123456 ("), "\(result.stderr)")
+            #expect(result.stderr.contains("batch key 1234567890123456|meta-quickstart-edge:meta-capi|"))
+            #expect(!result.stderr.contains("revoked-token"))
+        }
+        let (_, stats) = try await CrashTests.run(["outbox", "stats", "--data-dir", dir])
+        #expect(try JSONReader.parse(stats)["meta-capi"]?["queued"] == 2, "the events are still there")
+    }
+}

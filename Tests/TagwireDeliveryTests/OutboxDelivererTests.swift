@@ -248,11 +248,116 @@ struct OutboxDelivererTests {
         #expect(!String(decoding: encoded.requestBody, as: UTF8.self).contains("token"))
     }
 
+    /// The example edge property's engine, reading its token from `token` whenever a secret is read.
+    static func exampleEngine(token: TokenBox) throws -> Engine {
+        let graph = try #require(
+            Compiler.compile(
+                PropertyLoader.load(try PropertySource.directory("Properties/meta-quickstart-edge")),
+                registry: BuiltInExtensions.all.contracts
+            ).graph
+        )
+        return Engine(
+            graph: graph,
+            extensions: BuiltInExtensions.all,
+            secrets: SecretResolver { _ in token.current },
+            options: EngineOptions(resolveCredentials: true)
+        )
+    }
+
+    static func leads(_ engine: Engine, count: Int, now: Double) throws -> [OutboxItem] {
+        var session = Session(seed: 1)
+        return try (0..<count).flatMap { n in
+            let event: JSONValue = [
+                "xdm": ["web": ["webPageDetails": ["URL": "https://shop.example.com/"]]],
+                "data": [
+                    "eventName": "Lead",
+                    "meta": [
+                        "userData": ["email": .string("u\(n)@example.com")],
+                        "conversionData": ["eventId": .string("lead-\(n)")],
+                    ],
+                ],
+                "request": ["ip": "203.0.113.7", "headers": ["user-agent": "UA/1.0"]],
+            ]
+            let dispatches = engine.evaluate(event, receivedAt: now, session: &session).dispatches
+            return ConversionsAPIItems.items(for: try #require(dispatches.first { $0.destination == "meta-capi" }))
+        }
+    }
+
+    /// Items name where their token comes from, never the token: events queued under a token Meta refuses leave
+    /// with its replacement, whether the secret's value changed under the same library or a new library was loaded.
+    @Test(arguments: [false, true])
+    func eventsQueuedUnderARefusedTokenLeaveWithItsReplacement(_ reload: Bool) async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        let token = TokenBox("revoked-token")
+        let engine = try Self.exampleEngine(token: token)
+        let items = try Self.leads(engine, count: 4, now: now)
+        #expect(items.count == 4)
+        let key = try #require(items.first?.batchKey)
+        #expect(key == "1234567890123456|meta-quickstart-edge:meta-capi|")
+        #expect(!key.contains("revoked") && !key.contains(String(SHA256.hexDigest("revoked-token").prefix(8))))
+        _ = try await outbox.enqueue(items)
+        try await Self.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let sender = ConversionsAPISender(
+                configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(15))
+            )
+            let before = OutboxDeliverer(
+                outbox: outbox,
+                sender: sender,
+                credentials: try ConversionsAPIItems.credentialResolver(engine: engine)
+            )
+            let refused = try await before.drainOnce(now: now)
+            #expect(refused.openCircuits == [key])
+            #expect(refused.rescheduled == 4)
+            token.set("sandbox-token")
+            let resolver = try ConversionsAPIItems.credentialResolver(
+                engine: reload ? try Self.exampleEngine(token: TokenBox("sandbox-token")) : engine
+            )
+            let after = OutboxDeliverer(outbox: outbox, sender: sender, credentials: resolver)
+            let fixed = try await after.drainOnce(now: now + 31)
+            #expect(fixed.delivered == 4)
+            #expect(fixed.openCircuits.isEmpty)
+        }
+        #expect(
+            Set(await state.received(pixel: Self.pixel).compactMap(\.eventID)) == [
+                "lead-0", "lead-1", "lead-2", "lead-3",
+            ]
+        )
+        #expect(try await outbox.stats(now: now + 40).isEmpty)
+    }
+
     @Test
-    func dispatchesBecomeItemsKeyedWithoutTheToken() {
-        let key = ConversionsAPIItems.batchKey(pixelID: "1", accessToken: "secret-token", testEventCode: "TEST1")
-        #expect(key.hasPrefix("1|"))
-        #expect(key.hasSuffix("|TEST1"))
-        #expect(!key.contains("secret-token"))
+    func keysOfAnotherPropertyOrAnUnknownActionGetNoCredentials() throws {
+        let engine = try Self.exampleEngine(token: TokenBox("sandbox-token"))
+        let resolve = try ConversionsAPIItems.credentialResolver(engine: engine)
+        #expect(resolve("1|meta-quickstart-edge:meta-capi|T")?.accessToken == "sandbox-token")
+        #expect(resolve("1|meta-quickstart-edge:meta-capi|T")?.testEventCode == "T")
+        // An item queued before references (a digest of its token) is sent with the extension's token.
+        #expect(resolve("1|0123456789abcdef|")?.accessToken == "sandbox-token")
+        #expect(resolve("1|other-property:meta-capi|") == nil)
+        #expect(resolve("1|meta-quickstart-edge:rules/none.json#/actions/0|") == nil)
+        #expect(resolve("not a key") == nil)
+    }
+
+    @Test
+    func batchesNeverMixPixelsTokensOrTestCodes() {
+        let extensionToken = CredentialsReference(property: "p", action: nil).text
+        let actionToken = CredentialsReference(
+            property: "p",
+            action: Origin(file: "rules/a|b.json", pointer: "/actions/0", line: 1, column: 1)
+        ).text
+        let keys = Set([
+            ConversionsAPIItems.batchKey(pixelID: "1", credentials: extensionToken, testEventCode: nil),
+            ConversionsAPIItems.batchKey(pixelID: "2", credentials: extensionToken, testEventCode: nil),
+            ConversionsAPIItems.batchKey(pixelID: "1", credentials: actionToken, testEventCode: nil),
+            ConversionsAPIItems.batchKey(pixelID: "1", credentials: extensionToken, testEventCode: "TEST1"),
+        ])
+        #expect(keys.count == 4)
+        let parsed = CredentialsReference.parse(actionToken)
+        #expect(parsed?.file == "rules/a|b.json")
+        #expect(parsed?.pointer == "/actions/0")
+        #expect(keys.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false).count == 3 })
     }
 }

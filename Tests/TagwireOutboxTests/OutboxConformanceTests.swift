@@ -106,6 +106,12 @@ struct OutboxConformanceTests {
             let dead = try await outbox.deadLetters(limit: 10)
             #expect(dead.map(\.id) == [ids[0], ids[1]])
             #expect(dead.first?.reason == "code 100/2804003: Event Timestamp Too Old")
+            // The attempt that failed for good is counted, after those that were retried.
+            #expect(dead.map(\.attempts) == [1, 1])
+            _ = try await outbox.claim(limit: 3, lease: 30, now: 100)
+            try await outbox.deadLetter([ids[2]], reason: "retries stopped")
+            #expect(try await outbox.deadLetters(limit: 10).last?.attempts == 2)
+            try await outbox.requeue([ids[2]], now: 100)
             #expect(try await outbox.claim(limit: 10, lease: 30, now: 101).map(\.id) == [ids[2]])
             try await outbox.requeue([ids[0]], now: 102)
             #expect(try await outbox.claim(limit: 10, lease: 30, now: 102).map(\.id) == [ids[0]])

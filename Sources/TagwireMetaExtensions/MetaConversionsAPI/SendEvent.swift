@@ -13,12 +13,17 @@ extension MetaCAPIExtension {
                 excluding: MetaCAPIExtension.secretSettings
             )
             let extensionSettings = preparation.graph.extensionSettings("meta-capi")
+            let ownToken = node.settings.member("accessToken")
             return Action(
                 node: node,
                 fields: FieldsPlan(node.settings),
                 constantExtension: constant.map(ConversionsAPISettings.init),
-                accessToken: node.settings.member("accessToken") ?? extensionSettings?.member("accessToken"),
-                appSecret: extensionSettings?.member("appSecret")
+                accessToken: ownToken ?? extensionSettings?.member("accessToken"),
+                appSecret: extensionSettings?.member("appSecret"),
+                credentialsReference: CredentialsReference(
+                    property: preparation.graph.propertyName,
+                    action: ownToken == nil ? nil : node.origin
+                ).text
             )
         }
     }
@@ -46,6 +51,7 @@ extension MetaCAPIExtension {
         let constantExtension: ConversionsAPISettings?
         let accessToken: Template?
         let appSecret: Template?
+        let credentialsReference: String
 
         func run(_ context: inout RuleContext) throws(ComponentFailure) -> Dispatch? {
             let ext: ConversionsAPISettings
@@ -73,7 +79,7 @@ extension MetaCAPIExtension {
                 throw ComponentFailure("the event is not valid for Meta and is not sent: \(r.message)")
             case .success(let b): built = b
             }
-            var credentials = DispatchCredentials()
+            var credentials = DispatchCredentials(reference: credentialsReference)
             if context.options.resolveCredentials {
                 if let t = accessToken { credentials.accessToken = try Self.text(t, "access token", &context) }
                 if let t = appSecret { credentials.appSecret = try Self.text(t, "app secret", &context) }

@@ -55,6 +55,11 @@ public struct Engine: Sendable {
     /// from the outbox); nil when the extension or setting is absent.
     public func extensionSetting(_ extensionName: String, _ key: String) throws(EngineError) -> JSONValue? {
         guard let template = graph.extensionSettings(extensionName)?.member(key) else { return nil }
+        return try renderConstant(template)
+    }
+
+    /// Renders a template that reads no event (constants, secrets), as delivery reads a token when it sends.
+    public func renderConstant(_ template: Template) throws(EngineError) -> JSONValue? {
         var context = RuleContext(engine: self, event: .object(JSONObject()), receivedAt: 0, session: Session(seed: 0))
         context.window = .object(JSONObject())
         do {
