@@ -237,7 +237,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "TagwireModelTests",
-        dependencies: ["TagwireModel", "TagwireDiagnostics", "TagwireJSON"],
+        dependencies: ["TagwireModel", "TagwireDiagnostics", "TagwireJSON", "TagwireTestSupport"],
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "TagwireIRTests", dependencies: ["TagwireIR", "TagwireJSON"], swiftSettings: swiftSettings),

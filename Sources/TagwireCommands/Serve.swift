@@ -81,6 +81,14 @@ public struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Another directory POST /admin/reload may load from (the served property, or the served artifact's directory, always may).",
+            valueName: "DIR"
+        )
+    )
+    var reloadRoot: [String] = []
+
     public init() {}
 
     public func run() async throws {
@@ -127,8 +135,9 @@ public struct Serve: AsyncParsableCommand {
         let deliver = self.deliver
         let flush = Duration.milliseconds(Int(max(0.01, flushInterval) * 1000))
         let batchLimit = min(max(1, self.batchLimit), 1000)
+        let reloadRoots = reloadRoot
         try await data.withOutbox { outbox in
-            let store = LibraryStore(loader: loader, initial: initial)
+            let store = LibraryStore(loader: loader, initial: initial, roots: reloadRoots)
             let server = EventServer(store: store, outbox: outbox, options: options, redactor: redactor, logger: logger)
             let services: [any Service] =
                 deliver ? [server.deliveryService(flushInterval: flush, batchLimit: batchLimit)] : []

@@ -31,9 +31,10 @@ public struct TextDiagnosticRenderer: Sendable {
         if let loc = d.location {
             if !loc.pointer.isEmpty { out += "  --> \(loc.pointer)\n" }
             if showSnippets, let line = loc.line, let text = sources.lineText(loc.file, line) {
-                out += "   | \(text)\n"
-                if let column = loc.column {
-                    out += "   | \(String(repeating: " ", count: max(0, column - 1)))^\n"
+                let snippet = Self.snippet(text, column: loc.column)
+                out += "   | \(snippet.text)\n"
+                if let caret = snippet.caret {
+                    out += "   | \(String(repeating: " ", count: caret))^\n"
                 }
             }
         }
@@ -48,6 +49,34 @@ public struct TextDiagnosticRenderer: Sendable {
         }
         if let help = d.help { out += "  help: \(help)\n" }
         return out
+    }
+
+    /// The widest snippet shown, in Unicode scalars; a longer line shows the part around the column.
+    public static let snippetWidth = 100
+
+    /// A source line as a snippet: control characters (a file that is not text, such as one full of NUL bytes) and
+    /// bytes that were not UTF-8 shown as `�`, tabs as spaces, and a long line cut to ``snippetWidth`` around
+    /// `column` with `…` where it was cut. Returns the text and the caret's offset in it.
+    public static func snippet(_ line: String, column: Int?) -> (text: String, caret: Int?) {
+        let scalars = Array(line.unicodeScalars)
+        let at = max(0, (column ?? 1) - 1)
+        var start = 0
+        var end = scalars.count
+        if scalars.count > snippetWidth {
+            start = min(max(0, at - snippetWidth / 2), scalars.count - snippetWidth)
+            end = start + snippetWidth
+        }
+        var text = String.UnicodeScalarView()
+        if start > 0 { text.append("…") }
+        for c in scalars[start..<end] {
+            switch c.value {
+            case 0x09: text.append(" ")
+            case 0x00..<0x20, 0x7F..<0xA0, 0xFFFD: text.append("\u{FFFD}")
+            default: text.append(c)
+            }
+        }
+        if end < scalars.count { text.append("…") }
+        return (String(text), column.map { _ in at - start + (start > 0 ? 1 : 0) })
     }
 
     /// All diagnostics, then a summary line when there are any.

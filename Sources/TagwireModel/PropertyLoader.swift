@@ -28,7 +28,7 @@ public enum PropertyLoader {
                 Diagnostic(
                     .error,
                     id: "model.unreadable-file",
-                    "\(problem.message) '\(problem.path)'",
+                    problem.message,
                     at: SourceLocation(file: problem.path)
                 )
             )

@@ -27,7 +27,17 @@ public struct PropertySource: Sendable {
         self.files = files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 
+    /// The most files a property directory may hold; listing stops there.
+    public static let maxFiles = 5_000
+    /// The largest file read (the property file limit); a larger one is reported, not read.
+    public static let maxFileBytes = 4 << 20
+
     /// Reads every regular file under `directory`, skipping hidden entries and `fixtures/`.
+    ///
+    /// What a pull request could use to read files outside the property (a link to `/proc/self/environ` or
+    /// `/etc/shadow`) is refused before anything is read: a link whose target lies outside the directory is reported
+    /// with its target, never followed; an entry that is not a regular file (a FIFO, a device) is reported; a file
+    /// over ``maxFileBytes`` is reported by its size; listing stops after ``maxFiles`` files.
     public static func directory(_ directory: String) throws -> PropertySource {
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -35,29 +45,60 @@ public struct PropertySource: Sendable {
             throw PropertySourceError(message: "'\(directory)' is not a property directory")
         }
         let base = URL(fileURLWithPath: directory).standardizedFileURL
+        let realBase = base.resolvingSymlinksInPath().path
         var files: [File] = []
         var problems: [(String, String)] = []
+        var listed = 0
         func walk(_ url: URL, _ relative: String, depth: Int) {
             guard depth < 4 else { return }
             let names: [String]
             do {
                 names = try fm.contentsOfDirectory(atPath: url.path)
             } catch {
-                problems.append((relative, "cannot list directory"))
+                problems.append((relative, "cannot list directory '\(relative)'"))
                 return
             }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let rel = relative.isEmpty ? name : relative + "/" + name
                 if rel == "fixtures" { continue }
+                guard listed < maxFiles else {
+                    problems.append((rel, "the property has more than \(maxFiles) files; the rest were not read"))
+                    return
+                }
                 let child = url.appendingPathComponent(name)
-                var childIsDir: ObjCBool = false
-                guard fm.fileExists(atPath: child.path, isDirectory: &childIsDir) else { continue }
-                if childIsDir.boolValue {
-                    walk(child, rel, depth: depth + 1)
-                } else if let data = fm.contents(atPath: child.path) {
-                    files.append(File(path: rel, bytes: [UInt8](data)))
-                } else {
-                    problems.append((rel, "cannot read file"))
+                var st = stat()
+                guard lstat(child.path, &st) == 0 else { continue }
+                var target = child.path
+                if st.st_mode & S_IFMT == S_IFLNK {
+                    // Followed only when what it points at, every link resolved, lies inside the property.
+                    let written = (try? fm.destinationOfSymbolicLink(atPath: child.path)) ?? "?"
+                    let real = child.resolvingSymlinksInPath().path
+                    guard real.hasPrefix(realBase + "/"), stat(real, &st) == 0 else {
+                        problems.append(
+                            (rel, "'\(rel)' is a link to '\(written)', outside the property directory; it was not read")
+                        )
+                        continue
+                    }
+                    target = real
+                }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR:
+                    walk(URL(fileURLWithPath: target), rel, depth: depth + 1)
+                case S_IFREG:
+                    listed += 1
+                    guard Int(st.st_size) <= maxFileBytes else {
+                        problems.append(
+                            (rel, "'\(rel)' is \(st.st_size) bytes, over the limit of \(maxFileBytes); it was not read")
+                        )
+                        continue
+                    }
+                    if let data = fm.contents(atPath: target), data.count <= maxFileBytes {
+                        files.append(File(path: rel, bytes: [UInt8](data)))
+                    } else {
+                        problems.append((rel, "cannot read file '\(rel)'"))
+                    }
+                default:
+                    problems.append((rel, "'\(rel)' is not a regular file (a device, socket or pipe); it was not read"))
                 }
             }
         }

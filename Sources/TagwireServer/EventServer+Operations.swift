@@ -108,7 +108,13 @@ extension EventServer {
                 path = s
             }
         }
-        switch store.reload(from: path) {
+        // Compiling reads files: off the event loops and the cooperative pool, so health checks and events go on.
+        let store = self.store
+        let requested = path
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: store.reload(from: requested)) }
+        }
+        switch result {
         case .success(let lib):
             redactor.add(lib.secretValues)
             metrics.recordReload("ok")

@@ -122,11 +122,33 @@ public final class LibraryStore: Sendable {
     private let loader: LibraryLoader
     /// Serialises reloads (compiling twice at once gains nothing).
     private let reloading = Mutex(false)
+    /// The directories a reload may load from (resolved paths): the served property directory, or the served
+    /// artifact and the directory its builds go to, and any given.
+    public let roots: [String]
 
-    /// A store that loads with `loader`.
-    public init(loader: @escaping LibraryLoader, initial: ServedLibrary? = nil) {
+    /// A store that loads with `loader`, reloading only from `roots` and the initial library's own.
+    public init(loader: @escaping LibraryLoader, initial: ServedLibrary? = nil, roots: [String] = []) {
         self.loader = loader
         current = Mutex(initial)
+        var all = roots
+        if let source = initial?.source {
+            all.append(source)
+            // A built artifact: its siblings are the next builds.
+            if FileManager.default.fileExists(atPath: source + "/manifest.json") {
+                all.append(URL(fileURLWithPath: source).deletingLastPathComponent().path)
+            }
+        }
+        self.roots = Array(Set(all.map(Self.resolved))).sorted()
+    }
+
+    static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Whether `path` is one of the roots or lies inside one.
+    public func mayLoad(from path: String) -> Bool {
+        let real = Self.resolved(path)
+        return roots.contains { real == $0 || real.hasPrefix($0 == "/" ? "/" : $0 + "/") }
     }
 
     /// The served library, if one is loaded.
@@ -137,6 +159,14 @@ public final class LibraryStore: Sendable {
     public func reload(from path: String? = nil) -> Result<ServedLibrary, LibraryLoadError> {
         guard let source = path ?? library?.source else {
             return .failure(LibraryLoadError(message: "no library source to reload from"))
+        }
+        guard mayLoad(from: source) else {
+            return .failure(
+                LibraryLoadError(
+                    message:
+                        "'\(source)' is outside the directories this server loads libraries from (\(roots.joined(separator: ", ")))"
+                )
+            )
         }
         let busy = reloading.withLock { busy in
             if busy { return true }

@@ -42,7 +42,7 @@ struct DiagnosticGoldenTests {
         "json.file-too-large": "JSONReaderTests: a file over 4 MiB",
         "json.invalid-literal": "JSONReaderTests (a property file reports it as unexpected-character)",
         "json.unterminated-string": "JSONReaderTests",
-        "model.unreadable-file": "not pinned: it needs a file the process cannot read, and tests run as root",
+        "model.unreadable-file": "PropertyDirectoryTests: links out of the property, pipes, files over the limit",
     ]
 
     /// Every diagnostic id the sources can emit has a golden case, or is in ``pinnedElsewhere``: a new diagnostic

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -164,7 +165,7 @@ import Testing
         try FileManager.default.createDirectory(at: artifact, withIntermediateDirectories: true)
         try Data(published.libraryBytes).write(to: artifact.appendingPathComponent("library.json"))
         try Data(published.manifestBytes).write(to: artifact.appendingPathComponent("manifest.json"))
-        let server = try Fixture.server()
+        let server = try Fixture.server(reloadRoots: [artifact.deletingLastPathComponent().path])
         let (reload, manifest, post) = try await ServerRouterTests.withServer(server) { client in
             (
                 try await Self.admin(
@@ -183,6 +184,78 @@ import Testing
         #expect(manifest.json["source"]?.stringValue == artifact.path)
         #expect(post.status == 202)
         #expect(post.json["contentHash"]?.stringValue == published.contentHash)
+    }
+
+    /// A reload loads only from where the server was started (or a root it was given): not `/`, not `/proc`, not a
+    /// sibling of the property, however large, and the library served stays.
+    @Test func reloadsComeOnlyFromTheServersRoots() async throws {
+        let dir = try Self.copyOfEdgeProperty()
+        defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+        let sibling = dir.deletingLastPathComponent().appendingPathComponent("other")
+        try FileManager.default.copyItem(at: dir, to: sibling)
+        let server = try Fixture.server(source: dir.path)
+        let before = server.store.library?.contentHash
+        let replies = try await ServerRouterTests.withServer(server) { client in
+            var out: [Reply] = []
+            for path in ["/", "/proc/self", sibling.path, dir.path + "/../other", dir.path + "/rules/../../other"] {
+                out.append(
+                    try await Self.admin(
+                        client,
+                        "/admin/reload",
+                        method: .post,
+                        body: JSONWriter().string(["path": .string(path)])
+                    )
+                )
+            }
+            out.append(try await Self.admin(client, "/admin/reload", method: .post))
+            return out
+        }
+        for refused in replies.dropLast() {
+            #expect(refused.status == 422)
+            let message = refused.json["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("is outside the directories this server loads libraries from"), "\(message)")
+        }
+        #expect(replies.last?.status == 200)
+        #expect(server.store.library?.contentHash == before)
+    }
+
+    /// Compiling a reload happens away from the threads that answer requests: health checks answer while it runs.
+    @Test func healthChecksAnswerWhileAReloadCompiles() async throws {
+        let hold = Changing(false)
+        let entered = Changing(false)
+        let gate = DispatchSemaphore(value: 0)
+        let base = Fixture.loader()
+        let server = try Fixture.server(loader: { path in
+            if hold.current {
+                entered.set(true)
+                gate.wait()
+            }
+            return base(path)
+        })
+        hold.set(true)
+        try await server.application(host: "127.0.0.1", port: 0).test(.live) { client in
+            // Separate connections: the reload's own stays busy until it is let go.
+            let port = try #require(client.port)
+            var reloadRequest = HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/reload")
+            reloadRequest.method = .POST
+            reloadRequest.headers.add(name: "Authorization", value: "Bearer \(Fixture.adminToken)")
+            let request = reloadRequest
+            async let reload = HTTPClient.shared.execute(request, timeout: .seconds(60))
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !entered.current, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(entered.current, "the reload started")
+            var answered = 0
+            for _ in 0..<20 {
+                let health = try await HTTPClient.shared.execute(
+                    HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"),
+                    timeout: .seconds(5)
+                )
+                if health.status == .ok { answered += 1 }
+            }
+            #expect(answered == 20)
+            gate.signal()
+            #expect(try await reload.status == .ok)
+        }
     }
 
     @Test func requestsInFlightDuringReloadsFinishOnOneLibraryOrTheOther() async throws {

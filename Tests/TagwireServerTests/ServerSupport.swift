@@ -28,16 +28,17 @@ enum Fixture {
         adminToken: String? = adminToken,
         sink: LogSink = .inMemory(),
         source: String = edge,
-        libraries: WebLibraryHost = WebLibraryHost()
+        libraries: WebLibraryHost = WebLibraryHost(),
+        reloadRoots: [String] = [],
+        loader: @escaping LibraryLoader = loader()
     ) throws -> EventServer {
-        let loader = loader()
         let initial = try loader(source).get()
         let redactor = Redactor()
         let logger = Logger(label: "test") { label in
             JSONLogHandler(label: label, redactor: redactor, level: .debug, sink: sink)
         }
         return EventServer(
-            store: LibraryStore(loader: loader, initial: initial),
+            store: LibraryStore(loader: loader, initial: initial, roots: reloadRoots),
             outbox: outbox,
             options: ServeOptions(limits: limits, adminToken: adminToken, libraries: libraries),
             redactor: redactor,
