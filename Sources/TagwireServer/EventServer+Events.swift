@@ -64,6 +64,8 @@ extension EventServer {
             )
             var response = Self.json(error.status, error.json)
             if error.status == 503 { response.headers[.retryAfter] = "5" }
+            // The rest of a body that could not be read cannot be told from the next request.
+            if error.status == 408 || error.code == "malformed_body" { response.headers[.connection] = "close" }
             return store.library.map { withCORS(response, origin: origin, library: $0) } ?? response
         } catch {
             metrics.recordRejected(events: 1, reason: "internal")
@@ -75,25 +77,49 @@ extension EventServer {
         }
     }
 
-    /// Reads the body, at most `limit` bytes, refusing it when its last part arrives after `timeout`. A client
-    /// that sends nothing at all is cut off by the connection's idle timeout; one that trickles bytes to keep the
-    /// connection alive is refused here, so no request holds the server longer than `timeout` + idle timeout.
+    /// Reads the body, at most `limit` bytes, within `timeout`: a body that has not all arrived by then, whether
+    /// its client trickles bytes or has stopped sending, is refused with 408 at the deadline. A body the HTTP parser
+    /// cannot read (a chunk size that is not hexadecimal, a chunk without its CRLF) is refused with 400.
     static func collect(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> [UInt8] {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        var bytes: [UInt8] = []
-        for try await part in body {
-            guard bytes.count + part.readableBytes <= limit else {
-                throw RequestError(
-                    413,
-                    "payload_too_large",
-                    "the body is larger than \(limit) bytes, the most accepted"
-                )
+        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try await read(body, limit: limit) }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                return nil
             }
-            guard ContinuousClock.now <= deadline else {
+            defer { group.cancelAll() }
+            guard let bytes = try await group.next() ?? nil else {
                 throw RequestError(408, "request_timeout", "the body did not arrive within \(timeout); send it at once")
             }
-            if bytes.isEmpty { bytes.reserveCapacity(part.readableBytes) }
-            part.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+            return bytes
+        }
+    }
+
+    static func read(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        do {
+            for try await part in body {
+                guard bytes.count + part.readableBytes <= limit else {
+                    throw RequestError(
+                        413,
+                        "payload_too_large",
+                        "the body is larger than \(limit) bytes, the most accepted"
+                    )
+                }
+                if bytes.isEmpty { bytes.reserveCapacity(part.readableBytes) }
+                part.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+            }
+        } catch let error as RequestError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RequestError(
+                400,
+                "malformed_body",
+                "the request body is not valid HTTP/1.1 (\(error)); send a Content-Length body or well-formed chunks"
+            )
         }
         return bytes
     }

@@ -81,10 +81,15 @@ extension EventServer {
         let body: [UInt8]
         do {
             body = Array(buffer: try await request.body.collect(upTo: 64 * 1024))
-        } catch {
+        } catch is any HTTPResponseError {
             return Self.json(
                 413,
                 RequestError(413, "payload_too_large", "a reload request body is at most 64 KiB").json
+            )
+        } catch {
+            return Self.json(
+                400,
+                RequestError(400, "malformed_body", "the request body is not valid HTTP/1.1 (\(error))").json
             )
         }
         if !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {

@@ -236,8 +236,35 @@ import Testing
         let slow = await RawSocket.exchange(port: served.port, send: head, trickle: "{\"aaaaaaaaaaaaaa", waitSeconds: 8)
         #expect(slow.response.hasPrefix("HTTP/1.1 408"), "\(slow.response.prefix(200))")
         #expect(slow.response.contains("\"request_timeout\""))
+        // A body that stops arriving: 408 at the body timeout, not silence at the idle timeout.
+        let stalled = await RawSocket.exchange(port: served.port, send: head, waitSeconds: 8)
+        #expect(stalled.response.hasPrefix("HTTP/1.1 408"), "\(stalled.response.prefix(200))")
+        #expect(stalled.elapsed < 1.8, "answered at the body timeout (0.5 s), before the idle timeout (2 s)")
         // The server is still healthy.
         let (health, _) = try await Self.get(served.url + "/healthz")
+        #expect(health == 200)
+    }
+}
+
+/// Malformed HTTP from a client is the client's error: 400, never 500.
+struct MalformedRequestTests {
+    @Test func malformedChunkedBodiesAreRefusedWith400() async throws {
+        let dir = try Scratch.directory("serve")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let served = try await LiveServerTests.serve(["--data-dir", dir, "--no-deliver"], env: [:])
+        defer { kill(served.process.processIdentifier, SIGTERM) }
+        let head =
+            "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for (name, chunks) in [
+            ("a chunk size that is not hexadecimal", "zz\r\nabc\r\n0\r\n\r\n"),
+            ("a negative chunk size", "-5\r\nabc\r\n0\r\n\r\n"),
+            ("chunk data without its CRLF", "3\r\nabcdef0\r\n\r\n"),
+        ] {
+            let reply = await RawSocket.exchange(port: served.port, send: head + chunks, waitSeconds: 8)
+            #expect(reply.response.hasPrefix("HTTP/1.1 400"), "\(name): \(reply.response.prefix(200))")
+            #expect(reply.response.contains("\"malformed_body\""), "\(name)")
+        }
+        let (health, _) = try await LiveServerTests.get(served.url + "/healthz")
         #expect(health == 200)
     }
 }
