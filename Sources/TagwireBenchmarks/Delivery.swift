@@ -31,7 +31,7 @@ func benchDelivery(events count: Int) async throws {
     let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: "http://127.0.0.1:\(port)"))
     let key = ConversionsAPIItems.batchKey(
         pixelID: "1234567890123456",
-        accessToken: "sandbox-token",
+        credentials: "benchmark:meta-capi",
         testEventCode: nil
     )
 
