@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TagwireDelivery
 import TagwireJSON
 import TagwireMetaSender
@@ -51,9 +52,14 @@ public struct Run: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) and report each outcome under \"deliveries\". Without it nothing leaves the machine."
+            "Deliver Conversions API dispatches to the Graph API (TAGWIRE_META_GRAPH_URL, default https://graph.facebook.com) as `tagwire deliver` does (batches, retries, bisection), and report each event's final outcome under \"deliveries\"; exit 1 when one was not delivered. Without it nothing leaves the machine."
     )
     var send = false
+
+    @Option(
+        help: "With --send: the longest time retries may take, in seconds; what is not delivered by then is reported."
+    )
+    var sendTimeout = 60.0
 
     public init() {}
 
@@ -104,30 +110,29 @@ public struct Run: AsyncParsableCommand {
                 )
             }
         } else {
-            try await Self.sendOrEnqueue(
+            let allDelivered = try await Self.runAndSend(
                 bytes,
                 engine: engine,
                 forward: forwardEngine,
                 seed: seedValue,
                 now: start,
-                outbox: nil
+                timeout: max(0, sendTimeout)
             )
+            if !allDelivered { throw ExitCode(1) }
         }
     }
 
-    /// Runs the lines, then delivers (no outbox) or enqueues (outbox) each line's Conversions API dispatches before
-    /// writing the line.
+    /// Runs the lines and enqueues each line's Conversions API dispatches before writing the line.
     static func sendOrEnqueue(
         _ bytes: [UInt8],
         engine: Engine,
         forward: Engine?,
         seed: UInt64?,
         now: Double?,
-        outbox: (any Outbox)?
+        outbox: any Outbox
     ) async throws {
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
         let writer = JSONWriter()
-        let sender = ConversionsAPISender()
         var out: [UInt8] = []
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             let receivedAt = now ?? Date().timeIntervalSince1970
@@ -140,20 +145,9 @@ public struct Run: AsyncParsableCommand {
                 )
             }
             if case .object(var o) = result {
-                if let outbox {
-                    let items = dispatches.flatMap(ConversionsAPIItems.items(for:))
-                    _ = try await outbox.enqueue(items)
-                    o["enqueued"] = .number(Double(items.count))
-                } else {
-                    var deliveries: [JSONValue] = []
-                    for d in dispatches where d.destination == "meta-capi" {
-                        let outcome = await sender.send(d)
-                        var entry = JSONObject([("rule", .string(d.rule)), ("pixelId", d.json["pixelId"] ?? .null)])
-                        for m in outcome.json.objectValue ?? JSONObject() { entry[m.key] = m.value }
-                        deliveries.append(.object(entry))
-                    }
-                    o["deliveries"] = .array(deliveries)
-                }
+                let items = dispatches.flatMap(ConversionsAPIItems.items(for:))
+                _ = try await outbox.enqueue(items)
+                o["enqueued"] = .number(Double(items.count))
                 result = .object(o)
             }
             dispatches.removeAll()
@@ -162,6 +156,119 @@ public struct Run: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(out))
             out.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Runs every line, then delivers their Conversions API events through an in-memory outbox with the deliverer
+    /// `tagwire deliver` uses (batches of up to 1,000, retries with backoff, bisection, circuits) for at most
+    /// `timeout` seconds, then writes each line with its events' final outcomes. Returns whether every event was
+    /// delivered.
+    static func runAndSend(
+        _ bytes: [UInt8],
+        engine: Engine,
+        forward: Engine?,
+        seed: UInt64?,
+        now: Double?,
+        timeout: Double
+    ) async throws -> Bool {
+        var runner = EventRunner(engine: engine, forward: forward, seed: seed)
+        let outbox = InMemoryOutbox()
+        var results: [JSONValue] = []
+        // For each line, its Conversions API dispatches: rule, pixel and the outbox record of their event.
+        var sent: [[(rule: String, pixel: JSONValue, id: Int64)]] = []
+        for (index, line) in EventRunner.lines(bytes).enumerated() {
+            let receivedAt = now ?? Date().timeIntervalSince1970
+            let (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
+                runner.evaluateLineWithDispatches(
+                    UnsafeBufferPointer(rebasing: buf[line.range]),
+                    index: index,
+                    lineNumber: line.number,
+                    receivedAt: receivedAt
+                )
+            }
+            var mine: [(rule: String, pixel: JSONValue, id: Int64)] = []
+            for d in dispatches where d.destination == "meta-capi" {
+                let ids = try await outbox.enqueue(ConversionsAPIItems.items(for: d))
+                mine += ids.map { (d.rule, d.json["pixelId"] ?? .null, $0) }
+            }
+            results.append(result)
+            sent.append(mine)
+        }
+        let outcomes = try await deliver(outbox, engine: forward ?? engine, timeout: timeout)
+        let writer = JSONWriter()
+        var out: [UInt8] = []
+        var allDelivered = true
+        for (result, mine) in zip(results, sent) {
+            var line = result
+            if case .object(var o) = result {
+                o["deliveries"] = .array(
+                    mine.map { d in
+                        var entry = JSONObject([("rule", .string(d.rule)), ("pixelId", d.pixel)])
+                        let outcome = outcomes[d.id] ?? .object(JSONObject([("outcome", "not sent")]))
+                        if outcome["outcome"] != "delivered" { allDelivered = false }
+                        for m in outcome.objectValue ?? JSONObject() { entry[m.key] = m.value }
+                        return .object(entry)
+                    }
+                )
+                line = .object(o)
+            }
+            writer.write(line, into: &out)
+            out.append(0x0A)
+            if out.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        FileHandle.standardOutput.write(Data(out))
+        return allDelivered
+    }
+
+    /// Drains `outbox` until it is empty or `timeout` seconds have passed; each record's final outcome: Meta's last
+    /// answer for it, with its attempts, or why it is still waiting.
+    static func deliver(_ outbox: InMemoryOutbox, engine: Engine, timeout: Double) async throws -> [Int64: JSONValue] {
+        guard !outbox.waiting().isEmpty else { return [:] }
+        let credentials: @Sendable (String) -> BatchCredentials?
+        do {
+            credentials = try ConversionsAPIItems.credentialResolver(engine: engine)
+        } catch {
+            Output.err("error: \(error.message)\n")
+            throw ExitCode(1)
+        }
+        // Meta's last answer for each record, and how many requests carried it.
+        let answers = Mutex<[Int64: (last: DeliveryOutcome, requests: Int)]>([:])
+        var deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), credentials: credentials)
+        deliverer.observe = { observation in
+            guard let result = observation.result else { return }
+            answers.withLock {
+                for id in observation.recordIDs { $0[id] = (result, ($0[id]?.requests ?? 0) + 1) }
+            }
+        }
+        let deadline = Date().timeIntervalSince1970 + timeout
+        while true {
+            let clock = Date().timeIntervalSince1970
+            _ = try await deliverer.drainOnce(now: clock)
+            guard let next = outbox.nextAvailable(), clock < deadline else { break }
+            // Wait for the next retry, unless it falls after the deadline.
+            let wait = min(next, deadline) - Date().timeIntervalSince1970
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1)) }
+            if next > deadline { break }
+        }
+        var outcomes: [Int64: JSONObject] = [:]
+        for (id, answer) in answers.withLock({ $0 }) {
+            var entry = answer.last.json.objectValue ?? JSONObject()
+            entry["attempts"] = .number(Double(answer.requests))
+            outcomes[id] = entry
+        }
+        for dead in try await outbox.deadLetters(limit: Int.max) {
+            outcomes[dead.id, default: JSONObject()]["outcome"] = "rejected"
+            outcomes[dead.id, default: JSONObject()]["reason"] = .string(dead.reason)
+        }
+        for record in outbox.waiting() {
+            outcomes[record.id, default: JSONObject()]["outcome"] = "not delivered"
+            outcomes[record.id, default: JSONObject()]["reason"] = .string(
+                "still waiting after \(Int(timeout)) s: \(record.lastError ?? "not sent")"
+            )
+        }
+        return outcomes.mapValues(JSONValue.object)
     }
 
     func loadEngine(_ path: String, options: EngineOptions) throws -> Engine? {

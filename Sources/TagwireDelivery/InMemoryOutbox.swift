@@ -18,6 +18,21 @@ public final class InMemoryOutbox: Outbox {
     /// An empty outbox.
     public init() {}
 
+    /// The records still waiting (not dead-lettered), oldest first: what was not delivered.
+    public func waiting() -> [OutboxRecord] {
+        state.withLock { s in
+            s.entries.values.filter { $0.deadReason == nil }.map(\.record).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The earliest time a waiting record may be claimed, or nil when none waits.
+    public func nextAvailable() -> Double? {
+        state.withLock { s in
+            s.entries.values.filter { $0.deadReason == nil }.map { max($0.record.availableAt, $0.leaseUntil ?? 0) }
+                .min()
+        }
+    }
+
     public func enqueue(_ items: [OutboxItem]) async throws -> [Int64] {
         state.withLock { s in
             items.map { item in

@@ -223,23 +223,4 @@ public struct ConversionsAPISender: Sendable {
         }
         return json
     }
-
-    /// Sends a `meta-capi` dispatch produced by the engine (with credentials resolved).
-    public func send(_ dispatch: Dispatch) async -> DeliveryOutcome {
-        guard dispatch.destination == "meta-capi", let pixel = dispatch.json["pixelId"]?.stringValue,
-            let payload = dispatch.json["payload"]
-        else {
-            return .rejected(reason: "not a Conversions API dispatch", code: nil, subcode: nil, traceID: nil)
-        }
-        guard let token = dispatch.credentials.accessToken, !token.isEmpty else {
-            return .rejected(reason: "no access token", code: nil, subcode: nil, traceID: nil)
-        }
-        return await send(
-            pixelID: pixel,
-            payload: payload,
-            accessToken: token,
-            appSecret: dispatch.credentials.appSecret,
-            version: dispatch.json["graphApiVersion"]?.stringValue
-        )
-    }
 }

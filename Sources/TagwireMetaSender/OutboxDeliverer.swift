@@ -153,6 +153,10 @@ public struct DeliveryObservation: Sendable, Equatable {
     public var seconds: Double
     /// Meta's error message when it was not delivered (never a token or personal data).
     public var reason: String?
+    /// The outbox records the request carried.
+    public var recordIDs: [Int64] = []
+    /// Meta's answer as the sender classified it (with `fbtrace_id`).
+    public var result: DeliveryOutcome?
 }
 
 /// What one pass over the outbox did.
@@ -274,7 +278,9 @@ public struct OutboxDeliverer: Sendable {
                             events: part.count,
                             outcome: label,
                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                            reason: reason
+                            reason: reason,
+                            recordIDs: part.map(\.id),
+                            result: outcome
                         )
                     )
                 }
@@ -285,21 +291,29 @@ public struct OutboxDeliverer: Sendable {
                     report.deliveredKeys.insert(key)
                     report.workingKeys.insert(key)
                 case .retryable(let after, let reason, _):
+                    // One wait for the whole batch, so that it is retried as one request (a wait drawn per record
+                    // would scatter it into many small ones). A record whose window that wait passes is given up.
+                    let attempt = (part.map(\.attempts).max() ?? 0) + 1
+                    let hint = after.map { Double($0.components.seconds) }
+                    let at = retry.nextAttempt(
+                        attempt: attempt,
+                        now: now,
+                        eventTime: .infinity,
+                        hint: hint,
+                        using: &rng
+                    )
+                    var again: [Int64] = []
                     var late: [Int64] = []
                     for r in part {
-                        let hint = after.map { Double($0.components.seconds) }
-                        if let at = retry.nextAttempt(
-                            attempt: r.attempts + 1,
-                            now: now,
-                            eventTime: r.item.eventTime,
-                            hint: hint,
-                            using: &rng
-                        ) {
-                            try await outbox.reschedule([r.id], availableAt: at, error: reason)
-                            report.rescheduled += 1
+                        if let at, at < r.item.eventTime + retry.window {
+                            again.append(r.id)
                         } else {
                             late.append(r.id)
                         }
+                    }
+                    if let at, !again.isEmpty {
+                        try await outbox.reschedule(again, availableAt: at, error: reason)
+                        report.rescheduled += again.count
                     }
                     if !late.isEmpty {
                         try await outbox.deadLetter(

@@ -286,3 +286,83 @@ struct LiveDeliveryTests {
         #expect(received.allSatisfy { $0.partnerAgent == "tagwire-\(TagwireVersion.current)" })
     }
 }
+
+/// `tagwire run --send` delivers through the outbox's deliverer: batches, retries and a bound on the time they take.
+struct RunSendTests {
+    static func runSend(_ events: String, port: Int, token: String, extra: [String] = []) async throws -> (
+        Int32, [JSONValue]
+    ) {
+        let env = [
+            "TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)", "META_ACCESS_TOKEN": token,
+            "TAGWIRE_META_TIMEOUT_MS": "15000",
+        ]
+        let (status, data) = try await ChildProcess.run(
+            Repository.executable("tagwire"),
+            ["run", "Properties/meta-quickstart-edge", "--events", events, "--send"] + extra,
+            directory: Repository.root,
+            environment: env
+        )
+        let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try JSONReader.parse(String($0))
+        }
+        return (status, lines)
+    }
+
+    @Test
+    func transientErrorsAreRetriedAndNothingIsLost() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Repository.executable("tagwire")))
+        let dir = try Scratch.directory("run-send")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let count = 2_500
+        try CrashTests.writeLeadEvents(count, idPrefix: "send-", to: dir + "/events.ndjson")
+        let state = SandboxState()
+        await state.inject(.graphError(GraphError(status: 500, message: "down", code: 2, isTransient: true)), count: 3)
+        try await LiveDeliveryTests.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let (status, lines) = try await Self.runSend(dir + "/events.ndjson", port: port, token: "sandbox-token")
+            #expect(status == 0)
+            #expect(lines.count == count)
+            let outcomes = lines.compactMap { $0["deliveries"]?.arrayValue?.first?["outcome"]?.stringValue }
+            #expect(outcomes.count == count)
+            #expect(outcomes.allSatisfy { $0 == "delivered" })
+            #expect(
+                lines.contains { $0["deliveries"]?.arrayValue?.first?["attempts"] == 2 },
+                "the failed batches were retried"
+            )
+        }
+        let received = await state.received(pixel: LiveDeliveryTests.pixel)
+        #expect(Set(received.compactMap(\.eventID)) == Set((0..<count).map { "send-\($0)" }))
+        let requests = await state.requests
+        let attempts = received.count
+        #expect(
+            requests <= 9,
+            "2,500 events in batches of 1,000 and three retries: \(requests) requests, \(attempts) copies"
+        )
+    }
+
+    @Test
+    func whatIsNotDeliveredInTimeIsReportedAndTheRunFails() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Repository.executable("tagwire")))
+        let dir = try Scratch.directory("run-send")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CrashTests.writeLeadEvents(3, idPrefix: "late-", to: dir + "/events.ndjson")
+        try await LiveDeliveryTests.sandbox(SandboxState()).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let (status, lines) = try await Self.runSend(
+                dir + "/events.ndjson",
+                port: port,
+                token: "revoked-token",
+                extra: ["--send-timeout", "1"]
+            )
+            #expect(status == 1)
+            #expect(lines.count == 3)
+            for line in lines {
+                let delivery = try #require(line["deliveries"]?.arrayValue?.first)
+                #expect(delivery["outcome"] == "not delivered")
+                #expect(delivery["reason"]?.stringValue?.hasPrefix("still waiting after 1 s: circuit open") == true)
+                #expect(delivery["attempts"] == 1)
+                #expect(!JSONWriter().string(line).contains("revoked-token"))
+            }
+        }
+    }
+}
