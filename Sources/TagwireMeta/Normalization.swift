@@ -83,7 +83,7 @@ public enum Normalization {
     public static func phoneReading(_ raw: String, options: Options = Options(), country: String? = nil)
         -> PhoneNumbers.Reading
     {
-        let region = country.flatMap { PhoneNumbers.regions[$0] == nil ? nil : $0 } ?? options.defaultRegion
+        let region = country.flatMap { PhoneNumbers.knows(region: $0) ? $0 : nil } ?? options.defaultRegion
         return PhoneNumbers.read(raw, region: region)
     }
 

@@ -50,6 +50,43 @@ public enum PhoneNumbers {
         case rejected(String)
     }
 
+    /// ``regions`` indexed by their two letters (`(a - 'a') * 26 + (b - 'a')`), so that the lookup on every phone
+    /// number hashes nothing.
+    static let regionsByLetters: [Region?] = {
+        var table = [Region?](repeating: nil, count: 26 * 26)
+        for (code, region) in regions { if let i = letterIndex(code) { table[i] = region } }
+        return table
+    }()
+
+    /// ``callingCodes`` indexed by the code (0–999), with the main region's entry.
+    static let callingCodesByNumber: [(calling: CallingCode, main: (code: String, region: Region)?)?] = {
+        var table = [(calling: CallingCode, main: (code: String, region: Region)?)?](repeating: nil, count: 1000)
+        for (cc, calling) in callingCodes where cc >= 0 && cc < 1000 {
+            table[cc] = (calling, calling.mainRegion.flatMap { code in region(code).map { (code, $0) } })
+        }
+        return table
+    }()
+
+    static func letterIndex(_ code: String) -> Int? {
+        let u = code.utf8
+        guard u.count == 2, let a = u.first, let b = u.last, (0x61...0x7A).contains(a), (0x61...0x7A).contains(b) else {
+            return nil
+        }
+        return Int(a - 0x61) * 26 + Int(b - 0x61)
+    }
+
+    /// The region of a lowercase alpha-2 code.
+    static func region(_ code: String) -> Region? {
+        letterIndex(code).flatMap { regionsByLetters[$0] }
+    }
+
+    static func calling(_ cc: Int) -> (calling: CallingCode, main: (code: String, region: Region)?)? {
+        cc >= 0 && cc < 1000 ? callingCodesByNumber[cc] : nil
+    }
+
+    /// Whether a lowercase alpha-2 code names a region the table knows.
+    public static func knows(region code: String) -> Bool { region(code) != nil }
+
     /// The most digits read; no number with its prefixes is longer.
     static let maxDigits = 24
 
@@ -70,9 +107,9 @@ public enum PhoneNumbers {
         var text = TextTools.trimmed(setting)
         if text.hasPrefix("+") { text.removeFirst() }
         if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            return Int(text).flatMap { callingCodes[$0]?.mainRegion }
+            return Int(text).flatMap { calling($0)?.main?.code }
         }
-        guard let code = Normalization.country(text), regions[code] != nil else { return nil }
+        guard let code = Normalization.country(text), knows(region: code) else { return nil }
         return code
     }
 
@@ -144,7 +181,7 @@ public enum PhoneNumbers {
     static func read(_ digits: [UInt8], international: Bool, region code: String?) -> Reading {
         guard digits.count <= maxDigits else { return .rejected("too long to be a phone number") }
         if international { return readInternational(digits[...]) }
-        guard let code, let region = regions[code] else {
+        guard let code, let region = region(code) else {
             // "00" is the international dialling prefix of most of the world.
             if digits.starts(with: [0x30, 0x30]), digits.count > 2, digits[2] != 0x30 {
                 return readInternational(digits.dropFirst(2))
@@ -170,11 +207,9 @@ public enum PhoneNumbers {
     static func readInternational(_ digits: ArraySlice<UInt8>) -> Reading {
         for length in 1...3 where digits.count > length {
             let cc = digits.prefix(length).reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            guard let calling = callingCodes[cc] else { continue }
+            guard let (calling, main) = calling(cc) else { continue }
             var number = digits.dropFirst(length)
-            if let main = calling.mainRegion, let region = regions[main] {
-                number = withoutTrunkPrefix(number, main, region)
-            }
+            if let main { number = withoutTrunkPrefix(number, main.code, main.region) }
             return checked(cc, calling, number)
         }
         return .rejected("no country calling code")
@@ -186,8 +221,8 @@ public enum PhoneNumbers {
     /// (`442079460958` in the US).
     static func readNational(_ digits: ArraySlice<UInt8>, _ code: String, _ region: Region) -> Reading {
         let cc = region.callingCode
-        guard let calling = callingCodes[cc] else { return .rejected("no country calling code") }
-        let ccDigits = Array(String(cc).utf8)
+        guard let calling = calling(cc)?.calling else { return .rejected("no country calling code") }
+        let ccDigits = String(cc).utf8
         if digits.starts(with: ccDigits) {
             let rest = withoutTrunkPrefix(digits.dropFirst(ccDigits.count), code, region)
             if (!viable(digits, code, region) && viable(rest, code, region))
