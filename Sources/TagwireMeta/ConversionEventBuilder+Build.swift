@@ -106,7 +106,14 @@ extension ConversionEventBuilder {
             JSONWriter.writeRaw(#","event_id":"#, into: &out)
             JSONWriter.writeString(eventID, into: &out)
         }
-        let sourceURL = Self.present(settings[.eventSourceUrl]).flatMap(Self.text)
+        var sourceURL = Self.present(settings[.eventSourceUrl]).flatMap(Self.text)
+        if let written = sourceURL, !keepsEmailsInURLs {
+            let (url, removed) = Self.withoutEmailParameters(written)
+            if removed > 0 {
+                sourceURL = url
+                warnings.append("event_source_url: \(removed) query parameter(s) holding an email address removed")
+            }
+        }
         if let sourceURL {
             guard sourceURL.hasPrefix("http://") || sourceURL.hasPrefix("https://") else {
                 return .failure(
@@ -116,7 +123,14 @@ extension ConversionEventBuilder {
             JSONWriter.writeRaw(#","event_source_url":"#, into: &out)
             JSONWriter.writeString(sourceURL, into: &out)
         }
-        if let referrer = Self.present(settings[.referrerUrl]).flatMap(Self.text) {
+        if var referrer = Self.present(settings[.referrerUrl]).flatMap(Self.text) {
+            if !keepsEmailsInURLs {
+                let (url, removed) = Self.withoutEmailParameters(referrer)
+                if removed > 0 {
+                    referrer = url
+                    warnings.append("referrer_url: \(removed) query parameter(s) holding an email address removed")
+                }
+            }
             JSONWriter.writeRaw(#","referrer_url":"#, into: &out)
             JSONWriter.writeString(referrer, into: &out)
         }

@@ -19,6 +19,9 @@ public struct ConversionEventBuilder: Sendable {
     /// Whether an event whose `eventId` is empty, an object, an array or a boolean is sent without `event_id` (with a
     /// warning) rather than failing its action.
     public var sendsWithoutInvalidEventID = false
+    /// Whether query parameters holding an email address stay in `event_source_url` and `referrer_url` (Meta flags
+    /// URLs that carry personal data; by default they are removed, with a warning).
+    public var keepsEmailsInURLs = false
 
     public init(options: Normalization.Options = Normalization.Options()) {
         self.options = options

@@ -20,6 +20,8 @@ public struct MetaCAPIExtension: RuntimeExtension {
             // sendWithoutEventId: an event whose eventId is empty, an object or an array is sent without event_id
             // (with a warning) instead of failing its action.
             SettingSpec("invalidEventId", .enumeration(["fail", "sendWithoutEventId"])),
+            // true: query parameters holding an email address stay in event_source_url and referrer_url.
+            SettingSpec("keepEmailsInUrls", .boolean),
         ],
         components: [
             ComponentContract(
@@ -101,6 +103,7 @@ struct ConversionsAPISettings: Sendable {
     let graphApiVersion: String
     let fbcFromEventSourceURL: Bool
     let sendsWithoutInvalidEventID: Bool
+    let keepsEmailsInURLs: Bool
 
     init(_ settings: JSONObject) {
         pixelID = settings["pixelId"].flatMap(Coercion.idText)
@@ -108,5 +111,6 @@ struct ConversionsAPISettings: Sendable {
         graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
         fbcFromEventSourceURL = settings["fbcFromEventSourceUrl"]?.boolValue ?? true
         sendsWithoutInvalidEventID = settings["invalidEventId"]?.stringValue == "sendWithoutEventId"
+        keepsEmailsInURLs = settings["keepEmailsInUrls"]?.boolValue ?? false
     }
 }

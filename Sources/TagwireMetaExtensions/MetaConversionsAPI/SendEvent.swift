@@ -73,6 +73,7 @@ extension MetaCAPIExtension {
             var builder = ConversionEventBuilder(options: ext.normalization)
             builder.fbcFromEventSourceURL = ext.fbcFromEventSourceURL
             builder.sendsWithoutInvalidEventID = ext.sendsWithoutInvalidEventID
+            builder.keepsEmailsInURLs = ext.keepsEmailsInURLs
             let built: ConversionEventBuilder.Built
             switch builder.build(fields: settings, receivedAt: context.receivedAt, now: context.receivedAt) {
             case .failure(let r):
