@@ -70,6 +70,9 @@ public struct Serve: AsyncParsableCommand {
     @Option(help: "Events per Graph request (at most 1000).")
     var batchLimit = 1000
 
+    @Option(help: "Seconds a delivery claim is held; a server that dies releases its claims when they expire.")
+    var lease = 60.0
+
     @Option(
         help: ArgumentHelp(
             "A directory of built web libraries (`tagwire build --out`) to host at /libraries/<property>/<file>.",
@@ -135,12 +138,13 @@ public struct Serve: AsyncParsableCommand {
         let deliver = self.deliver
         let flush = Duration.milliseconds(Int(max(0.01, flushInterval) * 1000))
         let batchLimit = min(max(1, self.batchLimit), 1000)
+        let lease = max(1, self.lease)
         let reloadRoots = reloadRoot
         try await data.withOutbox { outbox in
             let store = LibraryStore(loader: loader, initial: initial, roots: reloadRoots)
             let server = EventServer(store: store, outbox: outbox, options: options, redactor: redactor, logger: logger)
             let services: [any Service] =
-                deliver ? [server.deliveryService(flushInterval: flush, batchLimit: batchLimit)] : []
+                deliver ? [server.deliveryService(flushInterval: flush, lease: lease, batchLimit: batchLimit)] : []
             let app = server.application(host: host, port: port, services: services) { bound in
                 Output.out("tagwire serve listening on http://\(host):\(bound)\n")
                 logger.notice(

@@ -360,4 +360,56 @@ struct OutboxDelivererTests {
         #expect(parsed?.pointer == "/actions/0")
         #expect(keys.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false).count == 3 })
     }
+
+    /// A Meta outage of more than an hour, then throttling (codes 4, 17 and 613), on a simulated clock: every event is
+    /// delivered once Meta answers again, each wait is within the backoff's cap (throttling asks for at least 60 s),
+    /// and an event whose 7-day window ends during the outage is dead-lettered, never retried past it.
+    @Test
+    func anHourLongOutageAndThrottlingLoseNothingAndRespectTheWindow() async throws {
+        let state = SandboxState()
+        let outbox = InMemoryOutbox()
+        let start = Date().timeIntervalSince1970.rounded(.down)
+        _ = try await outbox.enqueue(Self.items(0..<50, now: start))
+        // One event Meta would still accept for 20 minutes only.
+        let old = OutboxItem(
+            destination: "meta-capi",
+            batchKey: "k",
+            payload: JSONWriter().bytes(Self.event(99, now: start)),
+            eventTime: start - 7 * 86_400 + 1_200
+        )
+        _ = try await outbox.enqueue([old])
+        await state.inject(.graphError(GraphError(status: 503, message: "down", code: 2, isTransient: true)), count: 30)
+        for code in [4, 17, 613] {
+            await state.inject(
+                .graphError(GraphError(message: "(#\(code)) limit reached", code: code, isTransient: true))
+            )
+        }
+        let (clock, waits) = try await Self.sandbox(state).test(.ahc(.http)) { client -> (Double, [Double]) in
+            let port = try #require(client.port)
+            let deliverer = Self.deliverer(outbox, port: port, token: TokenBox("sandbox-token"))
+            var clock = start
+            var passes = 0
+            var waits: [Double] = []
+            // Each pass runs at the time the next record may be claimed.
+            while let next = outbox.nextAvailable(), passes < 200 {
+                if next > clock {
+                    waits.append(next - clock)
+                    clock = next
+                }
+                _ = try await deliverer.drainOnce(now: clock)
+                passes += 1
+            }
+            return (clock, waits)
+        }
+        #expect(outbox.waiting().isEmpty)
+        let received = await state.received(pixel: Self.pixel)
+        #expect(Set(received.compactMap(\.eventID)) == Set((0..<50).map { "e-\($0)" }))
+        #expect(clock - start > 3_600, "the outage lasted \(Int(clock - start)) s of simulated time")
+        #expect(waits.allSatisfy { $0 <= RetryStrategy.exponentialJitter.cap })
+        #expect(waits.suffix(3).allSatisfy { $0 >= 60 }, "throttling waits at least 60 s: \(waits.suffix(3))")
+        let dead = try await outbox.deadLetters(limit: 10)
+        #expect(dead.count == 1)
+        #expect(dead.first?.reason.hasPrefix("retries stopped at the end of the event's window") == true)
+        #expect(!received.contains { $0.eventID == "e-99" })
+    }
 }

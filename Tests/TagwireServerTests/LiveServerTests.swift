@@ -212,6 +212,73 @@ import Testing
         #expect(missing.isEmpty, "accepted but not stored: \(missing.sorted().prefix(5))")
     }
 
+    /// `serve` killed with SIGKILL twenty times while clients post and it delivers: every event that got a 202
+    /// reaches the sandbox once a last server runs, and the only repeats are copies with the same event id.
+    @Test func killingTheServerTwentyTimesUnderLoadLosesNothingAccepted() async throws {
+        let dir = try Scratch.directory("serve-kill")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let state = SandboxState()
+        let sandbox = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await sandbox.test(.live) { client in
+            let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(try #require(client.port))"]
+            // A killed server's claims come back after the lease.
+            let arguments = ["--data-dir", dir, "--flush-interval", "0.05", "--lease", "2"]
+            var accepted = Set<String>()
+            var posted = Set<String>()
+            for round in 0..<20 {
+                let served = try await Self.serve(arguments, env: env)
+                let url = served.url
+                let results = try await withThrowingTaskGroup(of: ([String], [String]).self) { group in
+                    for worker in 0..<4 {
+                        group.addTask {
+                            var sent: [String] = []
+                            var ok: [String] = []
+                            for n in 0..<1_000 {
+                                let batch = (0..<3).map { "k\(round)-\(worker)-\(n)-\($0)" }
+                                sent += batch
+                                guard
+                                    let status = try? await Self.post(
+                                        url,
+                                        .array(batch.map { Fixture.event(name: "Lead", id: $0) }),
+                                        timeout: 5
+                                    ).0
+                                else { break }  // killed
+                                if status == 202 { ok += batch }
+                            }
+                            return (sent, ok)
+                        }
+                    }
+                    // Killed at a different moment of each round, while requests and deliveries are under way.
+                    try await Task.sleep(for: .milliseconds(150 + 25 * (round % 8)))
+                    kill(served.process.processIdentifier, SIGKILL)
+                    var all: [([String], [String])] = []
+                    for try await r in group { all.append(r) }
+                    return all
+                }
+                _ = await ChildProcess.wait(served.process)
+                for (sent, ok) in results {
+                    posted.formUnion(sent)
+                    accepted.formUnion(ok)
+                }
+            }
+            #expect(accepted.count >= 100, "the servers accepted events before they were killed: \(accepted.count)")
+            let last = try await Self.serve(arguments, env: env)
+            let received = try await Self.poll {
+                await state.received(pixel: "1234567890123456").compactMap(\.eventID)
+            } until: {
+                Set($0).isSuperset(of: accepted)
+            }
+            kill(last.process.processIdentifier, SIGTERM)
+            _ = await ChildProcess.wait(last.process)
+            let missing = accepted.subtracting(received)
+            #expect(missing.isEmpty, "accepted but never delivered: \(missing.sorted().prefix(5))")
+            #expect(Set(received).isSubset(of: posted), "every copy is of an event that was posted")
+        }
+    }
+
     @Test func slowClientsTimeOut() async throws {
         let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
