@@ -279,6 +279,56 @@ import Testing
         }
     }
 
+    /// The outbox's disk full (a file-size limit put on the running server): events are refused with 503 and
+    /// `Retry-After`, never answered 202 without being stored, and accepted again once there is room.
+    @Test func aFullDiskRefusesWith503AndRecovers() async throws {
+        let dir = try Scratch.directory("serve-full")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let served = try await Self.serve(["--data-dir", dir, "--no-deliver"], env: [:])
+        defer { if served.process.isRunning { served.process.terminate() } }
+        func limit(_ bytes: String) async throws {
+            let (status, _) = try await ChildProcess.run(
+                "/usr/bin/prlimit",
+                ["--pid", String(served.process.processIdentifier), "--fsize=\(bytes):unlimited"],
+                directory: Fixture.repo,
+                environment: [:]
+            )
+            try #require(status == 0, "prlimit (util-linux) sets the server's file-size limit")
+        }
+        var accepted: [String] = []
+        var refused = 0
+        func post(_ id: String) async throws {
+            var request = HTTPClientRequest(url: served.url + "/v1/events")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(Fixture.event(name: "Lead", id: id))))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            switch response.status.code {
+            case 202: accepted.append(id)
+            case 503:
+                refused += 1
+                #expect(response.headers.first(name: "retry-after") == "5")
+            default: Issue.record("\(id): HTTP \(response.status.code)")
+            }
+        }
+        try await post("before-0")
+        // No room beyond what the outbox's files hold now.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir + "/outbox.sqlite-wal")[.size] as? Int) ?? 0
+        try await limit(String(max(wal, 4096) + 512))
+        for i in 0..<20 { try await post("full-\(i)") }
+        #expect(refused > 0, "the full disk refused events")
+        try await limit("unlimited")
+        for i in 0..<3 { try await post("after-\(i)") }
+        #expect(accepted.suffix(3) == ["after-0", "after-1", "after-2"], "room again: accepted")
+        kill(served.process.processIdentifier, SIGTERM)
+        let (status, _) = await ChildProcess.wait(served.process)
+        #expect(status == 0)
+        let outbox = try SQLiteOutbox(path: dir + "/outbox.sqlite")
+        let stored = try await outbox.claim(limit: 1_000, lease: 60, now: Date().timeIntervalSince1970)
+        let ids = stored.compactMap { try? JSONReader.parse($0.item.payload)["event_id"]?.stringValue ?? nil }
+        #expect(ids.sorted() == accepted.sorted(), "every 202 stored, nothing else")
+    }
+
     @Test func slowClientsTimeOut() async throws {
         let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
