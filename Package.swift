@@ -241,7 +241,37 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "TagwireIRTests", dependencies: ["TagwireIR", "TagwireJSON"], swiftSettings: swiftSettings),
+    // The fuzz targets (the JSON reader, the property compiler, the engine, serve's request bodies), shared by the
+    // libFuzzer binary and the tests that replay their saved corpora.
+    .target(
+        name: "TagwireFuzzing",
+        dependencies: [
+            "TagwireJSON", "TagwireModel", "TagwireCompiler", "TagwireIR", "TagwireRuntime", "TagwireExtensions",
+            "TagwireServer",
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TagwireFuzzingTests",
+        dependencies: ["TagwireFuzzing", "TagwireTestSupport"],
+        exclude: ["Corpus"],
+        swiftSettings: swiftSettings
+    ),
 ]
+
+// The libFuzzer binary builds only on request, with the sanitizers (scripts/fuzz.sh):
+// TAGWIRE_FUZZ=1 swift build --product tagwire-fuzz -Xswiftc -sanitize=fuzzer,address
+if Context.environment["TAGWIRE_FUZZ"] != nil {
+    products.append(.executable(name: "tagwire-fuzz", targets: ["tagwire-fuzz"]))
+    targets.append(
+        .executableTarget(
+            name: "tagwire-fuzz",
+            dependencies: ["TagwireFuzzing"],
+            // libFuzzer supplies `main`: the target is compiled as a library that defines LLVMFuzzerTestOneInput.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}
 
 // Benchmarks build only on request so that `swift test` in CI does not compile them:
 // TAGWIRE_BENCHMARKS=1 swift run -c release tagwire-benchmarks
