@@ -170,13 +170,7 @@ public struct Deliver: AsyncParsableCommand {
         else {
             throw ExitCode(1)
         }
-        let credentials: @Sendable (String) -> BatchCredentials?
-        do {
-            credentials = try ConversionsAPIItems.credentialResolver(engine: engine)
-        } catch {
-            Output.err("error: \(error.message)\n")
-            throw ExitCode(1)
-        }
+        let credentials = try PropertyInput.credentials(engine)
         let batchLimit = min(max(1, self.batchLimit), 1000)
         let lease = max(1, self.lease)
         let interval = self.interval

@@ -4,6 +4,7 @@ import TagwireCompiler
 import TagwireDiagnostics
 import TagwireExtensions
 import TagwireIR
+import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
 
@@ -148,5 +149,15 @@ enum PropertyInput {
         guard let rev = git(["rev-parse", "HEAD"]), !rev.isEmpty else { return nil }
         let status = git(["status", "--porcelain", "--", "."]) ?? ""
         return status.isEmpty ? rev : rev + "-dirty"
+    }
+
+    /// The batch key → credentials resolver of an edge library; exit 1, saying why, when its token cannot be read.
+    static func credentials(_ engine: Engine) throws -> @Sendable (String) -> BatchCredentials? {
+        do {
+            return try ConversionsAPIItems.credentialResolver(engine: engine)
+        } catch {
+            Output.err("error: \(error.message)\n")
+            throw ExitCode(1)
+        }
     }
 }

@@ -135,15 +135,7 @@ public struct Run: AsyncParsableCommand {
         let writer = JSONWriter()
         var out: [UInt8] = []
         for (index, line) in EventRunner.lines(bytes).enumerated() {
-            let receivedAt = now ?? Date().timeIntervalSince1970
-            var (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
-                runner.evaluateLineWithDispatches(
-                    UnsafeBufferPointer(rebasing: buf[line.range]),
-                    index: index,
-                    lineNumber: line.number,
-                    receivedAt: receivedAt
-                )
-            }
+            var (result, dispatches) = Self.evaluate(bytes, line, index: index, &runner, now: now)
             if case .object(var o) = result {
                 let items = dispatches.flatMap(ConversionsAPIItems.items(for:))
                 _ = try await outbox.enqueue(items)
@@ -155,6 +147,25 @@ public struct Run: AsyncParsableCommand {
             out.append(0x0A)
             FileHandle.standardOutput.write(Data(out))
             out.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// One input line's result and dispatches, received at `now` (default: the clock).
+    static func evaluate(
+        _ bytes: [UInt8],
+        _ line: (range: Range<Int>, number: Int),
+        index: Int,
+        _ runner: inout EventRunner,
+        now: Double?
+    ) -> (JSONValue, [Dispatch]) {
+        let receivedAt = now ?? Date().timeIntervalSince1970
+        return bytes.withUnsafeBufferPointer { buf in
+            runner.evaluateLineWithDispatches(
+                UnsafeBufferPointer(rebasing: buf[line.range]),
+                index: index,
+                lineNumber: line.number,
+                receivedAt: receivedAt
+            )
         }
     }
 
@@ -176,15 +187,7 @@ public struct Run: AsyncParsableCommand {
         // For each line, its Conversions API dispatches: rule, pixel and the outbox record of their event.
         var sent: [[(rule: String, pixel: JSONValue, id: Int64)]] = []
         for (index, line) in EventRunner.lines(bytes).enumerated() {
-            let receivedAt = now ?? Date().timeIntervalSince1970
-            let (result, dispatches) = bytes.withUnsafeBufferPointer { buf in
-                runner.evaluateLineWithDispatches(
-                    UnsafeBufferPointer(rebasing: buf[line.range]),
-                    index: index,
-                    lineNumber: line.number,
-                    receivedAt: receivedAt
-                )
-            }
+            let (result, dispatches) = Self.evaluate(bytes, line, index: index, &runner, now: now)
             var mine: [(rule: String, pixel: JSONValue, id: Int64)] = []
             for d in dispatches where d.destination == "meta-capi" {
                 let ids = try await outbox.enqueue(ConversionsAPIItems.items(for: d))
@@ -226,13 +229,7 @@ public struct Run: AsyncParsableCommand {
     /// answer for it, with its attempts, or why it is still waiting.
     static func deliver(_ outbox: InMemoryOutbox, engine: Engine, timeout: Double) async throws -> [Int64: JSONValue] {
         guard !outbox.waiting().isEmpty else { return [:] }
-        let credentials: @Sendable (String) -> BatchCredentials?
-        do {
-            credentials = try ConversionsAPIItems.credentialResolver(engine: engine)
-        } catch {
-            Output.err("error: \(error.message)\n")
-            throw ExitCode(1)
-        }
+        let credentials = try PropertyInput.credentials(engine)
         // Meta's last answer for each record, and how many requests carried it.
         let answers = Mutex<[Int64: (last: DeliveryOutcome, requests: Int)]>([:])
         var deliverer = OutboxDeliverer(outbox: outbox, sender: ConversionsAPISender(), credentials: credentials)
