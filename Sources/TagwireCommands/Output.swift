@@ -1,4 +1,5 @@
 import Foundation
+import TagwireJSON
 
 /// Writes to standard output and standard error; the only place the commands print.
 enum Output {
@@ -8,5 +9,24 @@ enum Output {
 
     static func err(_ s: String) {
         FileHandle.standardError.write(Data(s.utf8))
+    }
+}
+
+/// JSON lines to standard output, written in 64 KiB chunks rather than a system call per line.
+struct JSONLines {
+    private let writer = JSONWriter()
+    private var out: [UInt8] = []
+
+    init() { out.reserveCapacity(1 << 16) }
+
+    mutating func write(_ line: JSONValue) {
+        writer.write(line, into: &out)
+        out.append(0x0A)
+        if out.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(out))
+        out.removeAll(keepingCapacity: true)
     }
 }

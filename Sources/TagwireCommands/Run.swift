@@ -77,30 +77,21 @@ public struct Run: AsyncParsableCommand {
         }
         let input = try PropertyInput.readEvents(events)
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
-        let writer = JSONWriter()
-        var out: [UInt8] = []
-        out.reserveCapacity(1 << 16)
         let bytes = input
         guard send || enqueue else {
-            runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { line in
-                writer.write(line, into: &out)
-                out.append(0x0A)
-                if out.count > 1 << 16 {
-                    FileHandle.standardOutput.write(Data(out))
-                    out.removeAll(keepingCapacity: true)
-                }
-            }
-            FileHandle.standardOutput.write(Data(out))
+            var lines = JSONLines()
+            runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { lines.write($0) }
+            lines.flush()
             return
         }
-        // With --send, each line's Conversions API dispatches are delivered before the line is written; with
-        // --enqueue, they are stored durably in the outbox first.
+        // With --enqueue, each line's Conversions API events are stored durably before the line is written; with
+        // --send, the lines are written once their events were delivered or given up on.
         let start = self.now
         let seedValue = self.seed
         let forwardEngine = forward
         if enqueue {
             try await data.withOutbox { outbox in
-                try await Self.sendOrEnqueue(
+                try await Self.enqueueLines(
                     bytes,
                     engine: engine,
                     forward: forwardEngine,
@@ -123,7 +114,7 @@ public struct Run: AsyncParsableCommand {
     }
 
     /// Runs the lines and enqueues each line's Conversions API dispatches before writing the line.
-    static func sendOrEnqueue(
+    static func enqueueLines(
         _ bytes: [UInt8],
         engine: Engine,
         forward: Engine?,
@@ -132,8 +123,7 @@ public struct Run: AsyncParsableCommand {
         outbox: any Outbox
     ) async throws {
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
-        let writer = JSONWriter()
-        var out: [UInt8] = []
+        var lines = JSONLines()
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             var (result, dispatches) = Self.evaluate(bytes, line, index: index, &runner, now: now)
             if case .object(var o) = result {
@@ -143,10 +133,9 @@ public struct Run: AsyncParsableCommand {
                 result = .object(o)
             }
             dispatches.removeAll()
-            writer.write(result, into: &out)
-            out.append(0x0A)
-            FileHandle.standardOutput.write(Data(out))
-            out.removeAll(keepingCapacity: true)
+            // A line is written once its events are stored.
+            lines.write(result)
+            lines.flush()
         }
     }
 
@@ -197,8 +186,7 @@ public struct Run: AsyncParsableCommand {
             sent.append(mine)
         }
         let outcomes = try await deliver(outbox, engine: forward ?? engine, timeout: timeout)
-        let writer = JSONWriter()
-        var out: [UInt8] = []
+        var lines = JSONLines()
         var allDelivered = true
         for (result, mine) in zip(results, sent) {
             var line = result
@@ -214,14 +202,9 @@ public struct Run: AsyncParsableCommand {
                 )
                 line = .object(o)
             }
-            writer.write(line, into: &out)
-            out.append(0x0A)
-            if out.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out))
-                out.removeAll(keepingCapacity: true)
-            }
+            lines.write(line)
         }
-        FileHandle.standardOutput.write(Data(out))
+        lines.flush()
         return allDelivered
     }
 
