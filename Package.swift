@@ -263,14 +263,15 @@ var targets: [Target] = [
 // TAGWIRE_FUZZ=1 swift build --product tagwire-fuzz -Xswiftc -sanitize=fuzzer,address
 if Context.environment["TAGWIRE_FUZZ"] != nil {
     products.append(.executable(name: "tagwire-fuzz", targets: ["tagwire-fuzz"]))
-    targets.append(
+    targets += [
+        // The declaration of libFuzzer's driver, which the executable starts from its `main`.
+        .target(name: "CTagwireFuzz"),
         .executableTarget(
             name: "tagwire-fuzz",
-            dependencies: ["TagwireFuzzing"],
-            // libFuzzer supplies `main`: the target is compiled as a library that defines LLVMFuzzerTestOneInput.
-            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
-        )
-    )
+            dependencies: ["TagwireFuzzing", "CTagwireFuzz"],
+            swiftSettings: swiftSettings
+        ),
+    ]
 }
 
 // Benchmarks build only on request so that `swift test` in CI does not compile them:
