@@ -59,8 +59,8 @@ public enum PhoneNumbers {
     }()
 
     /// ``callingCodes`` indexed by the code (0–999), with the main region's entry.
-    static let callingCodesByNumber: [(calling: CallingCode, main: (code: String, region: Region)?)?] = {
-        var table = [(calling: CallingCode, main: (code: String, region: Region)?)?](repeating: nil, count: 1000)
+    static let callingCodesByNumber: [CallingEntry?] = {
+        var table = [CallingEntry?](repeating: nil, count: 1000)
         for (cc, calling) in callingCodes where cc >= 0 && cc < 1000 {
             table[cc] = (calling, calling.mainRegion.flatMap { code in region(code).map { (code, $0) } })
         }
@@ -80,7 +80,10 @@ public enum PhoneNumbers {
         letterIndex(code).flatMap { regionsByLetters[$0] }
     }
 
-    static func calling(_ cc: Int) -> (calling: CallingCode, main: (code: String, region: Region)?)? {
+    /// A calling code with its main region (code and entry), when it has one.
+    typealias CallingEntry = (calling: CallingCode, main: (code: String, region: Region)?)
+
+    static func calling(_ cc: Int) -> CallingEntry? {
         cc >= 0 && cc < 1000 ? callingCodesByNumber[cc] : nil
     }
 
