@@ -32,6 +32,11 @@ def files(prop):
             for name in sorted(os.listdir(d)):
                 if name.endswith(".json"):
                     yield kind, os.path.join(d, name)
+    fixtures = os.path.join(prop, "fixtures")
+    for base, _, names in sorted(os.walk(fixtures)):
+        for name in sorted(names):
+            if name.endswith(".json"):
+                yield "fixture", os.path.join(base, name)
 
 
 def problems(prop):

@@ -46,6 +46,19 @@ enum PropertyInput {
         return d
     }
 
+    /// A path as the user's shell would name it: relative to the current directory when it lies below it (`..`
+    /// segments resolved), else absolute.
+    static func shown(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true))
+            .standardizedFileURL.path
+        if absolute == cwd { return "." }
+        if absolute.hasPrefix(cwd.hasSuffix("/") ? cwd : cwd + "/") {
+            return String(absolute.dropFirst(cwd.hasSuffix("/") ? cwd.count : cwd.count + 1))
+        }
+        return absolute
+    }
+
     /// NDJSON events from a file, or from standard input for `-`.
     static func readEvents(_ path: String) throws -> [UInt8] {
         if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }

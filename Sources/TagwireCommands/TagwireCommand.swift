@@ -8,7 +8,8 @@ public struct TagwireCommand: AsyncParsableCommand {
         abstract: "Tag management and server-side event forwarding, with rules reviewed in git.",
         version: TagwireVersion.current,
         subcommands: [
-            Validate.self, Build.self, Run.self, EMQ.self, Serve.self, Deliver.self, OutboxCommand.self, Schemas.self,
+            Validate.self, Build.self, Run.self, Test.self, EMQ.self, Serve.self, Deliver.self, OutboxCommand.self,
+            Schemas.self,
         ]
     )
 

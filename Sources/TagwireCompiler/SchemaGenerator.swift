@@ -13,6 +13,7 @@ public enum SchemaGenerator {
             ("rule.schema.json", rule(registry)),
             ("library.schema.json", library()),
             ("environment.schema.json", environment()),
+            ("fixture.schema.json", fixture()),
         ]
     }
 

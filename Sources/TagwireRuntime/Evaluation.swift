@@ -13,12 +13,26 @@ public struct RuleOutcome: Sendable, Hashable {
     public var reason: String?
     /// Per-rule trace when tracing: data element values (secrets masked) and condition operands.
     public var trace: JSONValue?
+    /// How many of the rule's conditions were evaluated and how many of its actions ran (the failing one
+    /// included), for `tagwire test --coverage`; not part of the JSON form.
+    public var reached: (conditions: Int, actions: Int) = (0, 0)
 
     public init(name: String, status: Status, reason: String? = nil, trace: JSONValue? = nil) {
         self.name = name
         self.status = status
         self.reason = reason
         self.trace = trace
+    }
+
+    public static func == (a: RuleOutcome, b: RuleOutcome) -> Bool {
+        a.name == b.name && a.status == b.status && a.reason == b.reason && a.trace == b.trace
+            && a.reached == b.reached
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(status)
+        hasher.combine(reason)
     }
 
     /// The JSON form in `tagwire run` output.

@@ -7,6 +7,12 @@ public struct EventRunner: Sendable {
     public let forward: Engine?
     var session: Session
     var forwardSession: Session
+    /// Whether to keep every rule outcome (``outcomes``, ``forwardOutcomes``), as `tagwire test --coverage` does.
+    public var recordsOutcomes = false
+    /// The outcomes of the engine's rules, for every event so far (with ``recordsOutcomes``).
+    public private(set) var outcomes: [RuleOutcome] = []
+    /// The outcomes of the forward engine's rules (with ``recordsOutcomes``).
+    public private(set) var forwardOutcomes: [RuleOutcome] = []
 
     /// A runner; `seed` makes generated ids reproducible.
     public init(engine: Engine, forward: Engine? = nil, seed: UInt64? = nil) {
@@ -117,6 +123,7 @@ public struct EventRunner: Sendable {
             return (errorRecord(index: index, line: nil, message: Self.missingType), [])
         }
         let evaluation = engine.evaluate(event, receivedAt: receivedAt, session: &session)
+        if recordsOutcomes { outcomes += evaluation.rules }
         var result = evaluation.json(index: index)
         var all = evaluation.dispatches
         guard let forward else { return (result, all) }
@@ -130,6 +137,7 @@ public struct EventRunner: Sendable {
                 session: &forwardSession
             )
             all += edgeEvaluation.dispatches
+            if recordsOutcomes { forwardOutcomes += edgeEvaluation.rules }
             forwarded.append(
                 .object(
                     JSONObject([

@@ -26,13 +26,13 @@ extension Engine {
                 // A failure is reported by the rule's own run below.
                 if let met = try? run.evaluateCondition(0) {
                     guard met else {
-                        outcomes.append(
-                            RuleOutcome(
-                                name: ruleNodes[r].name,
-                                status: .conditionNotMet,
-                                reason: rules.conditions[r][0].notMet
-                            )
+                        var notMet = RuleOutcome(
+                            name: ruleNodes[r].name,
+                            status: .conditionNotMet,
+                            reason: rules.conditions[r][0].notMet
                         )
+                        notMet.reached = (1, 0)
+                        outcomes.append(notMet)
                         continue
                     }
                     firstMet = true

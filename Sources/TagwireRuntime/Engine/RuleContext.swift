@@ -78,6 +78,8 @@ public struct RuleContext {
     /// Runs the rule: its conditions from `first` on (those before are known to be met), then its actions.
     mutating func execute(from first: Int = 0) -> RuleOutcome {
         let plans = engine.rules
+        var conditionsReached = first
+        var actionsReached = 0
         func outcome(_ status: RuleOutcome.Status, _ reason: String?) -> RuleOutcome {
             var trace: JSONValue?
             if engine.options.trace {
@@ -88,10 +90,13 @@ public struct RuleContext {
                     ])
                 )
             }
-            return RuleOutcome(name: engine.graph.rules[rule].name, status: status, reason: reason, trace: trace)
+            var result = RuleOutcome(name: engine.graph.rules[rule].name, status: status, reason: reason, trace: trace)
+            result.reached = (conditionsReached, actionsReached)
+            return result
         }
         let conditions = plans.conditions[rule]
         for k in conditions.indices.dropFirst(first) {
+            conditionsReached = k + 1
             do {
                 guard try evaluateCondition(k) else { return outcome(.conditionNotMet, conditions[k].notMet) }
             } catch {
@@ -101,6 +106,7 @@ public struct RuleContext {
         let clock = ContinuousClock()
         var produced: [Dispatch] = []
         for plan in plans.actions[rule] {
+            actionsReached += 1
             let start = clock.now
             let dispatch: Dispatch?
             do {
