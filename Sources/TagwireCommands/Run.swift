@@ -11,9 +11,16 @@ public struct Run: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Run a property or a built artifact against NDJSON events, offline.",
         discussion: """
-            Writes one JSON line per event: {"index", "rules", "dispatches"}. A line that is not a JSON object gives \
-            {"index", "line", "error"} and the run goes on. With --then, each 'edge' dispatch of a web property is \
-            fed to the given edge property and its results appear under "forwarded".
+            Writes one JSON line per event: {"index", "rules", "dispatches"} (--format json, the default when standard \
+            output is not a terminal), or a readable summary per event (--format text, the default on a terminal). A \
+            line that is not a JSON object gives {"index", "line", "error"}; the run goes on and exits 1. With --then, \
+            each 'edge' dispatch of a web property is fed to the given edge property and its results appear under \
+            "forwarded". A rule that reads a secret that is not set fails, as it would when sending, unless \
+            --allow-missing-secrets.
+
+            Example:
+              tagwire run Properties/meta-quickstart-web --then Properties/meta-quickstart-edge \
+                --events Properties/meta-quickstart-web/fixtures/page-events.ndjson --allow-missing-secrets --format text
             """
     )
 
@@ -34,6 +41,18 @@ public struct Run: AsyncParsableCommand {
 
     @Flag(help: "Add each rule's data element values (secrets masked) and condition operands.")
     var trace = false
+
+    @Option(help: "Output: json (one line per event) or text (default: text on a terminal, json otherwise).")
+    var format: RunFormat?
+
+    @Option(help: "Exit 1 when a rule failed (failed), or failed or warned (warning).")
+    var failOn: FailOn?
+
+    @Flag(
+        help:
+            "Run rules whose secrets are not set with a masked value and a warning, instead of failing them (offline runs only)."
+    )
+    var allowMissingSecrets = false
 
     @Option(help: "Receipt time of every event, in Unix seconds (default: the clock).")
     var now: Double?
@@ -65,7 +84,11 @@ public struct Run: AsyncParsableCommand {
 
     public func run() async throws {
         if send && enqueue { throw ValidationError("--send delivers now and --enqueue stores for later; choose one") }
-        let options = EngineOptions(trace: trace, resolveCredentials: send || enqueue)
+        if allowMissingSecrets && (send || enqueue) {
+            throw ValidationError("--allow-missing-secrets is for offline runs; --send and --enqueue need the secrets")
+        }
+        // Credentials are resolved offline too, so a secret that is not set fails the rule as it would when sending.
+        let options = EngineOptions(trace: trace, resolveCredentials: true, allowMissingSecrets: allowMissingSecrets)
         guard let engine = try loadEngine(target, options: options) else { throw ExitCode(1) }
         var forward: Engine?
         if let then {
@@ -75,42 +98,46 @@ public struct Run: AsyncParsableCommand {
             }
             forward = e
         }
-        let input = try PropertyInput.readEvents(events)
-        var runner = EventRunner(engine: engine, forward: forward, seed: seed)
-        let bytes = input
-        guard send || enqueue else {
-            var lines = JSONLines()
-            runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { lines.write($0) }
-            lines.flush()
-            return
-        }
-        // With --enqueue, each line's Conversions API events are stored durably before the line is written; with
-        // --send, the lines are written once their events were delivered or given up on.
-        let start = self.now
-        let seedValue = self.seed
-        let forwardEngine = forward
-        if enqueue {
-            try await data.withOutbox { outbox in
+        let bytes = try PropertyInput.readEvents(events)
+        var output = RunOutput(format: format ?? RunOutput.defaultFormat())
+        var allDelivered = true
+        if send {
+            allDelivered = try await Self.runAndSend(
+                bytes,
+                engine: engine,
+                forward: forward,
+                seed: seed,
+                now: now,
+                timeout: max(0, sendTimeout),
+                output: &output
+            )
+        } else if enqueue {
+            // Each line's Conversions API events are stored durably before the line is written.
+            let (start, seedValue, forwardEngine, initial) = (now, seed, forward, output)
+            output = try await data.withOutbox { outbox in
+                var o = initial
                 try await Self.enqueueLines(
                     bytes,
                     engine: engine,
                     forward: forwardEngine,
                     seed: seedValue,
                     now: start,
-                    outbox: outbox
+                    outbox: outbox,
+                    output: &o
                 )
+                return o
             }
         } else {
-            let allDelivered = try await Self.runAndSend(
-                bytes,
-                engine: engine,
-                forward: forwardEngine,
-                seed: seedValue,
-                now: start,
-                timeout: max(0, sendTimeout)
-            )
-            if !allDelivered { throw ExitCode(1) }
+            var runner = EventRunner(engine: engine, forward: forward, seed: seed)
+            runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { output.write($0) }
         }
+        output.flush(summary: true)
+        if output.unreadable > 0 {
+            Output.err(
+                "error: \(output.unreadable) of \(output.events) line(s) could not be run (see their \"error\")\n"
+            )
+        }
+        if !allDelivered || output.unreadable > 0 || output.fails(on: failOn) { throw ExitCode(1) }
     }
 
     /// Runs the lines and enqueues each line's Conversions API dispatches before writing the line.
@@ -120,10 +147,10 @@ public struct Run: AsyncParsableCommand {
         forward: Engine?,
         seed: UInt64?,
         now: Double?,
-        outbox: any Outbox
+        outbox: any Outbox,
+        output: inout RunOutput
     ) async throws {
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
-        var lines = JSONLines()
         for (index, line) in EventRunner.lines(bytes).enumerated() {
             var (result, dispatches) = Self.evaluate(bytes, line, index: index, &runner, now: now)
             if case .object(var o) = result {
@@ -134,8 +161,8 @@ public struct Run: AsyncParsableCommand {
             }
             dispatches.removeAll()
             // A line is written once its events are stored.
-            lines.write(result)
-            lines.flush()
+            output.write(result)
+            output.flush()
         }
     }
 
@@ -168,7 +195,8 @@ public struct Run: AsyncParsableCommand {
         forward: Engine?,
         seed: UInt64?,
         now: Double?,
-        timeout: Double
+        timeout: Double,
+        output: inout RunOutput
     ) async throws -> Bool {
         var runner = EventRunner(engine: engine, forward: forward, seed: seed)
         let outbox = InMemoryOutbox()
@@ -186,7 +214,6 @@ public struct Run: AsyncParsableCommand {
             sent.append(mine)
         }
         let outcomes = try await deliver(outbox, engine: forward ?? engine, timeout: timeout)
-        var lines = JSONLines()
         var allDelivered = true
         for (result, mine) in zip(results, sent) {
             var line = result
@@ -202,9 +229,8 @@ public struct Run: AsyncParsableCommand {
                 )
                 line = .object(o)
             }
-            lines.write(line)
+            output.write(line)
         }
-        lines.flush()
         return allDelivered
     }
 

@@ -16,6 +16,9 @@ public struct RuleOutcome: Sendable, Hashable {
     /// How many of the rule's conditions were evaluated and how many of its actions ran (the failing one
     /// included), for `tagwire test --coverage`; not part of the JSON form.
     public var reached: (conditions: Int, actions: Int) = (0, 0)
+    /// What the rule's run let pass but the author should know (a secret that was not set, with
+    /// ``EngineOptions/allowMissingSecrets``).
+    public var warnings: [String] = []
 
     public init(name: String, status: Status, reason: String? = nil, trace: JSONValue? = nil) {
         self.name = name
@@ -26,7 +29,7 @@ public struct RuleOutcome: Sendable, Hashable {
 
     public static func == (a: RuleOutcome, b: RuleOutcome) -> Bool {
         a.name == b.name && a.status == b.status && a.reason == b.reason && a.trace == b.trace
-            && a.reached == b.reached
+            && a.reached == b.reached && a.warnings == b.warnings
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -39,6 +42,7 @@ public struct RuleOutcome: Sendable, Hashable {
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [("name", .string(name)), ("status", .string(status.rawValue))]
         if let reason { m.append(("reason", .string(reason))) }
+        if !warnings.isEmpty { m.append(("warnings", .array(warnings.map(JSONValue.string)))) }
         if let trace { m.append(("trace", trace)) }
         return .object(JSONObject(m))
     }

@@ -49,12 +49,15 @@ struct BuildAndValidateTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/library.json"))
         let event =
             #"{"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"},"conversionData":{"eventId":"e1"}}},"request":{"ip":"203.0.113.1","headers":{"user-agent":"UA"}}}"#
+        let token = ["META_ACCESS_TOKEN": "t"]
         let fromArtifact = try TagwireCLI.run(
             ["run", dir, "--events", "-", "--now", "1764374400"],
+            environment: token,
             stdin: event + "\n"
         )
         let fromSources = try TagwireCLI.run(
             ["run", Self.examples[1], "--events", "-", "--now", "1764374400"],
+            environment: token,
             stdin: event + "\n"
         )
         #expect(fromArtifact.status == 0)

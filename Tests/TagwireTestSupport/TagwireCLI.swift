@@ -9,16 +9,21 @@ public struct CommandResult: Sendable {
 
 /// The built `tagwire`, run from the repository root.
 public enum TagwireCLI {
-    /// Runs it with `arguments`, `environment` added to this process's, and `stdin` as standard input.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
-        -> CommandResult
-    {
+    /// Runs it with `arguments`, `environment` added to this process's (less the variables in `unset`), and
+    /// `stdin` as standard input.
+    public static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        unset: [String] = [],
+        stdin: String? = nil
+    ) throws -> CommandResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.executable("tagwire"))
         p.arguments = arguments
         p.currentDirectoryURL = Repository.root
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for k in unset { env[k] = nil }
         p.environment = env
         let out = Pipe()
         let err = Pipe()

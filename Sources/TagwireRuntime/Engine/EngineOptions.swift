@@ -7,6 +7,9 @@ public struct EngineOptions: Sendable {
     /// Resolve credentials (access tokens, app secrets, secret headers) into dispatches: needed to send, not to
     /// print.
     public var resolveCredentials: Bool
+    /// Whether a secret that is not set reads as a masked placeholder with a warning on the rule, instead of
+    /// failing it (offline runs that check rules without the credentials; never for delivery).
+    public var allowMissingSecrets: Bool
     /// Timeout of an action without its own `timeoutMs`.
     public var defaultTimeoutMs: Int
     /// How this runner names itself to destinations (Meta's `partner_agent`).
@@ -16,11 +19,13 @@ public struct EngineOptions: Sendable {
     public init(
         trace: Bool = false,
         resolveCredentials: Bool = false,
+        allowMissingSecrets: Bool = false,
         defaultTimeoutMs: Int = 30_000,
         partnerAgent: String = "tagwire-\(TagwireVersion.current)"
     ) {
         self.trace = trace
         self.resolveCredentials = resolveCredentials
+        self.allowMissingSecrets = allowMissingSecrets
         self.defaultTimeoutMs = defaultTimeoutMs
         self.partnerAgent = partnerAgent
     }

@@ -32,6 +32,8 @@ public struct RuleContext {
     var conditionDetails: [(String, JSONValue)] = []
     /// Whether a render since this was last cleared read a secret.
     public var usedSecret = false
+    /// Warnings of the rule being run (see ``RuleOutcome/warnings``).
+    var warnings: [String] = []
 
     init(
         engine: Engine,
@@ -73,6 +75,7 @@ public struct RuleContext {
         traceElements.removeAll()
         traceConditions.removeAll()
         usedSecret = false
+        warnings.removeAll()
     }
 
     /// Runs the rule: its conditions from `first` on (those before are known to be met), then its actions.
@@ -92,6 +95,7 @@ public struct RuleContext {
             }
             var result = RuleOutcome(name: engine.graph.rules[rule].name, status: status, reason: reason, trace: trace)
             result.reached = (conditionsReached, actionsReached)
+            result.warnings = warnings
             return result
         }
         let conditions = plans.conditions[rule]
@@ -185,13 +189,16 @@ public struct RuleContext {
     }
 
     /// The value of a secret the environment declares.
-    public func secretValue(named name: String) throws(ComponentFailure) -> String {
+    public mutating func secretValue(named name: String) throws(ComponentFailure) -> String {
         guard let secret = graph.secrets.first(where: { $0.name == name }) else {
             throw ComponentFailure("secret '\(name)' is not declared by environment '\(graph.environment)'")
         }
         guard let value = engine.elements.secrets.value(secret) else {
             let source = secret.environmentVariable.map { "environment variable \($0)" } ?? "file \(secret.file ?? "")"
-            throw ComponentFailure("secret '\(name)' is not set (\(source))")
+            let problem = "secret '\(name)' is not set (\(source))"
+            guard engine.options.allowMissingSecrets else { throw ComponentFailure(problem) }
+            if !warnings.contains(problem) { warnings.append(problem) }
+            return maskedSecret
         }
         return value
     }
