@@ -49,7 +49,7 @@ public struct Build: AsyncParsableCommand {
             registry: BuiltInExtensions.all.contracts
         )
         if !result.diagnostics.isEmpty {
-            PropertyInput.report(result.diagnostics, sources: result.sources, format: format, prefix: nil)
+            PropertyInput.report(result.diagnostics, sources: result.sources, format: format, property: property)
         }
         let warningsFail = warningsAsErrors && result.diagnostics.contains { $0.severity == .warning }
         guard let graph = result.graph, !warningsFail else { throw ExitCode(1) }

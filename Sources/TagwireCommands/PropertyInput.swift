@@ -4,6 +4,7 @@ import TagwireCompiler
 import TagwireDiagnostics
 import TagwireExtensions
 import TagwireIR
+import TagwireJSON
 import TagwireMetaSender
 import TagwireModel
 import TagwireRuntime
@@ -20,17 +21,38 @@ enum PropertyInput {
         }
     }
 
-    /// Writes diagnostics to stderr in the chosen format, with file names prefixed when several properties share
-    /// one run.
-    static func report(_ diagnostics: [Diagnostic], sources: SourceFiles, format: DiagnosticFormat, prefix: String?) {
-        let list = prefix.map { p in diagnostics.map { prefixed($0, p) } } ?? diagnostics
+    /// Writes diagnostics to stderr in the chosen format. With `property` (a property directory as the user named
+    /// it), file names are given relative to the current directory, as compilers name them, and JSON diagnostics
+    /// name the property.
+    static func report(_ diagnostics: [Diagnostic], sources: SourceFiles, format: DiagnosticFormat, property: String?) {
+        Output.err(render(diagnostics, sources: sources, format: format, property: property))
+    }
+
+    /// The text of ``report(_:sources:format:property:)``.
+    static func render(_ diagnostics: [Diagnostic], sources: SourceFiles, format: DiagnosticFormat, property: String?)
+        -> String
+    {
         switch format {
         case .json:
-            Output.err(JSONDiagnosticRenderer.render(list))
+            return JSONWriter(pretty: true).string(.array(json(diagnostics, property: property))) + "\n"
         case .text:
-            var renderer = TextDiagnosticRenderer(sources: sources)
-            if prefix != nil { renderer.showSnippets = false }
-            Output.err(renderer.render(list))
+            let prefix = property.map(shown).flatMap { $0 == "." ? nil : $0 }
+            let list = prefix.map { p in diagnostics.map { prefixed($0, p) } } ?? diagnostics
+            return TextDiagnosticRenderer(sources: prefix.map { sources.prefixed($0) } ?? sources).render(list)
+        }
+    }
+
+    /// Diagnostics as JSON objects, with file names relative to the current directory and the property named.
+    static func json(_ diagnostics: [Diagnostic], property: String?) -> [JSONValue] {
+        let shownProperty = property.map(shown)
+        let prefix = shownProperty.flatMap { $0 == "." ? nil : $0 }
+        return diagnostics.map { d in
+            var value = JSONDiagnosticRenderer.json(prefix.map { prefixed(d, $0) } ?? d)
+            if let shownProperty, case .object(var o) = value {
+                o["property"] = .string(shownProperty)
+                value = .object(o)
+            }
+            return value
         }
     }
 
@@ -122,7 +144,7 @@ enum PropertyInput {
             Output.err("error: \(error)\n")
             return nil
         case .failure(.invalid(let errors, let sources)):
-            report(errors, sources: sources, format: .text, prefix: nil)
+            report(errors, sources: sources, format: .text, property: path)
             return nil
         }
     }

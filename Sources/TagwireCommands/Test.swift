@@ -90,7 +90,7 @@ public struct Test: AsyncParsableCommand {
             }
         }
         if !diagnostics.isEmpty {
-            PropertyInput.report(diagnostics, sources: SourceFiles(), format: format, prefix: nil)
+            PropertyInput.report(diagnostics, sources: SourceFiles(), format: format, property: nil)
         }
         let passed = results.filter(\.passed).count
         let failed = results.count - passed + brokenFiles

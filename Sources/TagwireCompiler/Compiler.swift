@@ -54,7 +54,9 @@ public enum Compiler {
         options: CompileOptions = CompileOptions(),
         registry: ExtensionRegistry
     ) -> CompilationResult {
-        guard let set = load.propertySet, !load.diagnostics.hasErrors else {
+        // Files with errors of their own (an unknown key, say) are still checked against the rest, as long as
+        // every file was decoded: a missing one would only cause echoes (its names unknown everywhere).
+        guard let set = load.propertySet, !load.diagnostics.hasErrors || load.isComplete else {
             return CompilationResult(graph: nil, diagnostics: load.diagnostics.sorted(), sources: load.sources)
         }
         var unit = CompilationUnit(
@@ -79,7 +81,7 @@ public enum Compiler {
     /// Validates a property: every library is compiled, secrets are checked against every environment, and the
     /// diagnostics of all of them are merged without repeats.
     public static func validate(_ load: LoadResult, registry: ExtensionRegistry) -> CompilationResult {
-        guard let set = load.propertySet, !load.diagnostics.hasErrors else {
+        guard let set = load.propertySet, !load.diagnostics.hasErrors || load.isComplete else {
             return CompilationResult(graph: nil, diagnostics: load.diagnostics.sorted(), sources: load.sources)
         }
         var seen = Set<Diagnostic>()

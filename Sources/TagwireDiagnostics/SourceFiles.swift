@@ -15,6 +15,13 @@ public struct SourceFiles: Sendable {
     /// The source map of a file.
     public func map(_ file: String) -> SourceMap? { maps[file] }
 
+    /// The same files named `prefix/<file>` (diagnostics of a property named relative to the current directory).
+    public func prefixed(_ prefix: String) -> SourceFiles {
+        var copy = SourceFiles()
+        for (file, map) in maps { copy.maps[prefix + "/" + file] = map }
+        return copy
+    }
+
     /// A location for the value at `pointer` of `file` (or its nearest recorded ancestor).
     /// With `key: true`, the location of the member's name instead of its value.
     public func locate(_ file: String, _ pointer: String, key: Bool = false) -> SourceLocation {

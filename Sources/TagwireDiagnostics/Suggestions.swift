@@ -1,15 +1,30 @@
 /// "Did you mean" suggestions by edit distance.
 public enum Suggestions {
     /// The candidates closest to `name` (case-insensitive Levenshtein distance within a third of the length,
-    /// at least 2), best first, at most `limit`.
+    /// at least 2), best first, at most `limit`. When none is that close, a candidate of three or more characters
+    /// that `name` starts or ends with, or that starts with `name` (`emailAddress` → `email`, `userEmail` →
+    /// `email`, `pix` → `pixelId`), longest first.
     public static func closest<S: Sequence>(to name: String, in candidates: S, limit: Int = 1) -> [String]
     where S.Element == String {
-        let target = Array(name.lowercased().unicodeScalars)
+        let lowered = name.lowercased()
+        let target = Array(lowered.unicodeScalars)
         let threshold = max(2, target.count / 3)
         var scored: [(Int, String)] = []
+        var containing: [String] = []
         for c in candidates {
-            let d = distance(target, Array(c.lowercased().unicodeScalars), cap: threshold)
-            if d <= threshold { scored.append((d, c)) }
+            let candidate = c.lowercased()
+            let d = distance(target, Array(candidate.unicodeScalars), cap: threshold)
+            if d <= threshold {
+                scored.append((d, c))
+            } else if min(candidate.count, lowered.count) >= 3,
+                lowered.hasPrefix(candidate) || lowered.hasSuffix(candidate) || candidate.hasPrefix(lowered)
+            {
+                containing.append(c)
+            }
+        }
+        if scored.isEmpty {
+            containing.sort { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+            return Array(containing.prefix(limit))
         }
         scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var seen = Set<String>()

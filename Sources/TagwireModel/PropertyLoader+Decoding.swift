@@ -160,10 +160,12 @@ extension PropertyLoader {
         let name = d.name(o, at: at, what: "rule")
         let enabled = d.bool(o, "enabled", at: at) ?? true
         let order = d.integer(o, "order", at: at, range: Int(Int32.min)...Int(Int32.max)) ?? 50
-        let events = components(o, "events", role: .event, at: at, &d)
+        var events = components(o, "events", role: .event, at: at, &d)
         let conditions = components(o, "conditions", role: .condition, at: at, &d)
         let actions = components(o, "actions", role: .action, at: at, &d)
         if platform == .edge, o["events"] != nil {
+            // Reported once here; left in, each event would also be reported as not for edge properties.
+            events = []
             d.error(
                 "model.edge-rule-events",
                 "edge rules run on every event and take no 'events'",
@@ -295,7 +297,13 @@ extension PropertyLoader {
                 let secretName = member.key
                 let spec = member.value
                 let sAt = at.appending("secrets").appending(secretName)
-                guard let s = d.object(spec, at: sAt, what: "secret '\(secretName)'") else { continue }
+                // A secret whose source is wrong is still declared, so that what reads it is not reported as
+                // reading an undeclared secret as well.
+                let declared = SecretDefinition(name: secretName, source: .environmentVariable(""), origin: sAt)
+                guard let s = d.object(spec, at: sAt, what: "secret '\(secretName)'") else {
+                    secrets.append(declared)
+                    continue
+                }
                 d.checkKeys(s, at: sAt, allowed: ["env", "file"], what: "a secret")
                 let env = d.string(s, "env", at: sAt, required: false, what: "a secret")
                 let path = d.string(s, "file", at: sAt, required: false, what: "a secret")
@@ -313,6 +321,7 @@ extension PropertyLoader {
                             at: sAt.appending("env"),
                             help: "use letters, digits and '_', such as META_ACCESS_TOKEN"
                         )
+                        secrets.append(declared)
                     } else {
                         secrets.append(SecretDefinition(name: secretName, source: .environmentVariable(e), origin: sAt))
                     }
@@ -327,6 +336,7 @@ extension PropertyLoader {
                             help: "write {\"env\": \"VARIABLE\"} or {\"file\": \"path\"}"
                         )
                     }
+                    secrets.append(declared)
                 default:
                     d.error(
                         "model.invalid-secret",
@@ -334,6 +344,7 @@ extension PropertyLoader {
                         at: sAt,
                         help: "keep exactly one source"
                     )
+                    secrets.append(declared)
                 }
             }
         }

@@ -7,6 +7,9 @@ public struct LoadResult: Sendable {
     public var propertySet: PropertySet?
     public var sources: SourceFiles
     public var diagnostics: DiagnosticBag
+    /// Whether every property file made it into ``propertySet`` (none unreadable, malformed or undecodable), so
+    /// that checks across files see everything the author wrote even when some files have errors of their own.
+    public var isComplete = true
 }
 
 /// Reads a property directory's files strictly and decodes them into a ``PropertySet``, reporting every problem
@@ -22,6 +25,7 @@ public enum PropertyLoader {
         var sources = SourceFiles()
         var bag = DiagnosticBag()
         var documents: [(path: String, value: JSONValue)] = []
+        var complete = source.listingProblems.isEmpty
 
         for problem in source.listingProblems {
             bag.emit(
@@ -81,6 +85,8 @@ public enum PropertyLoader {
             }
             if let v = doc.value, !doc.issues.contains(where: \.fatal) {
                 documents.append((file.path, v))
+            } else {
+                complete = false
             }
         }
 
@@ -101,17 +107,35 @@ public enum PropertyLoader {
         for doc in documents where doc.path != "property.json" {
             switch FileKind.classify(doc.path) {
             case .extension?:
-                if let e = decodeExtension(doc.value, file: doc.path, &decoder) { extensions.append(e) }
+                if let e = decodeExtension(doc.value, file: doc.path, &decoder) {
+                    extensions.append(e)
+                } else {
+                    complete = false
+                }
             case .dataElement?:
                 if let d = decodeDataElement(doc.value, file: doc.path, platform: platform, &decoder) {
                     dataElements.append(d)
+                } else {
+                    complete = false
                 }
             case .rule?:
-                if let r = decodeRule(doc.value, file: doc.path, platform: platform, &decoder) { rules.append(r) }
+                if let r = decodeRule(doc.value, file: doc.path, platform: platform, &decoder) {
+                    rules.append(r)
+                } else {
+                    complete = false
+                }
             case .library?:
-                if let l = decodeLibrary(doc.value, file: doc.path, &decoder) { libraries.append(l) }
+                if let l = decodeLibrary(doc.value, file: doc.path, &decoder) {
+                    libraries.append(l)
+                } else {
+                    complete = false
+                }
             case .environment?:
-                if let e = decodeEnvironment(doc.value, file: doc.path, &decoder) { environments.append(e) }
+                if let e = decodeEnvironment(doc.value, file: doc.path, &decoder) {
+                    environments.append(e)
+                } else {
+                    complete = false
+                }
             default:
                 break
             }
@@ -155,7 +179,9 @@ public enum PropertyLoader {
                 environments: environments
             )
         }
-        return LoadResult(propertySet: set, sources: sources, diagnostics: decoder.bag)
+        var result = LoadResult(propertySet: set, sources: sources, diagnostics: decoder.bag)
+        result.isComplete = complete
+        return result
     }
 
     static func checkDuplicates(_ items: [(String, FilePointer)], kind: String, _ d: inout ModelDecoder) {

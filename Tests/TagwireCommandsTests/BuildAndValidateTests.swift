@@ -70,13 +70,25 @@ struct BuildAndValidateTests {
         let clean = try TagwireCLI.run(["validate"] + Self.examples)
         #expect(clean.status == 0)
         #expect(clean.stderr.isEmpty)
+        func files(_ sub: String) throws -> Int {
+            try Self.examples.reduce(0) {
+                $0
+                    + (try FileManager.default.contentsOfDirectory(atPath: Repository.path($1 + "/" + sub)).filter {
+                        $0.hasSuffix(".json")
+                    }.count)
+            }
+        }
+        #expect(
+            clean.stdout
+                == "ok: \(Self.examples.count) properties, \(try files("rules")) rules, \(try files("data-elements")) data elements\n"
+        )
         let broken = try TagwireCLI.run([
             "validate", Self.fixture("compile-unresolved-reference"),
         ])
         #expect(broken.status == 1)
         #expect(
             broken.stderr.contains(
-                "rules/purchase.json:17:20: error[compile.unresolved-reference]: data element 'Cart Valeu' is not defined"
+                "Tests/TagwireCompilerTests/Fixtures/diagnostics/compile-unresolved-reference/property/rules/purchase.json:17:20: error[compile.unresolved-reference]: data element 'Cart Valeu' is not defined"
             )
         )
         let usage = try TagwireCLI.run(["validate"])
@@ -97,7 +109,10 @@ struct BuildAndValidateTests {
         #expect(list.count == 1)
         let d = try #require(list.first)
         #expect(d["id"] == "compile.unresolved-reference")
-        #expect(d["file"] == "rules/purchase.json")
+        // Named relative to the directory the command ran in (the repository), with the property.
+        let property = "Tests/TagwireCompilerTests/Fixtures/diagnostics/compile-unresolved-reference/property"
+        #expect(d["file"] == .string(property + "/rules/purchase.json"))
+        #expect(d["property"] == .string(property))
         #expect(d["line"] == 17)
         #expect(d["column"] == 20)
         #expect(d["pointer"] == "/actions/0/settings/parameters/value")

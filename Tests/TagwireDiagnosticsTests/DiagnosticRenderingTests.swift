@@ -91,4 +91,16 @@ struct DiagnosticRenderingTests {
         )
         #expect(Suggestions.didYouMean("completely different", in: ["Pixel ID"]) == nil)
     }
+
+    @Test func didYouMeanFindsANameWrittenLonger() {
+        let settings = ["eventName", "email", "phone", "externalId", "eventId"]
+        #expect(Suggestions.didYouMean("emailAddress", in: settings) == "did you mean 'email'?")
+        #expect(Suggestions.didYouMean("userEmail", in: settings) == "did you mean 'email'?")
+        #expect(Suggestions.didYouMean("phoneNumber", in: settings) == "did you mean 'phone'?")
+        #expect(Suggestions.didYouMean("eventIdentifier", in: settings) == "did you mean 'eventId'?")
+        #expect(Suggestions.didYouMean("external", in: settings) == "did you mean 'externalId'?")
+        // Close by edit distance still wins over containment.
+        #expect(Suggestions.didYouMean("evntName", in: settings) == "did you mean 'eventName'?")
+        #expect(Suggestions.didYouMean("ev", in: settings) == nil, "two characters are too few to go by")
+    }
 }

@@ -42,12 +42,8 @@ struct FixtureRunner {
         case .failure(.artifact(let e)), .failure(.unreadable(let e)):
             result = .failure(CaseError(message: "\(path): \(e)"))
         case .failure(.invalid(let errors, let sources)):
-            var renderer = TextDiagnosticRenderer(sources: sources)
-            renderer.showSnippets = false
-            let shown = errors.map { PropertyInput.prefixed($0, path) }
-            result = .failure(
-                CaseError(message: "\(path) has errors (`tagwire validate` shows them all):\n" + renderer.render(shown))
-            )
+            let text = PropertyInput.render(errors, sources: sources, format: .text, property: path)
+            result = .failure(CaseError(message: "\(path) has errors (`tagwire validate` shows them all):\n" + text))
         }
         graphs[key] = result
         return result
