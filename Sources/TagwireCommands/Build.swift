@@ -10,7 +10,8 @@ import TagwireWeb
 /// `tagwire build <property-dir> --out DIR`: compile one library into a published, content-addressed artifact.
 public struct Build: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Compile a library into a deterministic, content-addressed artifact and print its path."
+        abstract: "Compile a library into a deterministic, content-addressed artifact and print its path.",
+        discussion: "Example:\n  tagwire build Properties/meta-quickstart-edge --environment production --out out/"
     )
 
     @Argument(help: "The property directory.")

@@ -14,6 +14,10 @@ public struct EMQ: AsyncParsableCommand {
             Reports coverage of each customer-information parameter, malformed values (phone without country code, \
             invalid email, clear text in a hashed field, malformed fbc/fbp), dedup readiness (share of events with an \
             event_id) and a 0-10 score. The score's weights are Tagwire's own heuristic, not Meta's formula.
+
+            Example:
+              tagwire emq Properties/meta-quickstart-web --then Properties/meta-quickstart-edge \
+                --events Properties/meta-quickstart-web/fixtures/page-events.ndjson
             """
     )
 

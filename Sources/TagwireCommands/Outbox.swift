@@ -27,10 +27,19 @@ struct DataDirectory: ParsableArguments {
         return try SQLiteOutbox(path: (dataDir as NSString).appendingPathComponent("outbox.sqlite"))
     }
 
-    /// Runs `body` with the configured outbox.
-    func withOutbox<T: Sendable>(_ body: @Sendable (any Outbox) async throws -> T) async throws -> T {
+    /// Runs `body` with the configured outbox. With `existing`, a data directory that holds no outbox is refused
+    /// (a mistyped `--data-dir` would otherwise get a new, empty outbox and report nothing to do).
+    func withOutbox<T: Sendable>(existing: Bool = false, _ body: @Sendable (any Outbox) async throws -> T) async throws
+        -> T
+    {
         if let postgresURL {
             return try await PostgresOutbox.withOutbox(url: postgresURL, table: postgresTable, body)
+        }
+        let file = (dataDir as NSString).appendingPathComponent("outbox.sqlite")
+        if existing, !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError(
+                "'\(dataDir)' holds no outbox (no \(file)); give the --data-dir that `tagwire run --enqueue` or `tagwire serve` used"
+            )
         }
         return try await body(open())
     }
@@ -41,6 +50,12 @@ public struct OutboxCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "Inspect and manage the delivery outbox.",
+        discussion: """
+            Each subcommand refuses a data directory that holds no outbox.
+
+            Example:
+              tagwire outbox stats --data-dir .tagwire
+            """,
         subcommands: [Stats.self, DeadLetters.self, Requeue.self, Purge.self],
         defaultSubcommand: Stats.self
     )
@@ -49,12 +64,13 @@ public struct OutboxCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue depth, in flight, retrying and dead-lettered per destination."
+            abstract: "Queue depth, in flight, retrying and dead-lettered per destination.",
+            discussion: "Example:\n  tagwire outbox stats --data-dir .tagwire"
         )
         @OptionGroup var data: DataDirectory
 
         func run() async throws {
-            let stats = try await data.withOutbox { try await $0.stats(now: Date().timeIntervalSince1970) }
+            let stats = try await data.withOutbox(existing: true) { try await $0.stats(now: Date().timeIntervalSince1970) }
             let rows: [(String, JSONValue)] = stats.keys.sorted().map { key in
                 let s = stats[key] ?? OutboxStats()
                 return (
@@ -72,14 +88,15 @@ public struct OutboxCommand: AsyncParsableCommand {
     struct DeadLetters: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "dead-letters",
-            abstract: "List dead letters with their reasons."
+            abstract: "List dead letters with their reasons.",
+            discussion: "Example:\n  tagwire outbox dead-letters --data-dir .tagwire --limit 20"
         )
         @OptionGroup var data: DataDirectory
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
             let limit = self.limit
-            for d in try await data.withOutbox({ try await $0.deadLetters(limit: limit) }) {
+            for d in try await data.withOutbox(existing: true, { try await $0.deadLetters(limit: limit) }) {
                 let event = (try? JSONReader.parse(d.item.payload)) ?? .null
                 let line: JSONValue = [
                     "id": .number(Double(d.id)), "destination": .string(d.item.destination),
@@ -93,13 +110,16 @@ public struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Requeue: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Put dead letters back in the queue.")
+        static let configuration = CommandConfiguration(
+            abstract: "Put dead letters back in the queue.",
+            discussion: "Example:\n  tagwire outbox requeue --data-dir .tagwire"
+        )
         @OptionGroup var data: DataDirectory
         @Argument(help: "Dead letter ids (none: all of them).") var ids: [Int64] = []
 
         func run() async throws {
             let ids = self.ids
-            let count = try await data.withOutbox { outbox in
+            let count = try await data.withOutbox(existing: true) { outbox in
                 var targets = ids
                 if targets.isEmpty { targets = try await outbox.deadLetters(limit: Int(Int32.max)).map(\.id) }
                 try await outbox.requeue(targets, now: Date().timeIntervalSince1970)
@@ -110,13 +130,16 @@ public struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete every dead letter.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete every dead letter.",
+            discussion: "Example:\n  tagwire outbox purge --data-dir .tagwire --yes"
+        )
         @OptionGroup var data: DataDirectory
         @Flag(help: "Confirm the purge.") var yes = false
 
         func run() async throws {
             guard yes else { throw ValidationError("purging deletes dead letters for good; add --yes") }
-            Output.out("purged \(try await data.withOutbox { try await $0.purgeDeadLetters() })\n")
+            Output.out("purged \(try await data.withOutbox(existing: true) { try await $0.purgeDeadLetters() })\n")
         }
     }
 }
@@ -126,7 +149,13 @@ public struct Deliver: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract:
             "Deliver queued Conversions API events from the outbox (TAGWIRE_META_GRAPH_URL), with retries and dead letters.",
-        discussion: "Credentials come from the edge property's meta-capi extension and its environment's secrets."
+        discussion: """
+            Credentials come from the edge property's meta-capi extension and its environment's secrets. With \
+            --until-empty, a data directory that holds no outbox is refused.
+
+            Example:
+              tagwire deliver Properties/meta-quickstart-edge --data-dir .tagwire --until-empty
+            """
     )
 
     @Argument(help: "The edge property (or artifact) whose meta-capi credentials to use.")
@@ -176,7 +205,7 @@ public struct Deliver: AsyncParsableCommand {
         let interval = self.interval
         let untilEmpty = self.untilEmpty
         let maxWait = max(0, self.maxWait)
-        try await data.withOutbox { outbox in
+        try await data.withOutbox(existing: untilEmpty) { outbox in
             let deliverer = OutboxDeliverer(
                 outbox: outbox,
                 sender: ConversionsAPISender(),

@@ -7,7 +7,8 @@ import TagwireJSON
 /// `tagwire schemas --out DIR`: write the JSON Schemas of every property file kind.
 public struct Schemas: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Write the JSON Schemas (2020-12) of property files, generated from the built-in extensions."
+        abstract: "Write the JSON Schemas (2020-12) of property files, generated from the built-in extensions.",
+        discussion: "Example:\n  tagwire schemas --out Schemas"
     )
 
     @Option(help: "Directory to write the schemas into.")

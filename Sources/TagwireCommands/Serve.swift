@@ -19,6 +19,9 @@ public struct Serve: AsyncParsableCommand {
             payloads are stored in the outbox; a background loop delivers them (TAGWIRE_META_GRAPH_URL). Admin \
             endpoints (/admin/reload, /admin/manifest, /admin/outbox) need TAGWIRE_ADMIN_TOKEN. The API is described \
             at /openapi.json. SIGTERM stops accepting, finishes requests in flight and flushes delivery.
+
+            Example:
+              tagwire serve Properties/meta-quickstart-edge --port 8080 --data-dir /var/lib/tagwire
             """
     )
 

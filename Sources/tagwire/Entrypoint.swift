@@ -1,3 +1,4 @@
+import Foundation
 import TagwireCommands
 
 #if canImport(Glibc)
@@ -12,6 +13,6 @@ struct Entrypoint {
             // error (serve answers 503), instead of the signal ending the process.
             signal(SIGXFSZ, SIG_IGN)
         #endif
-        await TagwireCommand.main()
+        await TagwireCommand.run(Array(CommandLine.arguments.dropFirst()))
     }
 }
