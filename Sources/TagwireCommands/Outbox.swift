@@ -70,7 +70,9 @@ public struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectory
 
         func run() async throws {
-            let stats = try await data.withOutbox(existing: true) { try await $0.stats(now: Date().timeIntervalSince1970) }
+            let stats = try await data.withOutbox(existing: true) {
+                try await $0.stats(now: Date().timeIntervalSince1970)
+            }
             let rows: [(String, JSONValue)] = stats.keys.sorted().map { key in
                 let s = stats[key] ?? OutboxStats()
                 return (

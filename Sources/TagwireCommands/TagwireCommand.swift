@@ -46,7 +46,8 @@ public struct TagwireCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             let usage = usageString(for: type(of: command))
             let name = type(of: command)._commandName
-            let text = "Error: \(error)\nUsage: \(usage)\n  See 'tagwire \(commandPath(of: type(of: command)) ?? name) --help' for examples.\n"
+            let text =
+                "Error: \(error)\nUsage: \(usage)\n  See 'tagwire \(commandPath(of: type(of: command)) ?? name) --help' for examples.\n"
             FileHandle.standardError.write(Data(text.utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {

@@ -17,15 +17,20 @@ struct CLIMannersTests {
         let root = try Scratch.directory("manners")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let missing = root + "/mistyped"
-        for verb in [["outbox", "stats"], ["outbox", "dead-letters"], ["outbox", "requeue"], ["outbox", "purge", "--yes"]] {
+        for verb in [
+            ["outbox", "stats"], ["outbox", "dead-letters"], ["outbox", "requeue"], ["outbox", "purge", "--yes"],
+        ] {
             let r = try TagwireCLI.run(verb + ["--data-dir", missing])
             #expect(r.status == 64, "\(verb)")
             #expect(r.stderr.contains("'\(missing)' holds no outbox"), "\(verb): \(r.stderr)")
             #expect(r.stderr.contains("Usage: tagwire \(verb.prefix(2).joined(separator: " "))"), "\(r.stderr)")
         }
-        let deliver = try TagwireCLI.run([
-            "deliver", "Properties/meta-quickstart-edge", "--data-dir", missing, "--until-empty",
-        ], environment: ["META_ACCESS_TOKEN": "t"])
+        let deliver = try TagwireCLI.run(
+            [
+                "deliver", "Properties/meta-quickstart-edge", "--data-dir", missing, "--until-empty",
+            ],
+            environment: ["META_ACCESS_TOKEN": "t"]
+        )
         #expect(deliver.status == 64)
         #expect(deliver.stderr.contains("'\(missing)' holds no outbox"))
         #expect(!FileManager.default.fileExists(atPath: missing), "nothing was created")
