@@ -10,7 +10,8 @@ public struct TagwireCommand: AsyncParsableCommand {
         abstract: "Tag management and server-side event forwarding, with rules reviewed in git.",
         version: TagwireVersion.current,
         subcommands: [
-            Validate.self, Build.self, Run.self, Test.self, EMQ.self, Serve.self, Deliver.self, OutboxCommand.self,
+            Validate.self, Build.self, Run.self, Test.self, Diff.self, EMQ.self, Serve.self, Deliver.self,
+            OutboxCommand.self,
             Schemas.self,
         ]
     )
@@ -34,6 +35,11 @@ public struct TagwireCommand: AsyncParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
+            // `diff` keeps 1 for "something changed", so its usage errors exit 2, as diff(1)'s do.
+            if arguments.first == Diff._commandName, exitCode(for: error) != .success {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
         do {

@@ -40,6 +40,7 @@ public enum Compiler {
         CheckExtensions(),
         ResolveComponents(),  // after IndexSymbols: tokens name data elements
         CheckCycles(),  // after ResolveComponents: the references between data elements
+        CheckSecretUse(),  // after ResolveComponents: which settings read a secret
         ChooseLibrary(),
         CheckSecrets(),  // after ChooseLibrary: the environment
         SelectResources(),  // after ResolveComponents and ChooseLibrary; stops the table on errors

@@ -93,7 +93,7 @@ public struct SourceMap: Sendable {
 }
 
 /// Undoes RFC 6901 escaping (`~1` → `/`, `~0` → `~`).
-func unescapePointerToken(_ token: String) -> String {
+public func unescapePointerToken(_ token: String) -> String {
     guard token.utf8.contains(0x7E) else { return token }
     var out = ""
     var it = token.makeIterator()

@@ -20,7 +20,8 @@ public struct HTTPExtension: RuntimeExtension {
                     SettingSpec("url", .string, required: true),
                     SettingSpec("headers", .object(fields: [], additional: .string)),
                     SettingSpec("body", .any),
-                ]
+                ],
+                credentialSettings: ["headers"]
             )
         ]
     )

@@ -19,6 +19,9 @@ public struct ComponentContract: Sendable {
     public var additionalSettings: Bool
     /// Settings whose literal text names a secret of the environment, which the compiler checks is declared.
     public var secretSettings: [String]
+    /// Settings that may read secrets (through data elements): their values go only into a request's credentials,
+    /// never into what is printed or sent in clear. A secret read by any other setting is a build error.
+    public var credentialSettings: [String]
     /// The extension's own check of a component's settings.
     public var check: (@Sendable (inout SettingsCheck) -> Void)?
     /// For a condition whose settings are all literal: whether it is met, when that can be known before any event
@@ -33,6 +36,7 @@ public struct ComponentContract: Sendable {
         settings: [SettingSpec],
         additionalSettings: Bool = false,
         secretSettings: [String] = [],
+        credentialSettings: [String] = [],
         check: (@Sendable (inout SettingsCheck) -> Void)? = nil,
         constantOutcome: (@Sendable (JSONValue) -> Bool?)? = nil
     ) {
@@ -42,6 +46,7 @@ public struct ComponentContract: Sendable {
         self.settings = settings
         self.additionalSettings = additionalSettings
         self.secretSettings = secretSettings
+        self.credentialSettings = credentialSettings
         self.check = check
         self.constantOutcome = constantOutcome
     }
@@ -53,6 +58,8 @@ public struct ExtensionContract: Sendable {
     public var platforms: Set<String>
     public var configuration: [SettingSpec]
     public var components: [ComponentContract]
+    /// Configuration settings that may read secrets (see ``ComponentContract/credentialSettings``).
+    public var credentialSettings: [String]
     /// The extension's own check of its configuration (for example a token written in clear).
     public var check: (@Sendable (inout SettingsCheck) -> Void)?
 
@@ -62,12 +69,14 @@ public struct ExtensionContract: Sendable {
         platforms: Set<String>,
         configuration: [SettingSpec],
         components: [ComponentContract],
+        credentialSettings: [String] = [],
         check: (@Sendable (inout SettingsCheck) -> Void)? = nil
     ) {
         self.name = name
         self.platforms = platforms
         self.configuration = configuration
         self.components = components
+        self.credentialSettings = credentialSettings
         self.check = check
     }
 }

@@ -63,9 +63,11 @@ public struct MetaCAPIExtension: RuntimeExtension {
                     SettingSpec("testEventCode", .string),
                     SettingSpec("pixelId", .string),
                     SettingSpec("accessToken", .string),
-                ]
+                ],
+                credentialSettings: ["accessToken"]
             )
         ],
+        credentialSettings: secretSettings,
         check: checkConfiguration
     )
 
