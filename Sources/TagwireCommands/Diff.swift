@@ -94,23 +94,67 @@ public struct Diff: AsyncParsableCommand {
         }
         let bytes = try PropertyInput.readEvents(events)
         let receivedAt = now ?? Date().timeIntervalSince1970
-        var oldRunner = EventRunner(engine: oldEngine, forward: forward, seed: seed)
-        var newRunner = EventRunner(engine: newEngine, forward: forward, seed: seed)
+        let lines = EventRunner.lines(bytes)
+        let workers = Rounds.workers(isWeb: oldEngine.graph.isWeb, count: lines.count)
+        let sameProjection = oldEngine.eventProjection?.paths == newEngine.eventProjection?.paths
+        let olds = Rounds.runners(
+            EventRunner(engine: oldEngine, forward: forward, seed: seed),
+            workers: workers,
+            seed: seed
+        )
+        let news = Rounds.runners(
+            EventRunner(engine: newEngine, forward: forward, seed: seed),
+            workers: workers,
+            seed: seed
+        )
         var report = DiffReport()
-        bytes.withUnsafeBufferPointer { buf in
-            for (index, line) in EventRunner.lines(bytes).enumerated() {
-                let slice = UnsafeBufferPointer(rebasing: buf[line.range])
-                let a = oldRunner.evaluateLine(slice, index: index, lineNumber: line.number, receivedAt: receivedAt)
-                let b = newRunner.evaluateLine(slice, index: index, lineNumber: line.number, receivedAt: receivedAt)
-                report.add(index: index, line: line.number, old: a, new: b)
-            }
-        }
+        // Each side writes its result line; only lines whose bytes differ are read back and compared field by field.
+        await Rounds.run(
+            count: lines.count,
+            states: zip(olds, news).map { Pair(old: $0, new: $1) },
+            moved: { $0.old.randomState != $1.old.randomState || $0.new.randomState != $1.new.randomState },
+            work: { pair, range in
+                var part = DiffReport()
+                var a: [UInt8] = []
+                var b: [UInt8] = []
+                bytes.withUnsafeBufferPointer { buf in
+                    for i in range {
+                        let slice = UnsafeBufferPointer(rebasing: buf[lines[i].range])
+                        a.removeAll(keepingCapacity: true)
+                        b.removeAll(keepingCapacity: true)
+                        // One reading serves both sides: a web event whole, an edge event with what either side
+                        // reads (the whole event when their projections differ).
+                        let event = pair.old.read(slice, index: i, lineNumber: lines[i].number, whole: !sameProjection)
+                        let x = pair.old.evaluateEvent(event, receivedAt: receivedAt)
+                        let y = pair.new.evaluateEvent(event, receivedAt: receivedAt)
+                        if let x, let y, x.hasSameContent(as: y) { continue }
+                        if x == nil, y == nil { continue }
+                        EventRunner.write(x, read: event, index: i, into: &a)
+                        EventRunner.write(y, read: event, index: i, into: &b)
+                        if a == b { continue }
+                        let options = JSONReaderOptions(maxDepth: 256, maxBytes: Int.max)
+                        let old = (try? JSONReader.parse(a, options: options)) ?? .null
+                        let new = (try? JSONReader.parse(b, options: options)) ?? .null
+                        part.add(index: i, line: lines[i].number, old: old, new: new)
+                    }
+                }
+                part.count(unchanged: range.count - part.events)
+                return part
+            },
+            emit: { report.append($0) }
+        )
         switch format {
         case .text: Output.out(report.text)
         case .json: Output.out(JSONWriter(pretty: true).string(report.json) + "\n")
         }
         if report.changed { throw ExitCode(1) }
     }
+}
+
+/// The two sides' runners, which a worker carries together.
+struct Pair: Sendable {
+    var old: EventRunner
+    var new: EventRunner
 }
 
 struct DiffError: Error, CustomStringConvertible {

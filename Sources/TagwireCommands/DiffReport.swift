@@ -1,7 +1,7 @@
 import TagwireJSON
 
 /// The differences between two runs of the same events (`tagwire diff`), event by event, and their summary.
-struct DiffReport {
+struct DiffReport: Sendable {
     /// A rule whose outcome differs for one event.
     struct RuleChange {
         var event: Int
@@ -36,8 +36,28 @@ struct DiffReport {
     private(set) var changedEvents = 0
     private(set) var ruleChanges: [RuleChange] = []
     private(set) var dispatchChanges: [DispatchChange] = []
-    /// Per event, the line it came from (for the text report).
-    private var lines: [Int: Int] = [:]
+    /// Each changed event with its line and where its changes lie in ``ruleChanges`` and ``dispatchChanges``.
+    private var blocks: [(event: Int, line: Int, rules: Range<Int>, dispatches: Range<Int>)] = []
+
+    /// Counts events that did not change.
+    mutating func count(unchanged: Int) { events += unchanged }
+
+    /// Appends the report of the events after this one's (a worker's share of the run).
+    mutating func append(_ other: DiffReport) {
+        let (r, d) = (ruleChanges.count, dispatchChanges.count)
+        events += other.events
+        changedEvents += other.changedEvents
+        ruleChanges += other.ruleChanges
+        dispatchChanges += other.dispatchChanges
+        for b in other.blocks {
+            blocks.append(
+                (
+                    b.event, b.line, (b.rules.lowerBound + r)..<(b.rules.upperBound + r),
+                    (b.dispatches.lowerBound + d)..<(b.dispatches.upperBound + d)
+                )
+            )
+        }
+    }
 
     var changed: Bool { changedEvents > 0 }
 
@@ -46,7 +66,6 @@ struct DiffReport {
         if old == new { return }
         let rulesBefore = ruleChanges.count
         let dispatchesBefore = dispatchChanges.count
-        lines[index] = line
         if old["error"] != nil || new["error"] != nil {
             ruleChanges.append(
                 RuleChange(
@@ -73,7 +92,10 @@ struct DiffReport {
             }
         }
         // Only a difference in what is reported counts: equal outcomes in another order are no change.
-        if ruleChanges.count > rulesBefore || dispatchChanges.count > dispatchesBefore { changedEvents += 1 }
+        if ruleChanges.count > rulesBefore || dispatchChanges.count > dispatchesBefore {
+            changedEvents += 1
+            blocks.append((index, line, rulesBefore..<ruleChanges.count, dispatchesBefore..<dispatchChanges.count))
+        }
     }
 
     private mutating func compare(_ event: Int, scope: String, old: JSONValue, new: JSONValue) {
@@ -150,24 +172,43 @@ struct DiffReport {
         )
     }
 
-    /// The leaves that differ between two dispatches, in the new one's order, then those only the old one has.
+    /// The leaves that differ between two dispatches, in the new one's order (then what only the old one has),
+    /// found by walking both and skipping equal subtrees.
     static func fieldChanges(_ a: JSONValue, _ b: JSONValue) -> [FieldChange] {
-        let before = a.leaves()
-        let after = b.leaves()
-        var old: [String: JSONValue] = [:]
-        for l in before { old[l.pointer] = l.value }
-        var seen = Set<String>()
         var changes: [FieldChange] = []
-        for l in after {
-            seen.insert(l.pointer)
-            let x = old[l.pointer]
-            if let x, ExpectationChecker.equal(x, l.value) { continue }
-            changes.append(FieldChange(pointer: l.pointer, old: x, new: l.value, hashed: isHash(x) || isHash(l.value)))
-        }
-        for l in before where !seen.contains(l.pointer) {
-            changes.append(FieldChange(pointer: l.pointer, old: l.value, new: nil, hashed: isHash(l.value)))
-        }
+        walk(a, b, "", &changes)
         return changes
+    }
+
+    private static func walk(_ a: JSONValue?, _ b: JSONValue?, _ pointer: String, _ changes: inout [FieldChange]) {
+        switch (a, b) {
+        case (.object(let x)?, .object(let y)?) where !x.isEmpty || !y.isEmpty:
+            for m in y { walk(x[m.key], m.value, pointer + "/" + escapePointerToken(m.key), &changes) }
+            for m in x where y[m.key] == nil { walk(m.value, nil, pointer + "/" + escapePointerToken(m.key), &changes) }
+        case (.array(let x)?, .array(let y)?) where !x.isEmpty || !y.isEmpty:
+            for k in 0..<max(x.count, y.count) {
+                walk(k < x.count ? x[k] : nil, k < y.count ? y[k] : nil, pointer + "/\(k)", &changes)
+            }
+        case (let x?, let y?):
+            if ExpectationChecker.equal(x, y) { return }
+            // A scalar against a container: each side's leaves, as they differ.
+            if x.isContainer || y.isContainer {
+                for l in x.leaves(prefix: pointer) { changes.append(change(l.pointer, l.value, nil)) }
+                for l in y.leaves(prefix: pointer) { changes.append(change(l.pointer, nil, l.value)) }
+            } else {
+                changes.append(change(pointer, x, y))
+            }
+        case (nil, let y?):
+            for l in y.leaves(prefix: pointer) { changes.append(change(l.pointer, nil, l.value)) }
+        case (let x?, nil):
+            for l in x.leaves(prefix: pointer) { changes.append(change(l.pointer, l.value, nil)) }
+        case (nil, nil):
+            return
+        }
+    }
+
+    private static func change(_ pointer: String, _ old: JSONValue?, _ new: JSONValue?) -> FieldChange {
+        FieldChange(pointer: pointer, old: old, new: new, hashed: isHash(old) || isHash(new))
     }
 
     /// A SHA-256 hex digest, as Meta's hashed customer information is written.
@@ -214,10 +255,9 @@ struct DiffReport {
     var text: String {
         var s = ""
         let writer = JSONWriter()
-        let changedIndices = Set(ruleChanges.map(\.event) + dispatchChanges.map(\.event)).sorted()
-        for event in changedIndices {
-            s += "event \(event) (line \(lines[event] ?? 0)):\n"
-            for c in ruleChanges where c.event == event {
+        for block in blocks {
+            s += "event \(block.event) (line \(block.line)):\n"
+            for c in ruleChanges[block.rules] {
                 let scope = c.scope.isEmpty ? "" : " [\(c.scope)]"
                 s += "  rule \(c.rule)\(scope): \(c.old) -> \(c.new)"
                 if c.new == "failed" || c.old == "unreadable" || c.new == "unreadable", let r = c.reason {
@@ -225,7 +265,7 @@ struct DiffReport {
                 }
                 s += "\n"
             }
-            for c in dispatchChanges where c.event == event {
+            for c in dispatchChanges[block.dispatches] {
                 let scope = c.scope.isEmpty ? "" : " [\(c.scope)]"
                 let mark = c.kind == .added ? "+" : c.kind == .removed ? "-" : "~"
                 s += "  \(mark) \(c.kind.rawValue)\(scope): \(c.summary)\n"

@@ -25,6 +25,12 @@ struct JSONLines {
         if out.count > 1 << 16 { flush() }
     }
 
+    /// Appends lines already written (each ending in a line break).
+    mutating func append(raw bytes: [UInt8]) {
+        out.append(contentsOf: bytes)
+        if out.count > 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         FileHandle.standardOutput.write(Data(out))
         out.removeAll(keepingCapacity: true)

@@ -84,10 +84,35 @@ enum PropertyInput {
     /// NDJSON events from a file, or from standard input for `-`.
     static func readEvents(_ path: String) throws -> [UInt8] {
         if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read events file '\(path)'")
+        // Read straight into the array: a day of events is hundreds of megabytes, not worth copying twice.
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw ValidationError("cannot read events file '\(path)': \(String(cString: strerror(errno)))")
         }
-        return [UInt8](data)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else {
+            throw ValidationError("cannot read events file '\(path)': it is a directory")
+        }
+        // A regular file's size is known; a pipe (`--events <(zcat day.ndjson.gz)`) grows the array as it is read.
+        let isRegular = (info.st_mode & S_IFMT) == S_IFREG
+        var bytes = [UInt8](repeating: 0, count: isRegular ? Int(info.st_size) : 1 << 20)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                if isRegular { break }
+                bytes += [UInt8](repeating: 0, count: bytes.count)
+            }
+            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(fd, base + filled, buffer.count - filled)
+            }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            filled += n
+        }
+        if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
+        return bytes
     }
 
     /// Why a library could not be loaded from a path.

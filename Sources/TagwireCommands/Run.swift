@@ -127,6 +127,9 @@ public struct Run: AsyncParsableCommand {
                 )
                 return o
             }
+        } else if output.format == .json {
+            let runner = EventRunner(engine: engine, forward: forward, seed: seed)
+            await Self.writeLines(bytes, runner: runner, seed: seed, now: now, output: &output)
         } else {
             var runner = EventRunner(engine: engine, forward: forward, seed: seed)
             runner.run(bytes, receivedAt: { now ?? Date().timeIntervalSince1970 }) { output.write($0) }
@@ -138,6 +141,40 @@ public struct Run: AsyncParsableCommand {
             )
         }
         if !allDelivered || output.unreadable > 0 || output.fails(on: failOn) { throw ExitCode(1) }
+    }
+
+    /// Writes the JSON result of every line, edge events on every core (see ``Rounds``).
+    static func writeLines(_ bytes: [UInt8], runner: EventRunner, seed: UInt64?, now: Double?, output: inout RunOutput)
+        async
+    {
+        let lines = EventRunner.lines(bytes)
+        let workers = Rounds.workers(isWeb: runner.engine.graph.isWeb, count: lines.count)
+        await Rounds.run(
+            count: lines.count,
+            states: Rounds.runners(runner, workers: workers, seed: seed),
+            moved: { $0.randomState != $1.randomState },
+            work: { runner, range in
+                var out: [UInt8] = []
+                out.reserveCapacity(range.count * 2048)
+                var summary = EventRunner.LineSummary()
+                bytes.withUnsafeBufferPointer { buf in
+                    for i in range {
+                        summary.add(
+                            runner.writeLine(
+                                UnsafeBufferPointer(rebasing: buf[lines[i].range]),
+                                index: i,
+                                lineNumber: lines[i].number,
+                                receivedAt: now ?? Date().timeIntervalSince1970,
+                                into: &out
+                            )
+                        )
+                        out.append(0x0A)
+                    }
+                }
+                return (out, summary, range.count)
+            },
+            emit: { output.append(lines: $0.0, $0.1, count: $0.2) }
+        )
     }
 
     /// Runs the lines and enqueues each line's Conversions API dispatches before writing the line.

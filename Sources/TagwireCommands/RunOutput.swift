@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TagwireJSON
+import TagwireRuntime
 
 /// How `tagwire run` writes its results.
 public enum RunFormat: String, ExpressibleByArgument, Sendable, CaseIterable {
@@ -47,6 +48,16 @@ struct RunOutput {
     private mutating func flushText() {
         FileHandle.standardOutput.write(Data(text))
         text.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends result lines written elsewhere (JSON format), with what they say in total.
+    mutating func append(lines bytes: [UInt8], _ summary: EventRunner.LineSummary, count: Int) {
+        events += count
+        unreadable += summary.unreadable
+        failedRules += summary.failedRules
+        warnings += summary.warnings
+        dispatches += summary.dispatches
+        lines.append(raw: bytes)
     }
 
     /// Writes what is buffered; in text mode, with a closing summary when `summary`.

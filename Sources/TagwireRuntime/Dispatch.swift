@@ -30,6 +30,23 @@ public struct DispatchCredentials: Sendable, Hashable {
 public protocol DispatchBody: Sendable {
     /// The dispatch's printable form.
     func json(rule: String) -> JSONValue
+    /// Appends the printable form as `JSONWriter` writes ``json(rule:)``, without building it (`tagwire run` writes
+    /// every dispatch).
+    func write(rule: String, into out: inout [UInt8])
+    /// How many warnings the printable form lists.
+    var warningCount: Int { get }
+    /// Whether `other` prints the same (`tagwire diff` asks for every dispatch of every event).
+    func hasSameContent(as other: any DispatchBody) -> Bool
+}
+
+extension DispatchBody {
+    public func write(rule: String, into out: inout [UInt8]) {
+        JSONWriter().write(json(rule: rule), into: &out)
+    }
+
+    public var warningCount: Int { json(rule: "")["warnings"]?.arrayValue?.count ?? 0 }
+
+    public func hasSameContent(as other: any DispatchBody) -> Bool { json(rule: "") == other.json(rule: "") }
 }
 
 /// An effect a rule produced: something to deliver to a destination. The engine returns these as values;
@@ -89,6 +106,33 @@ public struct Dispatch: Sendable, Hashable {
             }
         }
         set { update { $0.form = .value(newValue) } }
+    }
+
+    /// Appends ``json`` as `JSONWriter` writes it.
+    public func write(into out: inout [UInt8]) {
+        switch box.fields.form {
+        case .value(let v): JSONWriter().write(v, into: &out)
+        case .body(let b): b.write(rule: rule, into: &out)
+        }
+    }
+
+    /// Whether `other` prints the same (credentials and timeouts aside).
+    public func hasSameContent(as other: Dispatch) -> Bool {
+        if box === other.box { return true }
+        guard destination == other.destination, rule == other.rule else { return false }
+        switch (box.fields.form, other.box.fields.form) {
+        case (.value(let a), .value(let b)): return a == b
+        case (.body(let a), .body(let b)): return a.hasSameContent(as: b)
+        default: return json == other.json
+        }
+    }
+
+    /// How many warnings ``json`` lists.
+    public var warningCount: Int {
+        switch box.fields.form {
+        case .value(let v): return v["warnings"]?.arrayValue?.count ?? 0
+        case .body(let b): return b.warningCount
+        }
     }
 
     /// The body in its extension's own form, when it was made with one (nil once `json` is set).

@@ -38,6 +38,31 @@ public struct RuleOutcome: Sendable, Hashable {
         hasher.combine(reason)
     }
 
+    /// Appends ``json`` as `JSONWriter` writes it, without building it.
+    public func write(into out: inout [UInt8]) {
+        JSONWriter.writeRaw(#"{"name":"#, into: &out)
+        JSONWriter.writeString(name, into: &out)
+        JSONWriter.writeRaw(#","status":"#, into: &out)
+        JSONWriter.writeString(status.rawValue, into: &out)
+        if let reason {
+            JSONWriter.writeRaw(#","reason":"#, into: &out)
+            JSONWriter.writeString(reason, into: &out)
+        }
+        if !warnings.isEmpty {
+            JSONWriter.writeRaw(#","warnings":["#, into: &out)
+            for (i, w) in warnings.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                JSONWriter.writeString(w, into: &out)
+            }
+            out.append(0x5D)
+        }
+        if let trace {
+            JSONWriter.writeRaw(#","trace":"#, into: &out)
+            JSONWriter().write(trace, into: &out)
+        }
+        out.append(0x7D)
+    }
+
     /// The JSON form in `tagwire run` output.
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [("name", .string(name)), ("status", .string(status.rawValue))]

@@ -110,4 +110,55 @@ struct RunCommandTests {
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("no-such-file.ndjson"))
     }
+
+    /// Large edge runs are split across cores; the output is what one thread writes, generated ids included.
+    @Test(arguments: [false, true])
+    func largeEdgeRunsMatchARunInOneThread(drawsIds: Bool) throws {
+        let dir = try Scratch.directory("run-parallel")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let property = dir + "/edge"
+        try FileManager.default.copyItem(atPath: Repository.path("Properties/meta-quickstart-edge"), toPath: property)
+        if drawsIds {
+            try #"{"name": "Fresh Id", "type": "core.uuid", "settings": {}}"#.write(
+                toFile: property + "/data-elements/fresh-id.json",
+                atomically: true,
+                encoding: .utf8
+            )
+            let rule = property + "/rules/metacapi-lead.json"
+            let text = try String(contentsOfFile: rule, encoding: .utf8)
+            try text.replacingOccurrences(of: "{{Meta Data Layer.conversionData.eventId}}", with: "{{Fresh Id}}")
+                .write(toFile: rule, atomically: true, encoding: .utf8)
+        }
+        let event =
+            #"{"data":{"eventName":"Lead","meta":{"userData":{"email":"a@b.co"}}},"xdm":{"web":{"webPageDetails":{"URL":"https://shop.example.com/"}}},"request":{"ip":"203.0.113.7","headers":{"user-agent":"UA"}}}"#
+        let many = String(repeating: event + "\n", count: 12_000)
+        try many.write(toFile: dir + "/many.ndjson", atomically: true, encoding: .utf8)
+        try String(repeating: event + "\n", count: 50).write(
+            toFile: dir + "/few.ndjson",
+            atomically: true,
+            encoding: .utf8
+        )
+        let args = ["run", property, "--now", "1765000000", "--seed", "9", "--format", "json", "--events"]
+        let big = try TagwireCLI.run(args + [dir + "/many.ndjson"], environment: ["META_ACCESS_TOKEN": "t"])
+        let small = try TagwireCLI.run(args + [dir + "/few.ndjson"], environment: ["META_ACCESS_TOKEN": "t"])
+        #expect(big.status == 0)
+        let lines = big.stdout.split(separator: "\n")
+        #expect(lines.count == 12_000)
+        #expect(Array(lines.prefix(50)) == small.stdout.split(separator: "\n"))
+        for (i, line) in lines.enumerated() where i % 997 == 0 {
+            #expect(line.hasPrefix("{\"index\":\(i),"))
+        }
+        if !drawsIds {
+            // Every worker's engine (each has its own copy of the library) gives the first line's result.
+            let rest = lines.map { $0.drop { $0 != "," } }
+            #expect(Set(rest).count == 1)
+        }
+        if drawsIds {
+            let ids = try lines.map { line -> String? in
+                let dispatch = try JSONReader.parse(String(line))["dispatches"]?.arrayValue?.first
+                return dispatch?["payload"]?["data"]?.arrayValue?.first?["event_id"]?.stringValue
+            }
+            #expect(Set(ids.compactMap { $0 }).count == 12_000, "every generated id differs")
+        }
+    }
 }

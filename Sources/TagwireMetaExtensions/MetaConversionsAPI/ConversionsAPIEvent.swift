@@ -53,6 +53,34 @@ public struct ConversionsAPIEvent: DispatchBody, Hashable {
         if !built.warnings.isEmpty { m.append(("warnings", .array(built.warnings.map(JSONValue.string)))) }
         return .object(JSONObject(uniqueKeys: m))
     }
+
+    /// The printable form written with the event's own bytes (written as `JSONWriter` writes them), never read back.
+    public func write(rule: String, into out: inout [UInt8]) {
+        JSONWriter.writeRaw(#"{"destination":"meta-capi","rule":"#, into: &out)
+        JSONWriter.writeString(rule, into: &out)
+        JSONWriter.writeRaw(#","pixelId":"#, into: &out)
+        JSONWriter.writeString(pixelID, into: &out)
+        JSONWriter.writeRaw(#","graphApiVersion":"#, into: &out)
+        JSONWriter.writeString(graphApiVersion, into: &out)
+        JSONWriter.writeRaw(#","payload":"#, into: &out)
+        writeRequestBody(into: &out)
+        if !built.warnings.isEmpty {
+            JSONWriter.writeRaw(#","warnings":["#, into: &out)
+            for (i, w) in built.warnings.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                JSONWriter.writeString(w, into: &out)
+            }
+            out.append(0x5D)
+        }
+        out.append(0x7D)
+    }
+
+    public var warningCount: Int { built.warnings.count }
+
+    public func hasSameContent(as other: any DispatchBody) -> Bool {
+        guard let other = other as? ConversionsAPIEvent else { return json(rule: "") == other.json(rule: "") }
+        return self == other
+    }
 }
 
 extension Dispatch {

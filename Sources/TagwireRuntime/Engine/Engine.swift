@@ -36,6 +36,16 @@ public struct Engine: Sendable {
         self.init(elements: elements, rules: rules, eventProjection: Self.projection(graph, elements, rules))
     }
 
+    /// An engine like this one that shares no storage with it (its graph read back from its JSON text), for a thread
+    /// of its own: copies of one engine on several cores would spend their time on its shared reference counts.
+    public func replica(extensions: RuntimeExtensions) -> Engine {
+        let text = JSONWriter().bytes(graph.json)
+        guard let value = try? JSONReader.parse(text, options: JSONReaderOptions(maxDepth: 512, maxBytes: Int.max)),
+            let copy = try? RuleGraph(json: value)
+        else { return self }
+        return Engine(graph: copy, extensions: extensions, secrets: elements.secrets, options: options)
+    }
+
     private init(elements: ElementTable, rules: RulePlans, eventProjection: JSONProjection?) {
         self.elements = elements
         self.rules = rules
