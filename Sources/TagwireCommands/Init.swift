@@ -209,6 +209,10 @@ public struct Init: AsyncParsableCommand {
                 ),
                 ("event-name", "Event Name", ["type": "core.path", "settings": ["path": "arc.event.data.eventName"]]),
                 ("email", "Email", ["type": "core.path", "settings": ["path": "arc.event.data.email"]]),
+                (
+                    "page-url", "Page URL",
+                    ["type": "core.path", "settings": ["path": "arc.event.xdm.web.webPageDetails.URL"]]
+                ),
                 ("client-ip", "Client IP Address", ["type": "core.path", "settings": ["path": "arc.request.ip"]]),
                 (
                     "client-user-agent", "Client User Agent",
@@ -244,7 +248,7 @@ public struct Init: AsyncParsableCommand {
                                     [
                                         "type": "meta-capi.send-event", "name": "Conversions API Lead",
                                         "settings": [
-                                            "eventName": "Lead", "email": "{{Email}}",
+                                            "eventName": "Lead", "eventSourceUrl": "{{Page URL}}", "email": "{{Email}}",
                                             "clientIpAddress": "{{Client IP Address}}",
                                             "clientUserAgent": "{{Client User Agent}}",
                                         ],
@@ -257,6 +261,7 @@ public struct Init: AsyncParsableCommand {
             )
             let lead: JSONValue = [
                 "data": ["eventName": "Lead", "email": "Jane.Doe@Example.com"],
+                "xdm": ["web": ["webPageDetails": ["URL": "https://www.example.com/contact"]]],
                 "request": ["ip": "203.0.113.7", "headers": ["user-agent": "Mozilla/5.0"]],
             ]
             files.append(

@@ -9,7 +9,7 @@ struct CLIMannersTests {
         let r = try TagwireCLI.run(["vaildate", "Properties/meta-quickstart-web"])
         #expect(r.status == 64)
         #expect(r.stderr.hasPrefix("error: 'vaildate' is not a tagwire command; did you mean 'validate'?\n"))
-        #expect(r.stderr.contains("commands: validate, build, run, test,"))
+        #expect(r.stderr.contains("commands: init, validate, build, run, test, diff,"))
     }
 
     @Test

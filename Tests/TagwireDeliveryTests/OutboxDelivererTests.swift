@@ -378,7 +378,9 @@ struct OutboxDelivererTests {
             eventTime: start - 7 * 86_400 + 1_200
         )
         _ = try await outbox.enqueue([old])
-        await state.inject(.graphError(GraphError(status: 503, message: "down", code: 2, isTransient: true)), count: 30)
+        // Sixty failures: full-jitter waits average half their bound (at most 150 s once capped), so thirty would
+        // outlast an hour only about half the time; sixty make the outage some two hours, far from the hour.
+        await state.inject(.graphError(GraphError(status: 503, message: "down", code: 2, isTransient: true)), count: 60)
         for code in [4, 17, 613] {
             await state.inject(
                 .graphError(GraphError(message: "(#\(code)) limit reached", code: code, isTransient: true))
