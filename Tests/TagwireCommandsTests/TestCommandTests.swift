@@ -26,6 +26,17 @@ struct TestCommandTests {
          "request": {"ip": "203.0.113.7", "headers": {"user-agent": "Mozilla/5.0"}}}
         """#
 
+    /// The exit status of `python3` with `arguments` (its output discarded).
+    static func python(_ arguments: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + arguments
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
     /// Line and column (1-based) of the first occurrence of `text` in the file.
     static func position(of text: String, in file: String) throws -> String {
         let content = try String(contentsOfFile: file, encoding: .utf8)
@@ -180,12 +191,7 @@ struct TestCommandTests {
         #expect(xml.contains(#"name="fails &lt;on purpose&gt;""#))
         #expect(xml.contains("<failure message="))
         // Well-formed XML, as Python's parser reads it.
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])", junit]
-        try check.run()
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0)
+        #expect(try Self.python(["-c", "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])", junit]) == 0)
     }
 
     @Test
@@ -229,13 +235,7 @@ struct TestCommandTests {
         #expect(r.stderr.contains("'matches' needs a valid regular expression"))
         #expect(r.stdout.hasSuffix("0 passed, 1 failed\n"))
         // The JSON Schema editors use rejects it too.
-        let schema = Process()
-        schema.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        schema.arguments = ["python3", Repository.path("scripts/validate-schemas.py"), "--expect-invalid", dir]
-        schema.standardOutput = FileHandle.nullDevice
-        try schema.run()
-        schema.waitUntilExit()
-        #expect(schema.terminationStatus == 0)
+        #expect(try Self.python([Repository.path("scripts/validate-schemas.py"), "--expect-invalid", dir]) == 0)
     }
 
     @Test
