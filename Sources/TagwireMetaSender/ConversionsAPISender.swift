@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import TagwireHashing
 import TagwireJSON
+import TagwireMeta
 import TagwireRuntime
 
 /// What became of a delivery: Meta has it, it may be retried, or Meta refused it for good.
@@ -55,7 +56,7 @@ public struct ConversionsAPIConfiguration: Sendable {
 
     /// A configuration; the base URL comes from `TAGWIRE_META_GRAPH_URL` unless given, the timeout from
     /// `TAGWIRE_META_TIMEOUT_MS` (default 1,500 ms, as Meta recommends).
-    public init(baseURL: String? = nil, defaultVersion: String = "v26.0", timeout: Duration? = nil) {
+    public init(baseURL: String? = nil, defaultVersion: String = GraphAPIVersions.default, timeout: Duration? = nil) {
         let env = ProcessInfo.processInfo.environment
         self.baseURL = baseURL ?? env["TAGWIRE_META_GRAPH_URL"] ?? "https://graph.facebook.com"
         self.defaultVersion = defaultVersion

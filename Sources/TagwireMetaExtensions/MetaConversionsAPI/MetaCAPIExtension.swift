@@ -1,3 +1,4 @@
+import Foundation
 import TagwireIR
 import TagwireJSON
 import TagwireMeta
@@ -87,6 +88,9 @@ public struct MetaCAPIExtension: RuntimeExtension {
                     "write an ISO 3166-1 alpha-2 code such as \"us\" or \"gb\", or a calling code such as \"1\" or \"44\""
             )
         }
+        if let version = check.literalText("graphApiVersion") {
+            checkVersion(version, today: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)), &check)
+        }
         guard check.literalText("accessToken") != nil else { return }
         check.warning(
             "compile.secret-in-clear",
@@ -94,6 +98,47 @@ public struct MetaCAPIExtension: RuntimeExtension {
             setting: ["accessToken"],
             help: "declare the token as a secret of each environment and refer to it with a core.secret data element"
         )
+    }
+}
+
+extension MetaCAPIExtension {
+    /// A pinned Graph API version past or near its end of life, or one Meta never published.
+    static func checkVersion(_ version: String, today: Int, _ check: inout SettingsCheck) {
+        let newest = GraphAPIVersions.table.first?.version ?? GraphAPIVersions.default
+        let help =
+            "pin \(newest), the newest version this build knows, or leave 'graphApiVersion' out for \(GraphAPIVersions.default)"
+        switch GraphAPIVersions.status(of: version, onDay: today) {
+        case .supported, .unknown:
+            return
+        case .malformed:
+            check.error(
+                "compile.invalid-setting-value",
+                "'\(version)' is not a Graph API version; expected one such as \"\(GraphAPIVersions.default)\"",
+                setting: ["graphApiVersion"],
+                help: help
+            )
+        case .expired(let on):
+            check.warning(
+                "compile.graph-api-version-expired",
+                "Graph API \(version) reached its end of life on \(on); Meta refuses requests to it",
+                setting: ["graphApiVersion"],
+                help: help
+            )
+        case .retired:
+            check.warning(
+                "compile.graph-api-version-expired",
+                "Graph API \(version) reached its end of life years ago; Meta refuses requests to it",
+                setting: ["graphApiVersion"],
+                help: help
+            )
+        case .expiresSoon(let expires, let daysLeft):
+            check.warning(
+                "compile.graph-api-version-expires-soon",
+                "Graph API \(version) reaches its end of life on \(expires), in \(daysLeft) day\(daysLeft == 1 ? "" : "s")",
+                setting: ["graphApiVersion"],
+                help: help
+            )
+        }
     }
 }
 
@@ -110,7 +155,7 @@ struct ConversionsAPISettings: Sendable {
     init(_ settings: JSONObject) {
         pixelID = settings["pixelId"].flatMap(Coercion.idText)
         normalization = Normalization.Options(defaultCountry: settings["defaultCountryCode"].flatMap(Coercion.idText))
-        graphApiVersion = settings["graphApiVersion"]?.stringValue ?? "v26.0"
+        graphApiVersion = settings["graphApiVersion"]?.stringValue ?? GraphAPIVersions.default
         fbcFromEventSourceURL = settings["fbcFromEventSourceUrl"]?.boolValue ?? true
         sendsWithoutInvalidEventID = settings["invalidEventId"]?.stringValue == "sendWithoutEventId"
         keepsEmailsInURLs = settings["keepEmailsInUrls"]?.boolValue ?? false
