@@ -154,6 +154,7 @@ var targets: [Target] = [
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"), .product(name: "CompressNIO", package: "compress-nio"),
         ],
+        exclude: ["Goldens"],
         swiftSettings: swiftSettings
     ),
     .target(

@@ -8,6 +8,55 @@ import TagwireMeta
 /// What the routes answer: the Conversions API's events, the Dataset Quality API and Pixel beacons, with the form
 /// bodies they read.
 extension GraphSandbox {
+    /// The token of a read: the `Authorization: Bearer` header, else the `access_token` query parameter.
+    static func readToken(_ request: Request) -> String? {
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { return String(auth.dropFirst(7)) }
+        return request.uri.queryParameters["access_token"].map(String.init)
+    }
+
+    /// The pixel node as Meta answers a read of it: the fields asked for, for a token that may use the pixel; the
+    /// same errors as Meta for a missing or invalid token and for a pixel the token may not see.
+    static func pixel(_ request: Request, version: String, id: String, _ state: SandboxState) async -> Response {
+        guard isVersion(version) else {
+            return await errorResponse(GraphError(message: "Unknown path components: /\(version)", code: 2500), state)
+        }
+        guard let token = readToken(request) else {
+            return await errorResponse(
+                GraphError(message: "An access token is required to request this resource.", code: 104),
+                state
+            )
+        }
+        guard let pixels = state.configuration.tokens[token] else {
+            return await errorResponse(
+                GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190),
+                state
+            )
+        }
+        guard pixels.contains(id) else {
+            return await errorResponse(
+                GraphError(
+                    message:
+                        "Unsupported get request. Object with ID '\(id)' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                    type: "GraphMethodException",
+                    code: 100,
+                    subcode: 33
+                ),
+                state
+            )
+        }
+        let received = await state.received(pixel: id)
+        let all: [(String, JSONValue)] = [
+            ("id", .string(id)), ("name", .string("Sandbox pixel \(id)")),
+            ("creation_time", "2026-01-05T09:00:00+0000"),
+            ("last_fired_time", received.isEmpty ? .null : "2026-12-01T00:00:00+0000"), ("is_unavailable", false),
+        ]
+        let asked = (request.uri.queryParameters["fields"].map(String.init) ?? "id,name")
+            .split(separator: ",").map { String($0) }
+        var out = JSONObject([("id", .string(id))])
+        for (key, value) in all where asked.contains(key) && !value.isNull { out[key] = value }
+        return json(200, .object(out))
+    }
+
     /// A Dataset Quality API answer (`web`: one entry per event name) computed from what the sandbox received;
     /// its `composite_score` is Tagwire's heuristic, as the real formula is not public.
     static func datasetQuality(_ request: Request, _ state: SandboxState) async -> Response {

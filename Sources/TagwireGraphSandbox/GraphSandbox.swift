@@ -11,6 +11,8 @@ import TagwireMeta
 /// - `POST /v{N}.{M}/{pixel}/events` and `POST /{pixel}/events`: JSON or form bodies, token from the
 ///   `Authorization: Bearer|OAuth` header, the `access_token` query parameter or body field; every §9.4 validation
 ///   with Meta's error envelope and codes; success `{"events_received", "messages", "fbtrace_id"}`.
+/// - `GET /v{N}.{M}/{pixel}?fields=…`: the pixel node (`id`, `name`, `creation_time`, `last_fired_time`,
+///   `is_unavailable`), for a token that may use the pixel.
 /// - `GET|POST /tr?id={pixel}&ev={event}&eid={event id}`: a Pixel beacon, recorded as a browser copy.
 /// - `GET /__sandbox/events[?pixel=]`: what was received; `GET /__sandbox/dedup[?pixel=]`: the dedup model's
 ///   counts; `POST /__sandbox/faults`: inject faults; `POST /__sandbox/reset`.
@@ -62,6 +64,14 @@ public enum GraphSandbox {
             }
         }
         router.get("/{first}/dataset_quality") { request, _ in await datasetQuality(request, state) }
+        router.get("/{first}/{pixel}") { request, context in
+            await pixel(
+                request,
+                version: context.parameters.get("first") ?? "",
+                id: context.parameters.get("pixel") ?? "",
+                state
+            )
+        }
         // A stand-in for Meta's fbevents.js: a web library whose meta-pixel `scriptUrl` points here sends its Pixel
         // events to /tr below.
         router.get("/en_US/fbevents.js") { _, _ in

@@ -38,11 +38,14 @@ public enum DeliveryOutcome: Sendable, Equatable {
     }
 }
 
-/// Meta refused a Dataset Quality API request.
+/// Meta refused a Graph API read (the Dataset Quality API, a pixel node).
 public struct DatasetQualityError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var code: Int?
-    public var description: String { "Dataset Quality API: \(message)\(code.map { " (code \($0))" } ?? "")" }
+    public var subcode: Int?
+    /// What was read, for the description.
+    public var what = "Dataset Quality API"
+    public var description: String { "\(what): \(message)\(code.map { " (code \($0))" } ?? "")" }
 }
 
 /// Where and how Conversions API requests are sent.
@@ -199,27 +202,59 @@ public struct ConversionsAPISender: Sendable {
 
     /// Reads Meta's Dataset Quality API for a dataset (pixel): `GET {base}/{version}/dataset_quality`.
     public func datasetQuality(pixelID: String, accessToken: String, version: String? = nil) async throws -> JSONValue {
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
         let fields =
             "web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}},dedupe_key_feedback{dedupe_key,browser_events_with_dedupe_key,server_events_with_dedupe_key}}"
-        let query =
-            "dataset_id=\(pixelID)&agent_name=tagwire&fields="
-            + (fields.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-        var request = HTTPClientRequest(
-            url: "\(base)/\(version ?? configuration.defaultVersion)/dataset_quality?\(query)"
+        return try await read(
+            "dataset_quality",
+            query: "dataset_id=\(Self.encoded(pixelID))&agent_name=tagwire&fields=\(Self.encoded(fields))",
+            accessToken: accessToken,
+            version: version,
+            what: "Dataset Quality API"
         )
+    }
+
+    /// The pixel (dataset) node: `id`, `name`, `creation_time`, `last_fired_time`, `is_unavailable` as far as the
+    /// token may read them.
+    public func readPixel(pixelID: String, accessToken: String, version: String? = nil) async throws -> JSONValue {
+        try await read(
+            Self.encoded(pixelID),
+            query: "fields=" + Self.encoded("id,name,creation_time,last_fired_time,is_unavailable"),
+            accessToken: accessToken,
+            version: version,
+            what: "pixel \(pixelID)"
+        )
+    }
+
+    static func encoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+
+    /// A Graph API GET of `path` with the token in the `Authorization` header; Meta's error envelope is thrown.
+    func read(_ path: String, query: String, accessToken: String, version: String?, what: String) async throws
+        -> JSONValue
+    {
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        var request = HTTPClientRequest(url: "\(base)/\(version ?? configuration.defaultVersion)/\(path)?\(query)")
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        request.headers.add(name: "User-Agent", value: "tagwire")
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
-        let json = try JSONReader.parse(
-            Array(buffer: body),
-            options: JSONReaderOptions(maxDepth: 32, maxBytes: 4 * 1024 * 1024)
-        )
+        let json: JSONValue
+        do {
+            json = try JSONReader.parse(
+                Array(buffer: body),
+                options: JSONReaderOptions(maxDepth: 32, maxBytes: 4 * 1024 * 1024)
+            )
+        } catch {
+            throw DatasetQualityError(message: "HTTP \(response.status.code), not JSON", code: nil, what: what)
+        }
         if let error = json["error"] {
             throw DatasetQualityError(
                 message: error["message"]?.stringValue ?? "HTTP \(response.status.code)",
-                code: error["code"]?.numberValue.map { Int($0) }
+                code: error["code"]?.numberValue.map { Int($0) },
+                subcode: error["error_subcode"]?.numberValue.map { Int($0) },
+                what: what
             )
         }
         return json

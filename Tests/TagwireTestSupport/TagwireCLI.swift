@@ -43,4 +43,16 @@ public enum TagwireCLI {
             stderr: String(decoding: e, as: UTF8.self)
         )
     }
+
+    /// ``run(_:environment:unset:stdin:)`` waited for off the cooperative pool, for tests that serve the command
+    /// from the same process (a blocked pool thread would leave the in-process server without one).
+    public static func runOffPool(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> CommandResult
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(arguments, environment: environment) })
+            }
+        }
+    }
 }
