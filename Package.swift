@@ -175,6 +175,7 @@ var targets: [Target] = [
     .testTarget(
         name: "TagwireCommandsTests",
         dependencies: ["tagwire", "TagwireTestSupport", "TagwireJSON", "TagwireIR"],
+        exclude: ["Goldens"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

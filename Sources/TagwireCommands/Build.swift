@@ -43,6 +43,43 @@ public struct Build: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
+        let (dir, web) = try Self.publish(
+            property: property,
+            library: library,
+            environment: environment,
+            out: out,
+            assetBase: assetBase,
+            format: format,
+            warningsAsErrors: warningsAsErrors
+        )
+        // Standard output carries the artifact path alone, for scripts; the embed code is for the person.
+        if let web {
+            Output.err(
+                """
+                Embed code (in the <head> of every page; upload \(web.minifiedName) to <asset base>/\(web.folder)/):
+                  \(web.embedCode(base: assetBase))
+                Or, to keep the page unchanged across publishes, the per-environment name (short cache lifetime):
+                  \(web.stableEmbedCode(base: assetBase))
+                For `_tagwire.track` calls made before the library loads, put this before the embed code:
+                  \(WebLibrary.queueSnippet)
+
+                """
+            )
+        }
+        Output.out(dir + "\n")
+    }
+
+    /// Compiles and writes a library's artifact (and a web property's browser files); its directory and, for a web
+    /// property, its browser library. Problems are reported on standard error (exit 1).
+    static func publish(
+        property: String,
+        library: String?,
+        environment: String?,
+        out: String,
+        assetBase: String,
+        format: DiagnosticFormat,
+        warningsAsErrors: Bool
+    ) throws -> (dir: String, web: WebLibrary?) {
         guard let load = PropertyInput.load(property) else { throw ExitCode(1) }
         let result = Compiler.compile(
             load,
@@ -83,21 +120,7 @@ public struct Build: AsyncParsableCommand {
             Output.err("error: cannot write the artifact to '\(dir)': \(error.localizedDescription)\n")
             throw ExitCode(1)
         }
-        // Standard output carries the artifact path alone, for scripts; the embed code is for the person.
-        if let web {
-            Output.err(
-                """
-                Embed code (in the <head> of every page; upload \(web.minifiedName) to <asset base>/\(web.folder)/):
-                  \(web.embedCode(base: assetBase))
-                Or, to keep the page unchanged across publishes, the per-environment name (short cache lifetime):
-                  \(web.stableEmbedCode(base: assetBase))
-                For `_tagwire.track` calls made before the library loads, put this before the embed code:
-                  \(WebLibrary.queueSnippet)
-
-                """
-            )
-        }
-        Output.out(dir + "\n")
+        return (dir, web)
     }
 
     /// The manifest with the names and integrity of the browser files.

@@ -78,7 +78,8 @@ public struct Init: AsyncParsableCommand {
         case "rules": return "rule.schema.json"
         case "data-elements": return "data-element.schema.json"
         case "extensions": return "extension.schema.json"
-        case "fixtures": return "fixture.schema.json"
+        case "fixtures": return path.hasSuffix(".json") ? "fixture.schema.json" : nil
+        case "libraries": return "library.schema.json"
         default: return nil
         }
     }

@@ -10,7 +10,8 @@ public struct TagwireCommand: AsyncParsableCommand {
         abstract: "Tag management and server-side event forwarding, with rules reviewed in git.",
         version: TagwireVersion.current,
         subcommands: [
-            Init.self, Validate.self, Build.self, Run.self, Test.self, Diff.self, Connect.self, EMQ.self, Serve.self,
+            Quickstart.self, Init.self, Validate.self, Build.self, Run.self, Test.self, Diff.self, Connect.self,
+            EMQ.self, Serve.self,
             Deliver.self,
             OutboxCommand.self,
             Schemas.self,
