@@ -8,10 +8,18 @@ import TagwireMeta
 /// What the routes answer: the Conversions API's events, the Dataset Quality API and Pixel beacons, with the form
 /// bodies they read.
 extension GraphSandbox {
-    /// The token of a read: the `Authorization: Bearer` header, else the `access_token` query parameter.
-    static func readToken(_ request: Request) -> String? {
-        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { return String(auth.dropFirst(7)) }
-        return request.uri.queryParameters["access_token"].map(String.init)
+    /// The pixels a read's token may use (the token from the `Authorization: Bearer` header, else the
+    /// `access_token` query parameter), or Meta's error for a missing or invalid token.
+    static func readerPixels(_ request: Request, _ state: SandboxState) -> Result<Set<String>, GraphError> {
+        var token = request.uri.queryParameters["access_token"].map(String.init)
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
+        guard let token else {
+            return .failure(GraphError(message: "An access token is required to request this resource.", code: 104))
+        }
+        guard let pixels = state.configuration.tokens[token] else {
+            return .failure(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190))
+        }
+        return .success(pixels)
     }
 
     /// The pixel node as Meta answers a read of it: the fields asked for, for a token that may use the pixel; the
@@ -20,17 +28,10 @@ extension GraphSandbox {
         guard isVersion(version) else {
             return await errorResponse(GraphError(message: "Unknown path components: /\(version)", code: 2500), state)
         }
-        guard let token = readToken(request) else {
-            return await errorResponse(
-                GraphError(message: "An access token is required to request this resource.", code: 104),
-                state
-            )
-        }
-        guard let pixels = state.configuration.tokens[token] else {
-            return await errorResponse(
-                GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190),
-                state
-            )
+        let pixels: Set<String>
+        switch readerPixels(request, state) {
+        case .success(let p): pixels = p
+        case .failure(let e): return await errorResponse(e, state)
         }
         guard pixels.contains(id) else {
             return await errorResponse(
@@ -61,19 +62,10 @@ extension GraphSandbox {
     /// its `composite_score` is Tagwire's heuristic, as the real formula is not public.
     static func datasetQuality(_ request: Request, _ state: SandboxState) async -> Response {
         let query = request.uri.queryParameters
-        var token = query["access_token"].map(String.init)
-        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
-        guard let token else {
-            return await errorResponse(
-                GraphError(message: "An access token is required to request this resource.", code: 104),
-                state
-            )
-        }
-        guard let pixels = state.configuration.tokens[token] else {
-            return await errorResponse(
-                GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190),
-                state
-            )
+        let pixels: Set<String>
+        switch readerPixels(request, state) {
+        case .success(let p): pixels = p
+        case .failure(let e): return await errorResponse(e, state)
         }
         guard let dataset = query["dataset_id"].map(String.init), pixels.contains(dataset) else {
             return await errorResponse(
