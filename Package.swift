@@ -163,7 +163,7 @@ var targets: [Target] = [
             "TagwireJSON", "TagwireDiagnostics", "TagwireModel", "TagwireIR", "TagwireCompiler", "TagwireMeta",
             "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery",
             "TagwireOutboxSQLite",
-            "TagwireOutboxPostgres", "TagwireServer", "TagwireWeb",
+            "TagwireOutboxPostgres", "TagwireServer", "TagwireWeb", "TagwireHashing",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
