@@ -112,6 +112,27 @@ struct DiffCommandTests {
     }
 
     @Test
+    func builtArtifactsCompareAsTheirDirectoriesDo() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.edit(dir + "/new", rule: "metacapi-lead.json") { $0["enabled"] = false }
+        var artifacts: [String] = []
+        for side in ["old", "new"] {
+            let built = try TagwireCLI.run(["build", dir + "/" + side, "--out", dir + "/build-" + side])
+            #expect(built.status == 0, "\(built.stderr)")
+            artifacts.append(built.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let fromArtifacts = try TagwireCLI.run(
+            ["diff"] + artifacts + ["--events", dir + "/events.ndjson", "--now", "1765000000"],
+            unset: ["META_ACCESS_TOKEN"]
+        )
+        let fromDirectories = try diff(dir)
+        #expect(fromArtifacts.status == 1)
+        #expect(fromArtifacts.stdout == fromDirectories.stdout)
+        #expect(fromArtifacts.stdout.contains("rule MetaCAPI_Lead: fired -> skipped"))
+    }
+
+    @Test
     func aSecretIsNeverShown() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -341,6 +341,30 @@ struct RunSendTests {
     }
 
     @Test
+    func whatMetaRejectsIsReportedAndTheRunFails() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Repository.executable("tagwire")))
+        let dir = try Scratch.directory("run-send")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CrashTests.writeLeadEvents(2, idPrefix: "bad-", to: dir + "/events.ndjson")
+        let state = SandboxState()
+        // The batch and each half of it are refused for their content: bisection dead-letters both events.
+        await state.inject(
+            .graphError(GraphError(message: "Invalid parameter", code: 100, subcode: 2_804_050)),
+            count: 3
+        )
+        try await LiveDeliveryTests.sandbox(state).test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let (status, lines) = try await Self.runSend(dir + "/events.ndjson", port: port, token: "sandbox-token")
+            #expect(status == 1)
+            #expect(lines.count == 2)
+            for line in lines {
+                let delivery = try #require(line["deliveries"]?.arrayValue?.first)
+                #expect(delivery["outcome"] == "rejected")
+            }
+        }
+    }
+
+    @Test
     func whatIsNotDeliveredInTimeIsReportedAndTheRunFails() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Repository.executable("tagwire")))
         let dir = try Scratch.directory("run-send")
