@@ -88,7 +88,10 @@ public struct Connect: AsyncParsableCommand {
         }
         let setup = try PropertySetup(directory: property, environment: environment)
         let version = setup.graphApiVersion ?? GraphAPIVersions.default
-        let sender = ConversionsAPISender()
+        // One check, not a stream of deliveries: wait for Meta longer than delivery's 1.5 s, unless told otherwise.
+        let timeout: Duration? =
+            ProcessInfo.processInfo.environment["TAGWIRE_META_TIMEOUT_MS"] == nil ? .seconds(10) : nil
+        let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(timeout: timeout))
         var checks: [Check] = []
 
         var pixelName: String?

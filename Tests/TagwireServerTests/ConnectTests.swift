@@ -47,7 +47,10 @@ struct ConnectTests {
             let port = try #require(client.port)
             return try await TagwireCLI.runOffPool(
                 ["connect"] + arguments,
-                environment: ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)", "CONNECT_TOKEN": token]
+                environment: [
+                    "TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)", "CONNECT_TOKEN": token,
+                    "TAGWIRE_META_TIMEOUT_MS": "15000",
+                ]
             )
         }
     }
