@@ -97,45 +97,27 @@ public struct Diff: AsyncParsableCommand {
         let lines = EventRunner.lines(bytes)
         let workers = Rounds.workers(isWeb: oldEngine.graph.isWeb, count: lines.count)
         let sameProjection = oldEngine.eventProjection?.paths == newEngine.eventProjection?.paths
-        let olds = Rounds.runners(
-            EventRunner(engine: oldEngine, forward: forward, seed: seed),
-            workers: workers,
-            seed: seed
-        )
-        let news = Rounds.runners(
-            EventRunner(engine: newEngine, forward: forward, seed: seed),
-            workers: workers,
-            seed: seed
-        )
+        let olds = Rounds.runners(EventRunner(engine: oldEngine, forward: forward, seed: seed), workers: workers)
+        let news = Rounds.runners(EventRunner(engine: newEngine, forward: forward, seed: seed), workers: workers)
         var report = DiffReport()
-        // Each side writes its result line; only lines whose bytes differ are read back and compared field by field.
+        // Both sides evaluate each event; only results that differ are turned into JSON and compared field by field.
         await Rounds.run(
             count: lines.count,
             states: zip(olds, news).map { Pair(old: $0, new: $1) },
             moved: { $0.old.randomState != $1.old.randomState || $0.new.randomState != $1.new.randomState },
             work: { pair, range in
                 var part = DiffReport()
-                var a: [UInt8] = []
-                var b: [UInt8] = []
                 bytes.withUnsafeBufferPointer { buf in
                     for i in range {
                         let slice = UnsafeBufferPointer(rebasing: buf[lines[i].range])
-                        a.removeAll(keepingCapacity: true)
-                        b.removeAll(keepingCapacity: true)
                         // One reading serves both sides: a web event whole, an edge event with what either side
                         // reads (the whole event when their projections differ).
                         let event = pair.old.read(slice, index: i, lineNumber: lines[i].number, whole: !sameProjection)
                         let x = pair.old.evaluateEvent(event, receivedAt: receivedAt)
                         let y = pair.new.evaluateEvent(event, receivedAt: receivedAt)
-                        if let x, let y, x.hasSameContent(as: y) { continue }
-                        if x == nil, y == nil { continue }
-                        EventRunner.write(x, read: event, index: i, into: &a)
-                        EventRunner.write(y, read: event, index: i, into: &b)
-                        if a == b { continue }
-                        let options = JSONReaderOptions(maxDepth: 256, maxBytes: Int.max)
-                        let old = (try? JSONReader.parse(a, options: options)) ?? .null
-                        let new = (try? JSONReader.parse(b, options: options)) ?? .null
-                        part.add(index: i, line: lines[i].number, old: old, new: new)
+                        // A line that cannot be read gives both sides the same error record.
+                        guard let x, let y, !x.hasSameContent(as: y) else { continue }
+                        part.add(index: i, line: lines[i].number, old: x.json(index: i), new: y.json(index: i))
                     }
                 }
                 part.count(unchanged: range.count - part.events)

@@ -68,15 +68,8 @@ enum Rounds {
         return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
     }
 
-    /// `runner` and, for each further worker, a runner with an engine of its own.
-    static func runners(_ runner: EventRunner, workers: Int, seed: UInt64?) -> [EventRunner] {
-        [runner]
-            + (1..<max(1, workers)).map { _ in
-                EventRunner(
-                    engine: runner.engine.replica(extensions: BuiltInExtensions.all),
-                    forward: runner.forward?.replica(extensions: BuiltInExtensions.all),
-                    seed: seed
-                )
-            }
+    /// `runner` and, for each further worker, a replica of it with engines of its own.
+    static func runners(_ runner: EventRunner, workers: Int) -> [EventRunner] {
+        [runner] + (1..<max(1, workers)).map { _ in runner.replica(extensions: BuiltInExtensions.all) }
     }
 }

@@ -151,7 +151,7 @@ public struct Run: AsyncParsableCommand {
         let workers = Rounds.workers(isWeb: runner.engine.graph.isWeb, count: lines.count)
         await Rounds.run(
             count: lines.count,
-            states: Rounds.runners(runner, workers: workers, seed: seed),
+            states: Rounds.runners(runner, workers: workers),
             moved: { $0.randomState != $1.randomState },
             work: { runner, range in
                 var out: [UInt8] = []

@@ -25,10 +25,9 @@ struct RunOutput {
     private var lines = JSONLines()
     private var text: [UInt8] = []
     private(set) var events = 0
-    private(set) var unreadable = 0
-    private(set) var failedRules = 0
-    private(set) var warnings = 0
-    private(set) var dispatches = 0
+    /// What the lines written so far say in total.
+    private(set) var totals = EventRunner.LineSummary()
+    var unreadable: Int { totals.unreadable }
 
     init(format: RunFormat) { self.format = format }
 
@@ -36,7 +35,8 @@ struct RunOutput {
     static func defaultFormat() -> RunFormat { isatty(STDOUT_FILENO) == 1 ? .text : .json }
 
     mutating func write(_ line: JSONValue) {
-        count(line)
+        events += 1
+        totals.add(EventRunner.LineSummary(line: line))
         switch format {
         case .json: lines.write(line)
         case .text:
@@ -53,10 +53,7 @@ struct RunOutput {
     /// Appends result lines written elsewhere (JSON format), with what they say in total.
     mutating func append(lines bytes: [UInt8], _ summary: EventRunner.LineSummary, count: Int) {
         events += count
-        unreadable += summary.unreadable
-        failedRules += summary.failedRules
-        warnings += summary.warnings
-        dispatches += summary.dispatches
+        totals.add(summary)
         lines.append(raw: bytes)
     }
 
@@ -66,10 +63,12 @@ struct RunOutput {
         case .json: lines.flush()
         case .text:
             if summary {
-                var s = "\(events) event\(events == 1 ? "" : "s"): \(dispatches) dispatch\(dispatches == 1 ? "" : "es")"
+                let t = totals
+                var s =
+                    "\(events) event\(events == 1 ? "" : "s"): \(t.dispatches) dispatch\(t.dispatches == 1 ? "" : "es")"
                 s +=
-                    ", \(failedRules) failed rule\(failedRules == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-                if unreadable > 0 { s += ", \(unreadable) unreadable line\(unreadable == 1 ? "" : "s")" }
+                    ", \(t.failedRules) failed rule\(t.failedRules == 1 ? "" : "s"), \(t.warnings) warning\(t.warnings == 1 ? "" : "s")"
+                if t.unreadable > 0 { s += ", \(t.unreadable) unreadable line\(t.unreadable == 1 ? "" : "s")" }
                 text.append(contentsOf: (s + "\n").utf8)
             }
             flushText()
@@ -80,26 +79,9 @@ struct RunOutput {
     func fails(on failOn: FailOn?) -> Bool {
         switch failOn {
         case nil: return false
-        case .failed?: return failedRules > 0
-        case .warning?: return failedRules > 0 || warnings > 0
+        case .failed?: return totals.failedRules > 0
+        case .warning?: return totals.failedRules > 0 || totals.warnings > 0
         }
-    }
-
-    private mutating func count(_ line: JSONValue) {
-        events += 1
-        if line["error"] != nil { unreadable += 1 }
-        func outcomes(_ rules: JSONValue?, _ list: JSONValue?) {
-            for r in rules?.arrayValue ?? [] {
-                if r["status"] == "failed" { failedRules += 1 }
-                warnings += r["warnings"]?.arrayValue?.count ?? 0
-            }
-            for d in list?.arrayValue ?? [] {
-                dispatches += 1
-                warnings += d["warnings"]?.arrayValue?.count ?? 0
-            }
-        }
-        outcomes(line["rules"], line["dispatches"])
-        for f in line["forwarded"]?.arrayValue ?? [] { outcomes(f["rules"], f["dispatches"]) }
     }
 
     /// The text form of one result line.

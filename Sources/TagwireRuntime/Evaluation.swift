@@ -63,6 +63,12 @@ public struct RuleOutcome: Sendable, Hashable {
         out.append(0x7D)
     }
 
+    /// Whether `other` prints the same (``reached`` aside).
+    public func hasSameContent(as other: RuleOutcome) -> Bool {
+        name == other.name && status == other.status && reason == other.reason && warnings == other.warnings
+            && trace == other.trace
+    }
+
     /// The JSON form in `tagwire run` output.
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [("name", .string(name)), ("status", .string(status.rawValue))]
@@ -81,6 +87,33 @@ public struct Evaluation: Sendable, Hashable {
     public init(rules: [RuleOutcome], dispatches: [Dispatch]) {
         self.rules = rules
         self.dispatches = dispatches
+    }
+
+    /// Whether `other` prints the same (credentials, timeouts and how far each rule got aside).
+    public func hasSameContent(as other: Evaluation) -> Bool {
+        rules.count == other.rules.count && dispatches.count == other.dispatches.count
+            && zip(rules, other.rules).allSatisfy { $0.hasSameContent(as: $1) }
+            && zip(dispatches, other.dispatches).allSatisfy { $0.hasSameContent(as: $1) }
+    }
+
+    /// Appends `,"rules":[...],"dispatches":[...]` as `JSONWriter` writes ``json(index:)``'s members, counted into
+    /// `summary`.
+    func write(into out: inout [UInt8], _ summary: inout EventRunner.LineSummary) {
+        JSONWriter.writeRaw(#","rules":["#, into: &out)
+        for (i, r) in rules.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            r.write(into: &out)
+            if r.status == .failed { summary.failedRules += 1 }
+            summary.warnings += r.warnings.count
+        }
+        JSONWriter.writeRaw(#"],"dispatches":["#, into: &out)
+        for (i, d) in dispatches.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            d.write(into: &out)
+            summary.warnings += d.warningCount
+        }
+        summary.dispatches += dispatches.count
+        out.append(0x5D)
     }
 
     /// `{"index": n, "rules": [...], "dispatches": [...]}`.

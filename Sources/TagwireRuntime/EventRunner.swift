@@ -114,6 +114,25 @@ public struct EventRunner: Sendable {
 
         public init() {}
 
+        /// The figures of a result line already built (as ``EventRunner/evaluateLine(_:index:lineNumber:receivedAt:)``
+        /// gives it): what ``EventRunner/writeLine(_:index:lineNumber:receivedAt:into:)`` counts as it writes.
+        public init(line: JSONValue) {
+            if line["error"] != nil { unreadable = 1 }
+            count(rules: line["rules"], dispatches: line["dispatches"])
+            for f in line["forwarded"]?.arrayValue ?? [] { count(rules: f["rules"], dispatches: f["dispatches"]) }
+        }
+
+        private mutating func count(rules: JSONValue?, dispatches list: JSONValue?) {
+            for r in rules?.arrayValue ?? [] {
+                if r["status"] == "failed" { failedRules += 1 }
+                warnings += r["warnings"]?.arrayValue?.count ?? 0
+            }
+            for d in list?.arrayValue ?? [] {
+                dispatches += 1
+                warnings += d["warnings"]?.arrayValue?.count ?? 0
+            }
+        }
+
         /// Adds another line's (or lines') figures.
         public mutating func add(_ other: LineSummary) {
             unreadable += other.unreadable
@@ -132,29 +151,8 @@ public struct EventRunner: Sendable {
         receivedAt: Double,
         into out: inout [UInt8]
     ) -> LineSummary {
-        writeEvent(read(line, index: index, lineNumber: lineNumber), index: index, receivedAt: receivedAt, into: &out)
-    }
-
-    /// Like ``writeLine(_:index:lineNumber:receivedAt:into:)`` for a line already read (see ``read(_:index:lineNumber:)``),
-    /// so that two runners can share one reading.
-    public mutating func writeEvent(
-        _ read: Result<JSONValue, ErrorRecord>,
-        index: Int,
-        receivedAt: Double,
-        into out: inout [UInt8]
-    ) -> LineSummary {
-        var summary = LineSummary()
-        let event: JSONValue
-        switch read {
-        case .failure(let record):
-            JSONWriter().write(record.value, into: &out)
-            summary.unreadable = 1
-            return summary
-        case .success(let e): event = e
-        }
-        let (evaluation, forwarded) = evaluateAll(event, receivedAt: receivedAt)
-        Self.write(EventResult(evaluation: evaluation, forwarded: forwarded), index: index, into: &out, &summary)
-        return summary
+        let event = read(line, index: index, lineNumber: lineNumber)
+        return Self.write(evaluateEvent(event, receivedAt: receivedAt), read: event, index: index, into: &out)
     }
 
     /// An event's evaluation and, with a forward engine, each forwarded edge event's.
@@ -162,85 +160,79 @@ public struct EventRunner: Sendable {
         public var evaluation: Evaluation
         public var forwarded: [(rule: String, evaluation: Evaluation)]?
 
+        /// Every dispatch, the forwarded events' included.
+        public var dispatches: [Dispatch] {
+            evaluation.dispatches + (forwarded ?? []).flatMap(\.evaluation.dispatches)
+        }
+
+        /// The result line: `{"index", "rules", "dispatches"}`, and `"forwarded"` with a forward engine.
+        public func json(index: Int) -> JSONValue {
+            var result = evaluation.json(index: index)
+            guard let forwarded, case .object(var o) = result else { return result }
+            o["forwarded"] = .array(
+                forwarded.map { f in
+                    .object(
+                        JSONObject([
+                            ("rule", .string(f.rule)), ("rules", .array(f.evaluation.rules.map(\.json))),
+                            ("dispatches", .array(f.evaluation.dispatches.map(\.json))),
+                        ])
+                    )
+                }
+            )
+            result = .object(o)
+            return result
+        }
+
         /// Whether `other` prints the same (what `tagwire diff` compares before writing anything).
         public func hasSameContent(as other: EventResult) -> Bool {
-            func same(_ a: Evaluation, _ b: Evaluation) -> Bool {
-                a.rules.count == b.rules.count && a.dispatches.count == b.dispatches.count
-                    && zip(a.rules, b.rules).allSatisfy {
-                        $0.name == $1.name && $0.status == $1.status && $0.reason == $1.reason
-                            && $0.warnings == $1.warnings && $0.trace == $1.trace
-                    }
-                    && zip(a.dispatches, b.dispatches).allSatisfy { $0.hasSameContent(as: $1) }
-            }
-            guard same(evaluation, other.evaluation) else { return false }
+            guard evaluation.hasSameContent(as: other.evaluation) else { return false }
             switch (forwarded, other.forwarded) {
             case (nil, nil): return true
             case (let x?, let y?):
                 return x.count == y.count
-                    && zip(x, y).allSatisfy { $0.rule == $1.rule && same($0.evaluation, $1.evaluation) }
+                    && zip(x, y).allSatisfy { $0.rule == $1.rule && $0.evaluation.hasSameContent(as: $1.evaluation) }
             default: return false
             }
         }
     }
 
-    /// Evaluates a line already read; an error record stays one (nil result).
+    /// Evaluates a line already read (see ``read(_:index:lineNumber:whole:)``; two runners can share one reading);
+    /// nil for an error record.
     public mutating func evaluateEvent(_ read: Result<JSONValue, ErrorRecord>, receivedAt: Double) -> EventResult? {
         guard case .success(let event) = read else { return nil }
-        let (evaluation, forwarded) = evaluateAll(event, receivedAt: receivedAt)
-        return EventResult(evaluation: evaluation, forwarded: forwarded)
+        return evaluateAll(event, receivedAt: receivedAt)
     }
 
-    /// Writes an evaluated line, or the error record of one that could not be read.
+    /// Writes an evaluated line, or the error record of one that could not be read; what the line says in total.
+    @discardableResult
     public static func write(
         _ result: EventResult?,
         read: Result<JSONValue, ErrorRecord>,
         index: Int,
         into out: inout [UInt8]
-    ) {
+    ) -> LineSummary {
         var summary = LineSummary()
         guard let result else {
             if case .failure(let record) = read { JSONWriter().write(record.value, into: &out) }
-            return
+            summary.unreadable = 1
+            return summary
         }
-        write(result, index: index, into: &out, &summary)
-    }
-
-    static func write(_ result: EventResult, index: Int, into out: inout [UInt8], _ summary: inout LineSummary) {
-        let (evaluation, forwarded) = (result.evaluation, result.forwarded)
         JSONWriter.writeRaw(#"{"index":"#, into: &out)
         JSONWriter.writeNumber(Double(index), into: &out)
-        Self.write(evaluation, into: &out, &summary)
-        if let forwarded {
+        result.evaluation.write(into: &out, &summary)
+        if let forwarded = result.forwarded {
             JSONWriter.writeRaw(#","forwarded":["#, into: &out)
             for (k, f) in forwarded.enumerated() {
                 if k > 0 { out.append(0x2C) }
                 JSONWriter.writeRaw(#"{"rule":"#, into: &out)
                 JSONWriter.writeString(f.rule, into: &out)
-                Self.write(f.evaluation, into: &out, &summary)
+                f.evaluation.write(into: &out, &summary)
                 out.append(0x7D)
             }
             out.append(0x5D)
         }
         out.append(0x7D)
-    }
-
-    /// `,"rules":[...],"dispatches":[...]`, counted into `summary`.
-    static func write(_ evaluation: Evaluation, into out: inout [UInt8], _ summary: inout LineSummary) {
-        JSONWriter.writeRaw(#","rules":["#, into: &out)
-        for (i, r) in evaluation.rules.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            r.write(into: &out)
-            if r.status == .failed { summary.failedRules += 1 }
-            summary.warnings += r.warnings.count
-        }
-        JSONWriter.writeRaw(#"],"dispatches":["#, into: &out)
-        for (i, d) in evaluation.dispatches.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            d.write(into: &out)
-            summary.warnings += d.warningCount
-        }
-        summary.dispatches += evaluation.dispatches.count
-        out.append(0x5D)
+        return summary
     }
 
     /// The event a line holds, or the error record that takes its place; with `whole`, every part of the event is
@@ -299,42 +291,20 @@ public struct EventRunner: Sendable {
         if engine.graph.isWeb, event["type"]?.stringValue == nil {
             return (errorRecord(index: index, line: nil, message: Self.missingType), [])
         }
-        let (evaluation, forwarded) = evaluateAll(event, receivedAt: receivedAt)
-        var result = evaluation.json(index: index)
-        guard let forwarded else { return (result, evaluation.dispatches) }
-        var all = evaluation.dispatches
-        var list: [JSONValue] = []
-        for f in forwarded {
-            all += f.evaluation.dispatches
-            list.append(
-                .object(
-                    JSONObject([
-                        ("rule", .string(f.rule)),
-                        ("rules", .array(f.evaluation.rules.map(\.json))),
-                        ("dispatches", .array(f.evaluation.dispatches.map(\.json))),
-                    ])
-                )
-            )
-        }
-        if case .object(var o) = result {
-            o["forwarded"] = .array(list)
-            result = .object(o)
-        }
-        return (result, all)
+        let result = evaluateAll(event, receivedAt: receivedAt)
+        return (result.json(index: index), result.dispatches)
     }
 
-    /// The event's evaluation and, with a forward engine, the evaluation of each of its `edge` dispatches there
-    /// (nil without one).
-    mutating func evaluateAll(_ event: JSONValue, receivedAt: Double) -> (
-        Evaluation, [(rule: String, evaluation: Evaluation)]?
-    ) {
+    /// The event's evaluation and, with a forward engine, the evaluation of each of its `edge` dispatches there.
+    mutating func evaluateAll(_ event: JSONValue, receivedAt: Double) -> EventResult {
         let evaluation = engine.evaluate(event, receivedAt: receivedAt, session: &session)
         if recordsOutcomes { outcomes += evaluation.rules }
-        guard let forward else { return (evaluation, nil) }
+        guard let forward else { return EventResult(evaluation: evaluation, forwarded: nil) }
         var forwarded: [(rule: String, evaluation: Evaluation)] = []
         for d in evaluation.dispatches where d.destination == "edge" {
-            var members: [(String, JSONValue)] = [("xdm", d.json["xdm"] ?? .null), ("data", d.json["data"] ?? .null)]
-            if let request = d.json["request"] { members.append(("request", request)) }
+            let sent = d.json
+            var members: [(String, JSONValue)] = [("xdm", sent["xdm"] ?? .null), ("data", sent["data"] ?? .null)]
+            if let request = sent["request"] { members.append(("request", request)) }
             let edgeEvaluation = forward.evaluate(
                 .object(JSONObject(members)),
                 receivedAt: receivedAt,
@@ -343,7 +313,20 @@ public struct EventRunner: Sendable {
             if recordsOutcomes { forwardOutcomes += edgeEvaluation.rules }
             forwarded.append((d.rule, edgeEvaluation))
         }
-        return (evaluation, forwarded)
+        return EventResult(evaluation: evaluation, forwarded: forwarded)
+    }
+
+    /// A runner in this one's state whose engines share no storage with its engines (see ``Engine/replica(extensions:)``),
+    /// for another thread.
+    public func replica(extensions: RuntimeExtensions) -> EventRunner {
+        var copy = EventRunner(
+            engine: engine.replica(extensions: extensions),
+            forward: forward?.replica(extensions: extensions)
+        )
+        copy.session = session
+        copy.forwardSession = forwardSession
+        copy.recordsOutcomes = recordsOutcomes
+        return copy
     }
 
     func errorRecord(index: Int, line: Int?, message: String) -> JSONValue {
