@@ -47,20 +47,8 @@ public struct Connect: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard !pixelId.isEmpty, pixelId.allSatisfy({ $0.isASCII && $0.isNumber }), pixelId.count <= 20 else {
-            throw ValidationError(
-                "--pixel-id '\(pixelId)' is not a pixel id; expected its digits, such as 1234567890123456"
-            )
-        }
-        guard !accessTokenEnv.isEmpty,
-            accessTokenEnv.unicodeScalars.allSatisfy({
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
-            })
-        else {
-            throw ValidationError(
-                "--access-token-env '\(accessTokenEnv)' is not an environment variable name; use letters, digits and '_'"
-            )
-        }
+        try OptionCheck.pixelID(pixelId)
+        try OptionCheck.environmentVariable(accessTokenEnv, option: "--access-token-env")
     }
 
     /// One thing checked against Meta.
@@ -70,6 +58,8 @@ public struct Connect: AsyncParsableCommand {
         var outcome: Outcome
         var detail: String
         var fix: String?
+        /// Meta's error code when Meta refused.
+        var code: Int?
 
         var json: JSONValue {
             var m: [(String, JSONValue)] = [
@@ -125,9 +115,7 @@ public struct Connect: AsyncParsableCommand {
                 checks.append(Check(name: "send a test event", outcome: .ok, detail: detail))
             case .rejected(let reason, let c, let s, _):
                 // The reason already names Meta's code.
-                var check = Self.failure("send a test event", reason, code: c, subcode: s)
-                check.detail = reason
-                checks.append(check)
+                checks.append(Self.failure("send a test event", reason, code: c, subcode: s, namingCode: false))
             case .retryable(_, let reason, _):
                 checks.append(
                     Check(name: "send a test event", outcome: .failed, detail: reason, fix: Self.unreachableFix)
@@ -144,7 +132,7 @@ public struct Connect: AsyncParsableCommand {
             )
         }
         // An Events Manager token may send without reading the pixel node: that is no failure.
-        if checks[0].outcome == .failed, checks[0].detail.contains("(code 100"), checks[1].outcome == .ok {
+        if checks[0].outcome == .failed, checks[0].code == 100, checks[1].outcome == .ok {
             checks[0].outcome = .warning
             checks[0].fix = "the token can send but not read the pixel, as Events Manager tokens do: nothing to fix"
         }
@@ -245,8 +233,10 @@ public struct Connect: AsyncParsableCommand {
     static let unreachableFix = "check TAGWIRE_META_GRAPH_URL and the network, then run connect again"
 
     /// A failed check naming Meta's error and how to fix it.
-    static func failure(_ name: String, _ message: String, code: Int?, subcode: Int?) -> Check {
-        let detail = message + (code.map { " (code \($0)\(subcode.map { ", subcode \($0)" } ?? ""))" } ?? "")
+    static func failure(_ name: String, _ message: String, code: Int?, subcode: Int?, namingCode: Bool = true) -> Check
+    {
+        var detail = message
+        if namingCode, let code { detail += " (code \(code)\(subcode.map { ", subcode \($0)" } ?? ""))" }
         let fix: String
         switch (code, subcode) {
         case (190?, _):
@@ -264,7 +254,7 @@ public struct Connect: AsyncParsableCommand {
             fix =
                 "see Meta's message; the Graph API error codes are listed under 'Handling errors' in Meta's Conversions API docs"
         }
-        return Check(name: name, outcome: .failed, detail: detail, fix: fix)
+        return Check(name: name, outcome: .failed, detail: detail, fix: fix, code: code)
     }
 
     /// One test event: a PageView from this command, with what Meta needs of a website event and nothing personal.
@@ -391,8 +381,6 @@ struct PropertySetup {
             throw ValidationError("cannot read '\(path)'")
         }
         change(&o)
-        var bytes = JSONWriter(pretty: true).bytes(.object(o))
-        bytes.append(0x0A)
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(PropertyFiles.jsonFile(.object(o))).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
