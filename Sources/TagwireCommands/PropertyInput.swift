@@ -221,3 +221,26 @@ enum PropertyInput {
         }
     }
 }
+
+/// Checks of option values that several commands take, so that they agree on what they accept.
+enum OptionCheck {
+    /// `--pixel-id`: a Meta pixel (dataset) id is 5 to 20 digits.
+    static func pixelID(_ value: String) throws {
+        guard (5...20).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError(
+                "--pixel-id '\(value)' is not a pixel id; expected its digits, such as 1234567890123456"
+            )
+        }
+    }
+
+    /// An environment variable's name, as a shell takes it: letters, digits and '_', not starting with a digit.
+    static func environmentVariable(_ value: String, option: String) throws {
+        guard let first = value.first, !first.isNumber,
+            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        else {
+            throw ValidationError(
+                "\(option) '\(value)' is not an environment variable name; use letters, digits and '_', such as META_ACCESS_TOKEN"
+            )
+        }
+    }
+}

@@ -78,18 +78,8 @@ public struct Quickstart: AsyncParsableCommand {
         else {
             throw ValidationError("--domain '\(domain)' is not a host name; expected one such as shop.example.com")
         }
-        guard (5...20).contains(pixelId.count), pixelId.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw ValidationError(
-                "--pixel-id '\(pixelId)' is not a pixel id; expected its digits, such as 1234567890123456"
-            )
-        }
-        guard !accessTokenEnv.isEmpty, accessTokenEnv.first?.isNumber == false,
-            accessTokenEnv.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
-        else {
-            throw ValidationError(
-                "--access-token-env '\(accessTokenEnv)' is not an environment variable name; use letters, digits and '_', such as META_ACCESS_TOKEN"
-            )
-        }
+        try OptionCheck.pixelID(pixelId)
+        try OptionCheck.environmentVariable(accessTokenEnv, option: "--access-token-env")
         let segments = dataLayerPath.split(separator: ".", omittingEmptySubsequences: false)
         let identifier: (Substring) -> Bool = { s in
             guard let first = s.first, first.isLetter || first == "_" || first == "$" else { return false }
@@ -133,32 +123,12 @@ public struct Quickstart: AsyncParsableCommand {
             }
         }
         let absoluteOut = URL(fileURLWithPath: out).standardizedFileURL
-        let schemas = try Init.schemasDirectory(for: absoluteOut.appendingPathComponent(generator.webName))
-        var counts: [Int] = []
-        for (dir, files) in [(webDir, generator.webFiles), (edgeDir, generator.edgeFiles)] {
-            let root = URL(fileURLWithPath: dir).standardizedFileURL
-            for (path, content) in files {
-                let url = root.appendingPathComponent(path)
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                var bytes: [UInt8]
-                switch content {
-                case .json(var value):
-                    if case .object(let o) = value, let kind = Init.schemaKind(path) {
-                        let link = Init.relativePath(
-                            from: url.deletingLastPathComponent(),
-                            to: schemas.appendingPathComponent(kind)
-                        )
-                        value = .object(JSONObject([("$schema", .string(link))] + o.map { ($0.key, $0.value) }))
-                    }
-                    bytes = JSONWriter(pretty: true).bytes(value)
-                    bytes.append(0x0A)
-                case .text(let text):
-                    bytes = Array(text.utf8)
-                }
-                try Data(bytes).write(to: url)
-            }
-            counts.append(files.count)
+        let schemas = try PropertyFiles.schemasDirectory(for: absoluteOut.appendingPathComponent(generator.webName))
+        let written = [(webDir, generator.webFiles), (edgeDir, generator.edgeFiles)]
+        for (dir, files) in written {
+            try PropertyFiles.write(files, into: URL(fileURLWithPath: dir).standardizedFileURL, schemas: schemas)
         }
+        let counts = written.map(\.1.count)
         var report =
             "wrote \(PropertyInput.shown(webDir)) (\(counts[0]) files) and \(PropertyInput.shown(edgeDir)) (\(counts[1]) files)\n"
         var json: [(String, JSONValue)] = [
@@ -239,10 +209,7 @@ public struct Quickstart: AsyncParsableCommand {
 
 /// The files of the two quick-start properties, from the inputs alone (no clock, no randomness).
 struct QuickstartGenerator {
-    enum Content {
-        case json(JSONValue)
-        case text(String)
-    }
+    typealias Content = PropertyFiles.Content
 
     var name: String
     var domain: String

@@ -20,9 +20,7 @@ public struct Schemas: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for (name, schema) in SchemaGenerator.schemas(registry: BuiltInExtensions.all.contracts) {
             let path = (out as NSString).appendingPathComponent(name)
-            var bytes = JSONWriter(pretty: true).bytes(schema)
-            bytes.append(0x0A)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try Data(PropertyFiles.jsonFile(schema)).write(to: URL(fileURLWithPath: path))
             Output.out(path + "\n")
         }
     }

@@ -307,9 +307,7 @@ public struct Test: AsyncParsableCommand {
             cases[index] = .object(c)
         }
         root["cases"] = .array(cases)
-        var bytes = JSONWriter(pretty: true).bytes(.object(root))
-        bytes.append(0x0A)
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(PropertyFiles.jsonFile(.object(root))).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 
