@@ -27,12 +27,10 @@ struct InitCommandTests {
 
         // Every $schema link names a schema file, written beside the property since none was above it.
         #expect(FileManager.default.fileExists(atPath: root + "/props/Schemas/rule.schema.json"))
-        let walk = try #require(FileManager.default.enumerator(atPath: dir))
         var links = 0
-        while let path = walk.nextObject() as? String {
-            guard path.hasSuffix(".json") else { continue }
+        for (path, bytes) in try Scratch.files(under: dir) where path.hasSuffix(".json") {
             let file = dir + "/" + path
-            let doc = try JSONReader.parse(try String(contentsOfFile: file, encoding: .utf8))
+            let doc = try JSONReader.parse([UInt8](bytes))
             let link = try #require(doc["$schema"]?.stringValue, "\(path)")
             let target = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
             #expect(FileManager.default.fileExists(atPath: target), "\(path): \(link)")

@@ -11,21 +11,6 @@ struct QuickstartCommandTests {
         "META_ACCESS_TOKEN", "--name", "meta-quickstart",
     ]
 
-    /// Every file under `dir`, by path.
-    static func files(_ dir: String) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        let walk = try #require(FileManager.default.enumerator(atPath: dir))
-        while let path = walk.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDirectory),
-                !isDirectory.boolValue
-            {
-                out[path] = FileManager.default.contents(atPath: dir + "/" + path)
-            }
-        }
-        return out
-    }
-
     /// Runs quickstart into `<root>/Properties`, with the repository's Schemas beside it as in the repository.
     static func generate(_ root: String, _ extra: [String] = []) throws -> CommandResult {
         if !FileManager.default.fileExists(atPath: root + "/Schemas") {
@@ -43,8 +28,8 @@ struct QuickstartCommandTests {
         let r = try Self.generate(root)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         for side in ["web", "edge"] {
-            let generated = try Self.files(root + "/Properties/meta-quickstart-\(side)")
-            let committed = try Self.files(Repository.path("Properties/meta-quickstart-\(side)"))
+            let generated = try Scratch.files(under: root + "/Properties/meta-quickstart-\(side)")
+            let committed = try Scratch.files(under: Repository.path("Properties/meta-quickstart-\(side)"))
             #expect(generated.count >= 20)
             for (path, bytes) in generated {
                 #expect(
@@ -65,11 +50,11 @@ struct QuickstartCommandTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let first = try Self.generate(root)
         #expect(first.status == 0, "\(first.stderr)")
-        let files = try Self.files(root + "/Properties")
+        let files = try Scratch.files(under: root + "/Properties")
         let again = try Self.generate(root, ["--force"])
         #expect(again.status == 0)
         #expect(again.stdout == first.stdout)
-        #expect(try Self.files(root + "/Properties") == files)
+        #expect(try Scratch.files(under: root + "/Properties") == files)
         try Golden.check(
             first.stdout.replacingOccurrences(of: root, with: "<out>"),
             against: Repository.root.appendingPathComponent("Tests/TagwireCommandsTests/Goldens/quickstart.txt")

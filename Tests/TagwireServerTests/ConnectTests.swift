@@ -21,19 +21,9 @@ struct ConnectTests {
         return (root, dir)
     }
 
-    /// Every file of a property, by path.
+    /// Every file of a property, by path, as text.
     static func contents(_ dir: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        let walk = try #require(FileManager.default.enumerator(atPath: dir))
-        while let path = walk.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDirectory),
-                !isDirectory.boolValue
-            {
-                out[path] = try String(contentsOfFile: dir + "/" + path, encoding: .utf8)
-            }
-        }
-        return out
+        try Scratch.files(under: dir).mapValues { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Runs `connect` against a sandbox holding `state`, with the scratch directory and fbtrace ids masked.

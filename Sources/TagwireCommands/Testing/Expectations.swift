@@ -233,8 +233,7 @@ extension JSONValue {
         guard !pointer.isEmpty else { return self }
         var current: JSONValue? = self
         for token in pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-            current = current?.child(key)
+            current = current?.child(unescapePointerToken(String(token)))
             if current == nil { return nil }
         }
         return current
