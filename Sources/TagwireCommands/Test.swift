@@ -156,7 +156,7 @@ public struct Test: AsyncParsableCommand {
             Output.out(JSONWriter(pretty: true).string(.object(JSONObject(members))) + "\n")
         }
         if let junit {
-            try Data(Self.junit(results, brokenFiles: diagnostics).utf8).write(to: URL(fileURLWithPath: junit))
+            try Data(Self.junit(results, fileProblems: diagnostics).utf8).write(to: URL(fileURLWithPath: junit))
         }
         if results.isEmpty, brokenFiles == 0 {
             Output.err("error: no case ran" + (filter.map { " (none matches --filter '\($0)')" } ?? "") + "\n")
@@ -235,7 +235,7 @@ public struct Test: AsyncParsableCommand {
     }
 
     /// JUnit XML: a suite per fixture file, a test case per case, a failure per unmet expectation.
-    static func junit(_ results: [CaseResult], brokenFiles: [Diagnostic]) -> String {
+    static func junit(_ results: [CaseResult], fileProblems: [Diagnostic]) -> String {
         func escape(_ s: String) -> String {
             var out = ""
             for ch in s.unicodeScalars {
@@ -282,10 +282,10 @@ public struct Test: AsyncParsableCommand {
             }
             s += "  </testsuite>\n"
         }
-        if !brokenFiles.isEmpty {
+        if !fileProblems.isEmpty {
             s +=
-                "  <testsuite name=\"fixture files\" tests=\"\(brokenFiles.count)\" failures=\"\(brokenFiles.count)\">\n"
-            for d in brokenFiles {
+                "  <testsuite name=\"fixture files\" tests=\"\(fileProblems.count)\" failures=\"\(fileProblems.count)\">\n"
+            for d in fileProblems {
                 let place = d.location.map { "\($0.file):\($0.line ?? 1):\($0.column ?? 1)" } ?? ""
                 s += "    <testcase classname=\"fixture files\" name=\"\(escape(place))\">"
                 s += "<failure message=\"\(escape(d.message))\"/></testcase>\n"

@@ -197,7 +197,7 @@ struct ExpectationChecker {
     static func matches(_ m: Matcher, _ actual: JSONValue?) -> Bool {
         switch m {
         case .absent: return actual == nil
-        case .equals(let v): return actual.map { Self.equal(v, $0) } ?? false
+        case .equals(let v): return actual.map { v.isSameJSON(as: $0) } ?? false
         case .sha256Of(let t): return actual?.stringValue == SHA256.hexDigest(t)
         case .matches(let pattern):
             let text: String
@@ -210,24 +210,24 @@ struct ExpectationChecker {
             return r.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
     }
-
-    /// JSON equality: numbers by value, object members in any order.
-    static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.object(let x), .object(let y)):
-            guard x.count == y.count else { return false }
-            return x.allSatisfy { m in y[m.key].map { equal(m.value, $0) } ?? false }
-        case (.array(let x), .array(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        case (.number, .bigInteger), (.bigInteger, .number):
-            return a.numberValue == b.numberValue
-        default:
-            return a == b
-        }
-    }
 }
 
 extension JSONValue {
+    /// Equality as JSON means it: numbers by value, object members in any order (`==` keeps their order).
+    func isSameJSON(as other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            return x.allSatisfy { m in y[m.key].map { m.value.isSameJSON(as: $0) } ?? false }
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.isSameJSON(as: $1) }
+        case (.number, .bigInteger), (.bigInteger, .number):
+            return numberValue == other.numberValue
+        default:
+            return self == other
+        }
+    }
+
     /// The value a JSON pointer (RFC 6901) names, nil when there is none.
     func at(pointer: String) -> JSONValue? {
         guard !pointer.isEmpty else { return self }

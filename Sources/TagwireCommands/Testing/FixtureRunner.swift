@@ -110,9 +110,7 @@ struct FixtureRunner {
         let now = c.now
         runner.run(bytes, receivedAt: { now }) { results.append($0) }
 
-        var mainCoverage = coverage[covering(property, main)]
-        mainCoverage.add(runner.outcomes)
-        coverage[covering(property, main)] = mainCoverage
+        coverage[covering(property, main)].add(runner.outcomes)
         if let forwardGraph, let thenPath {
             let i = covering(thenPath, forwardGraph)
             coverage[i].add(runner.forwardOutcomes)
