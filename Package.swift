@@ -108,7 +108,7 @@ var targets: [Target] = [
         name: "TagwireGraphSandbox",
         dependencies: [
             "TagwireJSON", "TagwireMeta", "TagwireHashing", .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
         ],
         resources: [.embedInCode("Pixel/fbevents.js")],
         swiftSettings: swiftSettings
@@ -164,6 +164,10 @@ var targets: [Target] = [
             "TagwireRuntime", "TagwireExtensions", "TagwireMetaExtensions", "TagwireMetaSender", "TagwireDelivery",
             "TagwireOutboxSQLite",
             "TagwireOutboxPostgres", "TagwireServer", "TagwireWeb", "TagwireHashing",
+            // The Graph API sandbox in process for `serve --meta-sandbox` and `quickstart validate --meta-sandbox`.
+            "TagwireGraphSandbox",
+            // chromedriver's HTTP API, for `quickstart validate` (the client the Conversions API sender uses).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

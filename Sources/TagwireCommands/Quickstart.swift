@@ -6,11 +6,32 @@ import TagwireJSON
 import TagwireMeta
 import TagwireWeb
 
-/// `tagwire quickstart`: Adobe's Meta quick-start as files in git — a web property and an edge property with one
-/// `MetaConversion_<Event>` rule per standard Meta event, validated, built, with the embed code and the data-layer
-/// contract.
+/// `tagwire quickstart`: Adobe's Meta quick-start as files in git. Generation is the default subcommand;
+/// `quickstart validate` is the "Start validation" step.
 public struct Quickstart: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
+        abstract:
+            "Generate a web and an edge property for Meta's Pixel and Conversions API, and validate them in a browser.",
+        discussion: """
+            `tagwire quickstart --domain …` generates (the default subcommand); `tagwire quickstart validate <web> \
+            <edge>` walks the generated demo site in headless Chromium and checks each event end to end.
+
+            Example:
+              tagwire quickstart --domain shop.example.com --pixel-id 1234567890123456 --access-token-env META_ACCESS_TOKEN
+              tagwire quickstart validate shop-example-com-web shop-example-com-edge --meta-sandbox
+            """,
+        subcommands: [QuickstartGenerate.self, QuickstartValidate.self],
+        defaultSubcommand: QuickstartGenerate.self
+    )
+
+    public init() {}
+}
+
+/// `tagwire quickstart [generate]`: a web property and an edge property with one `MetaConversion_<Event>` rule per
+/// standard Meta event, validated, built, with the embed code and the data-layer contract.
+public struct QuickstartGenerate: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "generate",
         abstract:
             "Generate a web and an edge property sending Meta's standard events through the Pixel and the Conversions API.",
         discussion: """
@@ -19,7 +40,9 @@ public struct Quickstart: AsyncParsableCommand {
             load, the others on _tagwire.track("meta:<Event>") and, for AddToCart and InitiateCheckout, clicks), the \
             MetaConversion_DataLayer data element at --data-layer-path, one MetaCAPI_<Event> rule per event on the \
             server with the full customer-information mapping, three environments whose token is a secret reference \
-            to --access-token-env (the token is written nowhere), and fixture cases covering every rule. Then it \
+            to --access-token-env (the token is written nowhere), fixture cases covering every rule, and a demo shop \
+            in <name>-web/site (pages with the embed code and site/journey.json, the walk `tagwire quickstart \
+            validate` drives; `tagwire serve --demo` serves them). Then it \
             validates both, builds the web library for development into --build-dir, and prints the embed code and \
             which data-layer fields each event reads. The same inputs give the same files; an existing property \
             directory is refused without --force (which rewrites the generated files and leaves others alone).
@@ -196,7 +219,9 @@ public struct Quickstart: AsyncParsableCommand {
         report += """
 
             next:
-              \(accessTokenEnv)=<token> tagwire serve \(PropertyInput.shown(edgeDir)) --libraries \(PropertyInput.shown(build))
+              tagwire serve \(PropertyInput.shown(edgeDir)) --demo \(PropertyInput.shown(webDir)) --meta-sandbox
+                then open http://127.0.0.1:8080/demo/ (the demo shop; with \(accessTokenEnv)=<token> and no --meta-sandbox, to Meta)
+              tagwire quickstart validate \(PropertyInput.shown(webDir)) \(PropertyInput.shown(edgeDir)) --meta-sandbox
               tagwire test \(PropertyInput.shown(webDir)) \(PropertyInput.shown(edgeDir)) --coverage
 
             """
@@ -305,7 +330,140 @@ struct QuickstartGenerator {
         files += Self.environments(secrets: nil)
         for e in Self.events { files.append(("rules/metaconversion-\(e.file).json", .json(webRule(e)))) }
         files += webFixtures
+        files += siteFiles
         return files
+    }
+
+    // MARK: Demo site
+
+    /// The demo shop in `site/`: four pages carrying the embed code and a data layer at the data-layer path, and the
+    /// walk through them that `tagwire quickstart validate` drives (`tagwire serve --demo` serves the pages).
+    var siteFiles: [(String, Content)] {
+        let library =
+            (DemoSite.origin(endpoint) ?? "") + "/libraries/" + WebLibrary.slug(webName) + "/"
+            + WebLibrary.slug(webName) + "-development.min.js"
+        let shop = domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain
+        let product: JSONValue = [
+            "content_ids": ["SKU-1"], "content_type": "product", "value": 49.9, "currency": "USD",
+            "contents": [["id": "SKU-1", "quantity": 1, "item_price": 49.9]],
+        ]
+        func page(_ title: String, user: JSONValue, custom: JSONValue, track: String?, body: String) -> String {
+            let layer: JSONValue = ["userData": user, "conversionData": ["value": 49.9, "customData": custom]]
+            return """
+                <!doctype html>
+                <html lang="en">
+                <head>
+                  <meta charset="utf-8">
+                  <title>\(title) · \(shop)</title>
+                  <!-- The page's Meta data layer, read by the MetaConversion_* rules (MetaConversion_DataLayer). -->
+                  <script>
+                \(dataLayerScript(layer))
+                  </script>
+                  <!-- The embed code: calls made before the library loads wait in _tagwire.q. -->
+                  \(WebLibrary.queueSnippet)
+                \(track.map { "  <script>_tagwire.track(\"meta:\($0)\");</script>\n" } ?? "")\
+                  <script async src="\(library)" crossorigin="anonymous"></script>
+                </head>
+                <body>
+                \(body)
+                </body>
+                </html>
+
+                """
+        }
+        let email: JSONValue = "jane.doe@example.com"
+        let pages: [(String, String)] = [
+            (
+                "product.html",
+                page(
+                    "Trail shoe",
+                    user: ["email": email, "firstName": "Jane", "lastName": "Doe", "country": "US", "zip": "94025"],
+                    custom: product,
+                    track: "ViewContent",
+                    body: """
+                          <h1>Trail shoe</h1>
+                          <p>49.90 USD</p>
+                          <!-- A click fires MetaConversion_AddToCart (button.add-to-cart). -->
+                          <button type="button" id="add" class="add-to-cart">Add to cart</button>
+                          <p><a id="to-cart" href="cart.html">Go to the cart</a></p>
+                        """
+                )
+            ),
+            (
+                "cart.html",
+                page(
+                    "Cart",
+                    user: ["email": email],
+                    custom: ["content_ids": ["SKU-1"], "value": 49.9, "currency": "USD", "num_items": 1],
+                    track: nil,
+                    body: """
+                          <h1>Your cart</h1>
+                          <p>Trail shoe × 1: 49.90 USD</p>
+                          <!-- Submitting fires MetaConversion_InitiateCheckout (form#checkout button[type=submit]). -->
+                          <form id="checkout" action="checkout.html" method="get">
+                            <button type="submit" id="checkout-button">Check out</button>
+                          </form>
+                        """
+                )
+            ),
+            (
+                "checkout.html",
+                page(
+                    "Checkout",
+                    user: ["email": email, "phone": "+1 650 555 1212"],
+                    custom: ["value": 49.9, "currency": "USD"],
+                    track: "AddPaymentInfo",
+                    body: """
+                          <h1>Payment</h1>
+                          <p>Card ending 4242</p>
+                          <p><a id="place-order" href="thank-you.html?order=1001">Place the order</a></p>
+                        """
+                )
+            ),
+            (
+                "thank-you.html",
+                page(
+                    "Thank you",
+                    user: ["email": email, "phone": "+1 650 555 1212", "firstName": "Jane", "lastName": "Doe"],
+                    custom: product.objectValue.map { o -> JSONValue in
+                        var o = o
+                        o["order_id"] = "1001"
+                        return .object(o)
+                    } ?? product,
+                    track: "Purchase",
+                    body: """
+                          <h1>Thank you, Jane</h1>
+                          <p>Order 1001: 49.90 USD</p>
+                        """
+                )
+            ),
+        ]
+        let journey: JSONValue = [
+            "description":
+                "A visitor buys the trail shoe: product page, add to cart, cart, checkout, thank-you page (tagwire quickstart validate walks it).",
+            "steps": [
+                ["open": "product.html"], ["click": "button.add-to-cart"], ["click": "#to-cart", "then": "cart.html"],
+                ["click": "#checkout-button", "then": "checkout.html"],
+                ["click": "#place-order", "then": "thank-you.html"],
+            ],
+            "expect": [
+                "PageView", "ViewContent", "AddToCart", "PageView", "InitiateCheckout", "PageView", "AddPaymentInfo",
+                "PageView", "Purchase",
+            ],
+        ]
+        return pages.map { ("site/" + $0.0, .text($0.1)) } + [("site/journey.json", .json(journey))]
+    }
+
+    /// Assigns `layer` at the data-layer path, creating the objects above it.
+    func dataLayerScript(_ layer: JSONValue) -> String {
+        let segments = dataLayerPath.split(separator: ".").map(String.init)
+        var lines: [String] = []
+        for i in 2..<max(2, segments.count) {
+            let path = segments[0..<i].joined(separator: ".")
+            lines.append("    \(path) = \(path) || {};")
+        }
+        lines.append("    \(segments.joined(separator: ".")) = \(JSONWriter().string(layer));")
+        return lines.joined(separator: "\n")
     }
 
     func webRule(_ e: (name: String, file: String, clicks: String?)) -> JSONValue {

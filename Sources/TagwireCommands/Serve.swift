@@ -7,6 +7,7 @@ import TagwireDiagnostics
 import TagwireExtensions
 import TagwireIR
 import TagwireJSON
+import TagwireMetaSender
 import TagwireRuntime
 import TagwireServer
 
@@ -84,6 +85,20 @@ public struct Serve: AsyncParsableCommand {
     )
     var libraries: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A web property whose site/ pages to serve at /demo/, with its development library built to forward here.",
+            valueName: "WEB"
+        )
+    )
+    var demo: String?
+
+    @Flag(
+        help:
+            "Deliver to a Graph API sandbox in this process instead of Meta, and load the demo's Pixel script from it (needs --demo; a token variable that is not set sends a stand-in token)."
+    )
+    var metaSandbox = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -97,6 +112,12 @@ public struct Serve: AsyncParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        if metaSandbox, demo == nil {
+            throw ValidationError("--meta-sandbox needs --demo WEB: the sandbox accepts the web property's pixels")
+        }
+    }
+
     public func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level: expected one of trace, debug, info, notice, warning, error, critical")
@@ -104,7 +125,11 @@ public struct Serve: AsyncParsableCommand {
         let redactor = Redactor()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, redactor: redactor, level: level) }
         let logger = Logger(label: "tagwire.serve")
-        let loader = Self.loader(environment: environment, library: library)
+        let loader = Self.loader(
+            environment: environment,
+            library: library,
+            secrets: metaSandbox ? LocalMetaSandbox.secrets : .system
+        )
         let initial: ServedLibrary
         switch loader(target) {
         case .success(let lib): initial = lib
@@ -124,6 +149,34 @@ public struct Serve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // The demo's pages and library name this server's origin, so its port is known before it listens.
+        let port = demo != nil && self.port == 0 ? (Loopback.freePort() ?? 0) : self.port
+        let origin = "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(port)"
+        var sandbox: LocalMetaSandbox?
+        var pages = DemoPages()
+        if let demo {
+            do {
+                let sandboxPort = metaSandbox ? try LocalMetaSandbox.reservePort() : nil
+                let site = try DemoSite.prepare(
+                    web: demo,
+                    origin: origin,
+                    pixelScript: sandboxPort.map(LocalMetaSandbox.pixelScript)
+                )
+                if let sandboxPort {
+                    sandbox = LocalMetaSandbox(
+                        port: sandboxPort,
+                        pixels: site.pixelIDs,
+                        tokens: initial.secretValues,
+                        logger: Logger(label: "tagwire.meta-sandbox")
+                    )
+                }
+                hosted.merge(site.libraries)
+                pages = site.pages
+            } catch {
+                Output.err("error: --demo: \(error)\n")
+                throw ExitCode(1)
+            }
+        }
         let options = ServeOptions(
             limits: ServeLimits(
                 maxBodyBytes: max(1, maxBodyBytes),
@@ -134,10 +187,13 @@ public struct Serve: AsyncParsableCommand {
             ),
             adminToken: ProcessInfo.processInfo.environment["TAGWIRE_ADMIN_TOKEN"],
             trustForwardedFor: trustForwardedFor,
-            libraries: hosted
+            libraries: hosted,
+            pages: pages,
+            demoOrigin: demo == nil ? nil : origin
         )
         let host = self.host
-        let port = self.port
+        let demoSandbox = sandbox
+        let demoPages = pages
         let deliver = self.deliver
         let flush = Duration.milliseconds(Int(max(0.01, flushInterval) * 1000))
         let batchLimit = min(max(1, self.batchLimit), 1000)
@@ -146,10 +202,21 @@ public struct Serve: AsyncParsableCommand {
         try await data.withOutbox { outbox in
             let store = LibraryStore(loader: loader, initial: initial, roots: reloadRoots)
             let server = EventServer(store: store, outbox: outbox, options: options, redactor: redactor, logger: logger)
-            let services: [any Service] =
-                deliver ? [server.deliveryService(flushInterval: flush, lease: lease, batchLimit: batchLimit)] : []
+            let sender = ConversionsAPISender(configuration: ConversionsAPIConfiguration(baseURL: demoSandbox?.url))
+            var services: [any Service] = demoSandbox.map { [$0.service] } ?? []
+            if deliver {
+                services.append(
+                    server.deliveryService(flushInterval: flush, lease: lease, batchLimit: batchLimit, sender: sender)
+                )
+            }
             let app = server.application(host: host, port: port, services: services) { bound in
                 Output.out("tagwire serve listening on http://\(host):\(bound)\n")
+                if !demoPages.isEmpty { Output.out("demo: \(origin)/demo/\n") }
+                if let sandbox = demoSandbox {
+                    Output.out(
+                        "Meta sandbox: \(sandbox.url) (what it received: \(sandbox.url)/__sandbox/events)\n"
+                    )
+                }
                 logger.notice(
                     "listening",
                     metadata: [

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import TagwireHashing
 import TagwireJSON
 import TagwireMeta
@@ -138,12 +139,14 @@ public enum GraphSandbox {
         state: SandboxState,
         host: String = "127.0.0.1",
         port: Int = 0,
+        logger: Logger? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: router(state: state),
             configuration: .init(address: .hostname(host, port: port), serverName: "tagwire-graph-sandbox"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
         )
     }
 

@@ -32,7 +32,7 @@ public struct PropertySource: Sendable {
     /// The largest file read (the property file limit); a larger one is reported, not read.
     public static let maxFileBytes = 4 << 20
 
-    /// Reads every regular file under `directory`, skipping hidden entries and `fixtures/`.
+    /// Reads every regular file under `directory`, skipping hidden entries, `fixtures/` and `site/` (tests and demo pages, not property files).
     ///
     /// What a pull request could use to read files outside the property (a link to `/proc/self/environ` or
     /// `/etc/shadow`) is refused before anything is read: a link whose target lies outside the directory is reported
@@ -60,7 +60,7 @@ public struct PropertySource: Sendable {
             }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let rel = relative.isEmpty ? name : relative + "/" + name
-                if rel == "fixtures" { continue }
+                if rel == "fixtures" || rel == "site" { continue }
                 guard listed < maxFiles else {
                     problems.append((rel, "the property has more than \(maxFiles) files; the rest were not read"))
                     return

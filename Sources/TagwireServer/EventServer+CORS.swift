@@ -14,8 +14,10 @@ import TagwireRuntime
 extension EventServer {
     // MARK: CORS
 
-    /// Whether an `Origin` names one of the property's domains (scheme http or https, any port).
-    static func originAllowed(_ origin: String, library: ServedLibrary) -> Bool {
+    /// Whether an `Origin` names one of the property's domains (scheme http or https, any port), or is the demo's
+    /// own origin.
+    func originAllowed(_ origin: String, library: ServedLibrary) -> Bool {
+        if let demo = options.demoOrigin, origin == demo { return true }
         guard let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(),
             scheme == "https" || scheme == "http",
             let host = url.host?.lowercased()
@@ -24,7 +26,7 @@ extension EventServer {
     }
 
     func withCORS(_ response: Response, origin: String?, library: ServedLibrary) -> Response {
-        guard let origin, Self.originAllowed(origin, library: library) else { return response }
+        guard let origin, originAllowed(origin, library: library) else { return response }
         var r = response
         r.headers[.accessControlAllowOrigin] = origin
         r.headers[.vary] = "Origin"
@@ -35,7 +37,7 @@ extension EventServer {
         guard let library = store.library else {
             return Self.json(503, RequestError(503, "no_library", "no library is loaded").json)
         }
-        guard let origin = request.headers[.origin], Self.originAllowed(origin, library: library) else {
+        guard let origin = request.headers[.origin], originAllowed(origin, library: library) else {
             let shown = request.headers[.origin] ?? "(none)"
             return Self.json(
                 403,

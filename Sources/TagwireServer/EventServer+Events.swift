@@ -27,7 +27,7 @@ extension EventServer {
                     "this server serves property '\(library.propertyName)', not '\(property)'"
                 )
             }
-            if let origin, !Self.originAllowed(origin, library: library) {
+            if let origin, !originAllowed(origin, library: library) {
                 throw RequestError(
                     403,
                     "origin_not_allowed",
@@ -149,6 +149,7 @@ extension EventServer {
             )
         }
         metrics.recordAccepted(events: events.count, evaluated)
+        options.onAccepted?(events, evaluated.body)
         logger.debug(
             "events accepted",
             metadata: [

@@ -56,9 +56,12 @@ public final class EventServer: Sendable {
     // MARK: application
 
     /// The background delivery loop for this server.
-    public func deliveryService(flushInterval: Duration = .seconds(1), lease: Double = 60, batchLimit: Int = 1000)
-        -> DeliveryService
-    {
+    public func deliveryService(
+        flushInterval: Duration = .seconds(1),
+        lease: Double = 60,
+        batchLimit: Int = 1000,
+        sender: ConversionsAPISender = ConversionsAPISender()
+    ) -> DeliveryService {
         DeliveryService(
             outbox: outbox,
             store: store,
@@ -67,7 +70,8 @@ public final class EventServer: Sendable {
             flushInterval: flushInterval,
             lease: lease,
             batchLimit: batchLimit,
-            logger: logger
+            logger: logger,
+            sender: sender
         )
     }
 
@@ -112,6 +116,8 @@ public final class EventServer: Sendable {
                 request: request
             )
         }
+        router.get("/demo") { _, _ in self.options.pages.response(name: nil) }
+        router.get("/demo/{file}") { _, context in self.options.pages.response(name: context.parameters.get("file")) }
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
         router.get("/readyz") { _, _ in await Self.offLoop { await self.ready() } }
         router.get("/metrics") { _, _ in await Self.offLoop { await self.metricsResponse() } }

@@ -64,6 +64,20 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/demo/{file}": {
+      "get": {
+        "operationId": "demoPage",
+        "summary": "A page of the demo site (tagwire serve --demo WEB)",
+        "description": "The web property's site/ files, their embed code pointed at this server's library and event endpoint. GET /demo and /demo/ redirect to the first page.",
+        "parameters": [
+          {"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/healthz": {
       "get": {
         "operationId": "health",

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import TagwireJSON
 
 /// The request context of `tagwire serve`: Hummingbird's core storage and the peer's address (the client IP
 /// an edge event gets when it does not carry its own `request`).
@@ -54,17 +55,31 @@ public struct ServeOptions: Sendable {
     public var trustForwardedFor: Bool
     /// The web libraries hosted at `/libraries/...` (none unless `--libraries`).
     public var libraries: WebLibraryHost
+    /// The pages hosted at `/demo/...` (none unless `--demo`).
+    public var pages: DemoPages
+    /// The origin the demo pages are served from (`http://127.0.0.1:8080`): their events are accepted like those
+    /// of the property's domains.
+    public var demoOrigin: String?
+    /// Told of each request's events once they are stored, with the `202` answer's body (`tagwire quickstart
+    /// validate` follows the events a browser forwards this way).
+    public var onAccepted: (@Sendable (_ events: [JSONValue], _ answer: [UInt8]) -> Void)?
 
     /// Options.
     public init(
         limits: ServeLimits = ServeLimits(),
         adminToken: String? = nil,
         trustForwardedFor: Bool = false,
-        libraries: WebLibraryHost = WebLibraryHost()
+        libraries: WebLibraryHost = WebLibraryHost(),
+        pages: DemoPages = DemoPages(),
+        demoOrigin: String? = nil,
+        onAccepted: (@Sendable (_ events: [JSONValue], _ answer: [UInt8]) -> Void)? = nil
     ) {
         self.limits = limits
         self.adminToken = adminToken
         self.trustForwardedFor = trustForwardedFor
         self.libraries = libraries
+        self.pages = pages
+        self.demoOrigin = demoOrigin
+        self.onAccepted = onAccepted
     }
 }

@@ -18,8 +18,8 @@ public final class ServedLibrary: Sendable {
     public let loadedAt: Double
     /// Batch key → credentials, for the Conversions API deliverer.
     public let credentials: @Sendable (String) -> BatchCredentials?
-    /// Secret values of the library, for log redaction; never printed.
-    let secretValues: [String]
+    /// Secret values of the library, for log redaction and the tokens a local sandbox accepts; never printed.
+    public let secretValues: [String]
     /// Lowercased `domains` of the property: the origins CORS allows.
     public let allowedHosts: Set<String>
     /// The property's name.

@@ -70,24 +70,40 @@ public struct WebLibraryHost: Sendable {
                 let stable = key == "stable"
                 if stable, let newest = stableDates[folder + "/" + name], newest > built { continue }
                 if stable { stableDates[folder + "/" + name] = built }
-                let body = ByteBuffer(bytes: bytes)
-                var source = body
-                let gzipped: ByteBuffer
                 do {
-                    gzipped = try source.compress(with: .gzip())
+                    try host.add(
+                        folder: folder,
+                        name: name,
+                        bytes: [UInt8](bytes),
+                        immutable: !stable,
+                        domains: domains
+                    )
                 } catch {
                     throw LoadError(description: "--libraries: cannot compress '\(path)'")
                 }
-                host.folders[folder, default: [:]][name] = File(
-                    body: body,
-                    gzipped: gzipped,
-                    etag: "\"" + String(SHA256.hexDigest([UInt8](bytes)).prefix(32)) + "\"",
-                    immutable: !stable,
-                    domains: domains
-                )
             }
         }
         return host
+    }
+
+    /// Hosts one file at `<folder>/<name>`, readable cross-origin by `domains`; `immutable` for content-addressed
+    /// names. Throws when the file cannot be gzipped.
+    public mutating func add(folder: String, name: String, bytes: [UInt8], immutable: Bool, domains: [String]) throws {
+        let body = ByteBuffer(bytes: bytes)
+        var source = body
+        let gzipped = try source.compress(with: .gzip())
+        folders[folder, default: [:]][name] = File(
+            body: body,
+            gzipped: gzipped,
+            etag: "\"" + String(SHA256.hexDigest(bytes).prefix(32)) + "\"",
+            immutable: immutable,
+            domains: domains
+        )
+    }
+
+    /// Hosts `other`'s files too (its file wins where both host one).
+    public mutating func merge(_ other: WebLibraryHost) {
+        for (folder, files) in other.folders { folders[folder, default: [:]].merge(files) { _, new in new } }
     }
 
     /// The answer to `GET /libraries/<folder>/<name>`.

@@ -159,7 +159,8 @@ public struct WebLibrary: Sendable {
         return .object(graph)
     }
 
-    static func slug(_ s: String) -> String {
+    /// A name as it appears in file names and folders: lower case, anything but letters and digits as `-`.
+    public static func slug(_ s: String) -> String {
         String(
             s.lowercased().unicodeScalars.map { c -> Character in
                 ((c >= "a" && c <= "z") || (c >= "0" && c <= "9")) ? Character(c) : "-"

@@ -64,9 +64,12 @@ struct CLIMannersTests {
             let help = try TagwireCLI.run([verb, "--help"])
             #expect(help.stdout.contains("Example:\n  tagwire \(verb)"), "tagwire \(verb) --help")
         }
-        for verb in ["stats", "dead-letters", "requeue", "purge"] {
-            let help = try TagwireCLI.run(["outbox", verb, "--help"])
-            #expect(help.stdout.contains("Example:\n  tagwire outbox \(verb)"), "tagwire outbox \(verb) --help")
+        for (group, verb) in [
+            ("outbox", "stats"), ("outbox", "dead-letters"), ("outbox", "requeue"), ("outbox", "purge"),
+            ("quickstart", "validate"),
+        ] {
+            let help = try TagwireCLI.run([group, verb, "--help"])
+            #expect(help.stdout.contains("Example:\n  tagwire \(group) \(verb)"), "tagwire \(group) \(verb) --help")
         }
     }
 }

@@ -5,7 +5,9 @@ import Testing
 /// The README's shell examples, run as printed, so that they cannot rot: each `sh` block runs in `bash` with
 /// `set -euo pipefail`, in a scratch directory holding a copy of `Properties/`, with the built binaries on `PATH` and
 /// `swift run <product>` answered by the built product. Background jobs a block starts are stopped when it ends. A
-/// block preceded by `<!-- doctest: skip (reason) -->` is not run. One block at a time: two use the same ports.
+/// block preceded by `<!-- doctest: skip (reason) -->` is not run. A block preceded by `<!-- doctest: serves URL -->`
+/// ends with a server that runs until stopped: it is started in the background and the block passes when URL
+/// answers. One block at a time: two use the same ports.
 @Suite(.serialized)
 struct ReadmeDocTests {
     struct Block: CustomTestStringConvertible, Sendable {
@@ -28,8 +30,15 @@ struct ReadmeDocTests {
             let previous = lines[..<i].last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
             var end = start
             while end < lines.count, lines[end] != "```" { end += 1 }
+            let serves =
+                previous.hasPrefix("<!-- doctest: serves ")
+                ? previous.dropFirst("<!-- doctest: serves ".count).split(separator: " ").first.map(String.init) : nil
             if !previous.hasPrefix("<!-- doctest: skip") {
-                blocks.append(Block(line: start + 1, code: lines[start..<end].joined(separator: "\n")))
+                var code = lines[start..<end].joined(separator: "\n")
+                if let serves {
+                    code += " &\ncurl -fsS --retry-connrefused --retry 170 --retry-delay 1 \(serves)"
+                }
+                blocks.append(Block(line: start + 1, code: code))
             }
             i = end + 1
         }
@@ -41,7 +50,9 @@ struct ReadmeDocTests {
         let text = try String(contentsOfFile: Repository.path("README.md"), encoding: .utf8)
         #expect(Self.blocks.count >= 4)
         for line in text.components(separatedBy: "\n") where line.hasPrefix("<!-- doctest:") {
-            #expect(line.hasPrefix("<!-- doctest: skip (") && line.hasSuffix(") -->"), "\(line)")
+            let skip = line.hasPrefix("<!-- doctest: skip (") && line.hasSuffix(") -->")
+            let serves = line.hasPrefix("<!-- doctest: serves http") && line.hasSuffix(" -->")
+            #expect(skip || serves, "\(line)")
         }
     }
 

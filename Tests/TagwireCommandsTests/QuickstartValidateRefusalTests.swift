@@ -1,0 +1,57 @@
+import Foundation
+import TagwireTestSupport
+import Testing
+
+/// What `tagwire quickstart validate` refuses before any browser starts, each with what was expected (exit 2).
+/// `/bin/true` stands in for Chromium and chromedriver: nothing here gets as far as starting them.
+struct QuickstartValidateRefusalTests {
+    static let web = Repository.path("Properties/meta-quickstart-web")
+    static let edge = Repository.path("Properties/meta-quickstart-edge")
+    static let stand = ["--chromium", "/bin/true", "--chromedriver", "/bin/true"]
+
+    @Test func withoutChromiumItSaysWhatToInstall() throws {
+        let r = try TagwireCLI.run(
+            ["quickstart", "validate", Self.web, Self.edge, "--chromium", "/nonexistent/chromium"]
+        )
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("needs Chromium and chromedriver (Debian: apt-get install chromium chromium-driver)"))
+    }
+
+    @Test func theWebPropertyNeedsADemoSiteAndAWalk() throws {
+        let root = try Scratch.directory("validate-refusals")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let bare = root + "/bare-web"
+        #expect(try TagwireCLI.run(["init", bare, "--platform", "web"]).status == 0)
+        let noSite = try TagwireCLI.run(["quickstart", "validate", bare, Self.edge] + Self.stand)
+        #expect(noSite.status == 2)
+        #expect(noSite.stderr.contains("site' has no pages"), "\(noSite.stderr)")
+
+        try FileManager.default.createDirectory(atPath: bare + "/site", withIntermediateDirectories: true)
+        try "<!doctype html><title>home</title>".write(
+            toFile: bare + "/site/index.html",
+            atomically: true,
+            encoding: .utf8
+        )
+        let noWalk = try TagwireCLI.run(["quickstart", "validate", bare, Self.edge] + Self.stand)
+        #expect(noWalk.status == 2)
+        #expect(noWalk.stderr.contains("site/journey.json' is missing"), "\(noWalk.stderr)")
+
+        try ##"{"steps": [{"click": "#buy"}]}"##.write(
+            toFile: bare + "/site/journey.json",
+            atomically: true,
+            encoding: .utf8
+        )
+        let badWalk = try TagwireCLI.run(["quickstart", "validate", bare, Self.edge] + Self.stand)
+        #expect(badWalk.status == 2)
+        #expect(
+            badWalk.stderr.contains("journey.json: /steps/0: the walk starts with {\"open\": page}"),
+            "\(badWalk.stderr)"
+        )
+    }
+
+    @Test func theFirstPropertyMustBeTheWebOne() throws {
+        let r = try TagwireCLI.run(["quickstart", "validate", Self.edge, Self.web] + Self.stand)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is an edge property; the demo needs the web property"), "\(r.stderr)")
+    }
+}
