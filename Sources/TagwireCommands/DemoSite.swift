@@ -32,10 +32,12 @@ struct DemoSite {
         var description: String
     }
 
-    /// Builds the demo of the web property at `web` for a server at `origin` (`http://127.0.0.1:8080`).
-    /// Diagnostics are written to standard error; a property that does not compile, is not a web property or has no
-    /// `site/` folder is a failure naming what is missing.
-    static func prepare(web: String, origin: String, pixelScript: String?) throws -> DemoSite {
+    /// Builds the demo of the web property at `web` for a server at `origin` (`http://127.0.0.1:8080`); pages on
+    /// `pageHosts` may load the library too. Diagnostics are written to standard error; a property that does not
+    /// compile, is not a web property or has no `site/` folder is a failure naming what is missing.
+    static func prepare(web: String, origin: String, pixelScript: String?, pageHosts: [String] = []) throws
+        -> DemoSite
+    {
         guard var load = PropertyInput.load(web) else { throw Failure(description: "cannot read '\(web)'") }
         var productionEndpoint: String?
         var pixelIDs: [String] = []
@@ -79,7 +81,13 @@ struct DemoSite {
             (library.stableName, library.minified, false), (library.minifiedName, library.minified, true),
             (library.readableName, library.readable, true),
         ] {
-            try host.add(folder: library.folder, name: name, bytes: bytes, immutable: immutable, domains: graph.domains)
+            try host.add(
+                folder: library.folder,
+                name: name,
+                bytes: bytes,
+                immutable: immutable,
+                domains: graph.domains + pageHosts
+            )
         }
 
         let site = (web as NSString).appendingPathComponent("site")

@@ -98,10 +98,13 @@ public struct QuickstartValidate: AsyncParsableCommand {
         }
         let origin = "http://127.0.0.1:\(port)"
         let sandboxPort = metaSandbox ? try LocalMetaSandbox.reservePort() : nil
+        // A page at --url on another origin loads the library and posts its events across origins.
+        let pageOrigin = url.flatMap(DemoSite.origin)
         let site = try DemoSite.prepare(
             web: web,
             origin: origin,
-            pixelScript: sandboxPort.map(LocalMetaSandbox.pixelScript)
+            pixelScript: sandboxPort.map(LocalMetaSandbox.pixelScript),
+            pageHosts: url.flatMap { URLComponents(string: $0)?.host }.map { [$0] } ?? []
         )
         if url == nil, site.journey == nil {
             throw DemoSite.Failure(
@@ -130,7 +133,11 @@ public struct QuickstartValidate: AsyncParsableCommand {
 
         let outbox = RecordingOutbox()
         let receipts = Mutex<[Receipt]>([])
-        let options = ServeOptions(libraries: site.libraries, pages: site.pages, demoOrigin: origin) { events, answer in
+        let options = ServeOptions(
+            libraries: site.libraries,
+            pages: site.pages,
+            demoOrigins: Set([origin] + (pageOrigin.map { [$0] } ?? []))
+        ) { events, answer in
             let outcomes = (try? JSONReader.parse(answer))?["events"]?.arrayValue ?? []
             receipts.withLock { list in
                 for (i, e) in events.enumerated() {

@@ -189,7 +189,7 @@ public struct Serve: AsyncParsableCommand {
             trustForwardedFor: trustForwardedFor,
             libraries: hosted,
             pages: pages,
-            demoOrigin: demo == nil ? nil : origin
+            demoOrigins: demo == nil ? [] : [origin]
         )
         let host = self.host
         let demoSandbox = sandbox

@@ -14,10 +14,10 @@ import TagwireRuntime
 extension EventServer {
     // MARK: CORS
 
-    /// Whether an `Origin` names one of the property's domains (scheme http or https, any port), or is the demo's
-    /// own origin.
+    /// Whether an `Origin` names one of the property's domains (scheme http or https, any port), or is one of the
+    /// demo's origins.
     func originAllowed(_ origin: String, library: ServedLibrary) -> Bool {
-        if let demo = options.demoOrigin, origin == demo { return true }
+        if options.demoOrigins.contains(origin) { return true }
         guard let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(),
             scheme == "https" || scheme == "http",
             let host = url.host?.lowercased()

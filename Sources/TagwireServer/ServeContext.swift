@@ -57,9 +57,9 @@ public struct ServeOptions: Sendable {
     public var libraries: WebLibraryHost
     /// The pages hosted at `/demo/...` (none unless `--demo`).
     public var pages: DemoPages
-    /// The origin the demo pages are served from (`http://127.0.0.1:8080`): their events are accepted like those
-    /// of the property's domains.
-    public var demoOrigin: String?
+    /// The origins demo pages are served from (`http://127.0.0.1:8080`, the page `quickstart validate --url`
+    /// opens): their events are accepted like those of the property's domains.
+    public var demoOrigins: Set<String>
     /// Told of each request's events once they are stored, with the `202` answer's body (`tagwire quickstart
     /// validate` follows the events a browser forwards this way).
     public var onAccepted: (@Sendable (_ events: [JSONValue], _ answer: [UInt8]) -> Void)?
@@ -71,7 +71,7 @@ public struct ServeOptions: Sendable {
         trustForwardedFor: Bool = false,
         libraries: WebLibraryHost = WebLibraryHost(),
         pages: DemoPages = DemoPages(),
-        demoOrigin: String? = nil,
+        demoOrigins: Set<String> = [],
         onAccepted: (@Sendable (_ events: [JSONValue], _ answer: [UInt8]) -> Void)? = nil
     ) {
         self.limits = limits
@@ -79,7 +79,7 @@ public struct ServeOptions: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.libraries = libraries
         self.pages = pages
-        self.demoOrigin = demoOrigin
+        self.demoOrigins = demoOrigins
         self.onAccepted = onAccepted
     }
 }

@@ -142,8 +142,10 @@ struct QuickstartValidateTests {
         let port = try #require(Loopback.freePort())
         let (status, report) = try await Self.validate(
             [
+                // localhost is another origin than the server's 127.0.0.1: the page loads the library and posts its
+                // events across origins.
                 web, edge, "--meta-sandbox", "--port", String(port), "--url",
-                "http://127.0.0.1:\(port)/demo/checkout.html",
+                "http://localhost:\(port)/demo/checkout.html",
             ],
             environment: ["TAGWIRE_META_TIMEOUT_MS": "15000"]
         )
