@@ -37,6 +37,7 @@ def files(prop):
         for name in sorted(names):
             if name.endswith(".json"):
                 yield "fixture", os.path.join(base, name)
+    yield "journey", os.path.join(prop, "site", "journey.json")
 
 
 def problems(prop):

@@ -162,6 +162,9 @@ struct DemoJourney: Equatable {
         } catch {
             throw DemoSite.Failure(description: "\(file): not JSON (\(error))")
         }
+        for key in value.objectValue?.keys ?? [] where !["$schema", "description", "steps", "expect"].contains(key) {
+            throw DemoSite.Failure(description: "\(file): unknown key '\(key)'; expected steps, expect, description")
+        }
         guard let list = value["steps"]?.arrayValue, !list.isEmpty else {
             throw DemoSite.Failure(
                 description: "\(file): expected \"steps\", a list of {\"open\": page} or {\"click\": selector}"
@@ -169,9 +172,10 @@ struct DemoJourney: Equatable {
         }
         var steps: [Step] = []
         for (i, step) in list.enumerated() {
-            if let page = step["open"]?.stringValue {
+            let keys = Set(step.objectValue?.keys ?? [])
+            if let page = step["open"]?.stringValue, keys == ["open"] {
                 steps.append(.open(page))
-            } else if let selector = step["click"]?.stringValue {
+            } else if let selector = step["click"]?.stringValue, keys.isSubset(of: ["click", "then"]) {
                 steps.append(.click(selector, then: step["then"]?.stringValue))
             } else {
                 throw DemoSite.Failure(

@@ -53,6 +53,7 @@ enum PropertyFiles {
         case "data-elements": return "data-element.schema.json"
         case "extensions": return "extension.schema.json"
         case "fixtures": return path.hasSuffix(".json") ? "fixture.schema.json" : nil
+        case "site": return path.hasSuffix("/journey.json") ? "journey.schema.json" : nil
         case "libraries": return "library.schema.json"
         default: return nil
         }

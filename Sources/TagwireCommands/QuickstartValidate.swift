@@ -122,7 +122,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
         case .success(let l): library = l
         case .failure(let error):
             for d in error.diagnostics { Output.err(JSONWriter().string(d) + "\n") }
-            let hint = metaSandbox ? "" : " (or give --meta-sandbox to validate against a local Graph API sandbox)"
+            let hint = metaSandbox ? "" : Serve.sandboxHint
             throw DemoSite.Failure(description: error.message + hint)
         }
         let logger = Logger(label: "tagwire.quickstart-validate") { _ in SwiftLogNoOpLogHandler() }

@@ -134,7 +134,8 @@ public struct Serve: AsyncParsableCommand {
         switch loader(target) {
         case .success(let lib): initial = lib
         case .failure(let error):
-            Output.err("error: \(error.message)\n")
+            let hint = demo != nil && !metaSandbox && error.message.contains("is not set") ? Self.sandboxHint : ""
+            Output.err("error: \(error.message)\(hint)\n")
             if !error.diagnostics.isEmpty {
                 Output.err(JSONWriter(pretty: true).string(.array(error.diagnostics)) + "\n")
             }
@@ -230,6 +231,9 @@ public struct Serve: AsyncParsableCommand {
             logger.notice("stopped")
         }
     }
+
+    /// What to do about a demo whose token is not set.
+    static let sandboxHint = " (or give --meta-sandbox to deliver to a local Graph API sandbox)"
 
     /// Loads a property directory (compiled) or an artifact into a served library, never printing: diagnostics
     /// come back in the error, for the admin reload's answer.

@@ -145,4 +145,46 @@ extension SchemaGenerator {
             ]
         )
     }
+
+    /// The schema of a demo site's walk (`site/journey.json`, read by `tagwire quickstart validate`;
+    /// docs/QUICKSTART.md).
+    static func journey() -> JSONValue {
+        let page: JSONValue = [
+            "description": "A file in site/, such as product.html.", "type": "string", "minLength": 1,
+        ]
+        let step: JSONValue = [
+            "oneOf": [
+                [
+                    "description": "Open a page of the site.", "type": "object", "properties": ["open": page],
+                    "required": ["open"], "additionalProperties": false,
+                ],
+                [
+                    "description": "Click the first element matching a CSS selector; `then` is the page it leads to.",
+                    "type": "object",
+                    "properties": ["click": ["type": "string", "minLength": 1], "then": page],
+                    "required": ["click"], "additionalProperties": false,
+                ],
+            ]
+        ]
+        return object(
+            header("journey.schema.json", "Tagwire demo site walk") + [
+                ("type", "object"),
+                (
+                    "properties",
+                    [
+                        "$schema": ["type": "string"], "description": ["type": "string"],
+                        "steps": [
+                            "description": "The walk, starting with {\"open\": page}.", "type": "array",
+                            "minItems": 1, "prefixItems": [["type": "object", "required": ["open"]]], "items": step,
+                        ],
+                        "expect": [
+                            "description": "The Meta events the walk should send, counted per name.", "type": "array",
+                            "items": ["type": "string", "minLength": 1],
+                        ],
+                    ]
+                ),
+                ("required", ["steps"]), ("additionalProperties", false),
+            ]
+        )
+    }
 }

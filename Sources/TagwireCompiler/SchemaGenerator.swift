@@ -14,6 +14,7 @@ public enum SchemaGenerator {
             ("library.schema.json", library()),
             ("environment.schema.json", environment()),
             ("fixture.schema.json", fixture()),
+            ("journey.schema.json", journey()),
         ]
     }
 

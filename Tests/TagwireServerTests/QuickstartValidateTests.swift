@@ -8,6 +8,8 @@ import TagwireJSON
 import TagwireTestSupport
 import Testing
 
+@testable import TagwireCommands
+
 /// `tagwire quickstart validate` in headless Chromium over the generated demo shop: each Meta event followed from
 /// its rule on the page to the Graph API (the Graph API sandbox), both copies deduplicated; failing rows name what
 /// to fix and exit 1.
