@@ -47,6 +47,18 @@ struct QuickstartValidateRefusalTests {
             badWalk.stderr.contains("journey.json: /steps/0: the walk starts with {\"open\": page}"),
             "\(badWalk.stderr)"
         )
+
+        try ##"{"steps": [{"open": "index.html"}, {"clik": "#buy"}]}"##.write(
+            toFile: bare + "/site/journey.json",
+            atomically: true,
+            encoding: .utf8
+        )
+        let typo = try TagwireCLI.run(["quickstart", "validate", bare, Self.edge] + Self.stand)
+        #expect(typo.status == 2)
+        #expect(
+            typo.stderr.contains(#"journey.json: /steps/1: expected {"open": page} or {"click": selector"#),
+            "\(typo.stderr)"
+        )
     }
 
     @Test func theFirstPropertyMustBeTheWebOne() throws {
