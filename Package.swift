@@ -188,6 +188,8 @@ var targets: [Target] = [
             "TagwireWeb", "TagwireTestSupport", "TagwireJSON", "TagwireIR", "TagwireHashing", "TagwireCompiler",
             "TagwireModel", "TagwireExtensions",
         ],
+        // The browser and Node scripts the tests run.
+        exclude: ["Browser", "Node"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -146,6 +146,11 @@ final class ChromeDriver {
         try await command("POST", "/execute/sync", ["script": .string(script), "args": .array(arguments)])
     }
 
+    /// Runs `script` (a function body whose last argument is a callback) and returns what it passes the callback.
+    func executeAsync(_ script: String, _ arguments: [JSONValue] = []) async throws -> JSONValue {
+        try await command("POST", "/execute/async", ["script": .string(script), "args": .array(arguments)])
+    }
+
     /// Runs `script` before any of the page's own scripts, on every page opened from now on.
     func addScriptToNewDocuments(_ script: String) async throws {
         _ = try await command(

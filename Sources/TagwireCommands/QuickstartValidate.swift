@@ -175,34 +175,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
             throw DemoSite.Failure(description: "cannot listen on 127.0.0.1:\(port)")
         }
 
-        let browser = try await ChromeDriver.start(chromium: chromium, chromedriver: chromedriver)
-        let records: [JSONValue]
-        var pages: [String] = []
-        do {
-            try await browser.addScriptToNewDocuments(Self.monitor)
-            if let url {
-                try await browser.open(url)
-                pages.append(try await Self.settle(browser, on: nil))
-            } else if let journey = site.journey {
-                for step in journey.steps {
-                    switch step {
-                    case .open(let page):
-                        try await browser.open(origin + "/demo/" + page)
-                        pages.append(try await Self.settle(browser, on: page))
-                    case .click(let selector, let then):
-                        try await browser.click(selector)
-                        if let then { pages.append(try await Self.settle(browser, on: then)) }
-                    }
-                }
-            }
-            records =
-                try await browser.execute(#"return JSON.parse(sessionStorage.getItem("tagwire.validation") || "[]");"#)
-                .arrayValue ?? []
-        } catch {
-            await browser.quit()
-            throw error
-        }
-        await browser.quit()
+        let (records, pages) = try await walk(site, origin: origin, chromium: chromium, chromedriver: chromedriver)
 
         // The page's forwards and Meta's answers arrive after the walk: wait for them, up to the timeout.
         let forwards = records.reduce(0) { n, r in
@@ -232,6 +205,41 @@ public struct QuickstartValidate: AsyncParsableCommand {
         )
     }
 
+    /// Walks the site (or opens --url) in a new headless Chromium with the monitor on every page; returns what the
+    /// monitor recorded and the pages seen.
+    func walk(_ site: DemoSite, origin: String, chromium: String, chromedriver: String) async throws
+        -> (records: [JSONValue], pages: [String])
+    {
+        let browser = try await ChromeDriver.start(chromium: chromium, chromedriver: chromedriver)
+        var pages: [String] = []
+        do {
+            try await browser.addScriptToNewDocuments(Self.monitor)
+            if let url {
+                try await browser.open(url)
+                pages.append(try await Self.settle(browser, on: nil))
+            } else if let journey = site.journey {
+                for step in journey.steps {
+                    switch step {
+                    case .open(let page):
+                        try await browser.open(origin + "/demo/" + page)
+                        pages.append(try await Self.settle(browser, on: page))
+                    case .click(let selector, let then):
+                        try await browser.click(selector)
+                        if let then { pages.append(try await Self.settle(browser, on: then)) }
+                    }
+                }
+            }
+            let records = try await browser.execute(
+                #"return JSON.parse(sessionStorage.getItem("tagwire.validation") || "[]");"#
+            )
+            await browser.quit()
+            return (records.arrayValue ?? [], pages)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+    }
+
     /// What the sandbox received: the event ids of the Pixel's beacons, and its deduplication counts.
     static func seen(by state: SandboxState) async -> ValidationReport.SandboxSeen {
         let beacons = await state.received().filter { $0.source == "browser" }.compactMap(\.eventID)
@@ -257,7 +265,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
                 page == nil || name.split(separator: "?").first.map(String.init) == page
             {
                 // Window Loaded rules run one task after the load event.
-                _ = try await browser.execute("return null;")
+                _ = try await browser.executeAsync("setTimeout(arguments[arguments.length - 1], 0);")
                 return name
             }
             try await Task.sleep(for: .milliseconds(20))
