@@ -65,10 +65,12 @@ final class ChromeDriver {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let arguments: [JSONValue] = [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900",
+            var arguments: [JSONValue] = [
+                "--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900",
                 "--no-first-run", "--disable-background-networking",
             ]
+            // Chromium refuses to start its sandbox as root (containers, CI); anywhere else the sandbox stays on.
+            if getuid() == 0 { arguments.append("--no-sandbox") }
             let capabilities: JSONValue = [
                 "capabilities": [
                     "alwaysMatch": [

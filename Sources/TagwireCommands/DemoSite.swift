@@ -102,8 +102,25 @@ struct DemoSite {
         let productionOrigin = productionEndpoint.flatMap(Self.origin)
         var files: [String: [UInt8]] = [:]
         var journey: DemoJourney?
-        for name in names {
+        for name in names where !name.hasPrefix(".") {
             let path = (site as NSString).appendingPathComponent(name)
+            // Only the site's own files are served: a link could reach anything the server may read.
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            let kind = st.st_mode & S_IFMT
+            if kind == S_IFDIR { continue }
+            guard kind == S_IFREG else {
+                throw Failure(
+                    description:
+                        "'\(PropertyInput.shown(path))' is not a regular file (a link?): the demo serves only the files in site/"
+                )
+            }
+            guard st.st_size <= PropertySource.maxFileBytes else {
+                throw Failure(
+                    description:
+                        "'\(PropertyInput.shown(path))' is \(st.st_size) bytes; the demo serves files up to \(PropertySource.maxFileBytes)"
+                )
+            }
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             if name == "journey.json" {
                 journey = try DemoJourney.parse([UInt8](data), file: PropertyInput.shown(path))

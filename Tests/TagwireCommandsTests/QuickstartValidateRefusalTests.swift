@@ -61,6 +61,23 @@ struct QuickstartValidateRefusalTests {
         )
     }
 
+    @Test func aLinkInTheSiteIsNotServed() throws {
+        let root = try Scratch.directory("validate-link")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let web = root + "/web"
+        try FileManager.default.copyItem(atPath: Self.web, toPath: web)
+        try FileManager.default.createSymbolicLink(
+            atPath: web + "/site/secrets.html",
+            withDestinationPath: "/etc/passwd"
+        )
+        let r = try TagwireCLI.run(["quickstart", "validate", web, Self.edge] + Self.stand)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("site/secrets.html' is not a regular file (a link?)"), "\(r.stderr)")
+        let serve = try TagwireCLI.run(["serve", Self.edge, "--demo", web, "--meta-sandbox", "--port", "0"])
+        #expect(serve.status == 1)
+        #expect(serve.stderr.contains("is not a regular file"), "\(serve.stderr)")
+    }
+
     @Test func theFirstPropertyMustBeTheWebOne() throws {
         let r = try TagwireCLI.run(["quickstart", "validate", Self.edge, Self.web] + Self.stand)
         #expect(r.status == 2)
