@@ -3,11 +3,15 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TagwireCompiler
 import TagwireDelivery
+import TagwireDiagnostics
+import TagwireExtensions
 import TagwireGraphSandbox
 import TagwireJSON
 import TagwireMeta
 import TagwireMetaSender
+import TagwireRuntime
 import TagwireServer
 
 /// `tagwire quickstart validate <web> <edge>`: Adobe's "Start validation" step. It serves the edge property as
@@ -47,6 +51,14 @@ public struct QuickstartValidate: AsyncParsableCommand {
 
     @Flag(help: "Deliver to a Graph API sandbox in this process and load the Pixel script from it (no Meta account).")
     var metaSandbox = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Send the Conversions API copies as test events with this code (Events Manager → Test events).",
+            valueName: "CODE"
+        )
+    )
+    var testEventCode: String?
 
     @Option(help: "Port the validation server listens on (0 picks a free one).")
     var port = 0
@@ -112,11 +124,10 @@ public struct QuickstartValidate: AsyncParsableCommand {
                     "'\(PropertyInput.shown(web))/site/journey.json' is missing: it says how to walk the pages (tagwire quickstart writes it); or give --url"
             )
         }
-        let loaded = Serve.loader(
-            environment: nil,
-            library: nil,
-            secrets: metaSandbox ? LocalMetaSandbox.secrets : .system
-        )(edge)
+        let secrets = metaSandbox ? LocalMetaSandbox.secrets : SecretResolver.system
+        let loaded =
+            testEventCode.map { Self.edgeLibrary(edge, testEventCode: $0, secrets: secrets) }
+            ?? Serve.loader(environment: nil, library: nil, secrets: secrets)(edge)
         let library: ServedLibrary
         switch loaded {
         case .success(let l): library = l
@@ -192,7 +203,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
             guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return ValidationReport(
+        var report = ValidationReport(
             origin: origin,
             graphURL: graphURL,
             pages: pages,
@@ -203,6 +214,44 @@ public struct QuickstartValidate: AsyncParsableCommand {
             expect: url == nil ? site.journey?.expect ?? [] : [],
             timeout: timeout
         )
+        report.testEventCode = testEventCode
+        return report
+    }
+
+    /// The edge property with every Conversions API action sending test events under `code`.
+    static func edgeLibrary(_ path: String, testEventCode code: String, secrets: SecretResolver) -> Result<
+        ServedLibrary, LibraryLoadError
+    > {
+        guard var load = PropertyInput.load(path) else {
+            return .failure(LibraryLoadError(message: "cannot read property '\(path)'"))
+        }
+        if var set = load.propertySet {
+            for r in set.rules.indices {
+                for a in set.rules[r].actions.indices where set.rules[r].actions[a].type == "meta-capi.send-event" {
+                    set.rules[r].actions[a].settings["isTestEvent"] = true
+                    set.rules[r].actions[a].settings["testEventCode"] = .string(code)
+                }
+            }
+            load.propertySet = set
+        }
+        let result = Compiler.compile(load, registry: BuiltInExtensions.all.contracts)
+        guard let graph = result.graph else {
+            let errors = result.diagnostics.filter { $0.severity == .error }
+            return .failure(
+                LibraryLoadError(
+                    message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")",
+                    diagnostics: errors.map { JSONDiagnosticRenderer.json(PropertyInput.prefixed($0, path)) }
+                )
+            )
+        }
+        let engine = Engine(
+            graph: graph,
+            extensions: BuiltInExtensions.all,
+            secrets: secrets,
+            options: EngineOptions(resolveCredentials: true)
+        )
+        let manifest = PublishedLibrary(graph: graph, sourceRevision: nil).manifest
+        return ServedLibrary.make(engine: engine, manifest: manifest, source: path, secrets: secrets)
     }
 
     /// Walks the site (or opens --url) in a new headless Chromium with the monitor on every page; returns what the

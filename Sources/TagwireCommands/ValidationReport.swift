@@ -36,6 +36,8 @@ struct ValidationReport {
 
     var origin: String
     var graphURL: String
+    /// The code the Conversions API copies were sent under as test events, if any.
+    var testEventCode: String?
     var pages: [String]
     var sandbox: SandboxSeen?
     var rows: [Row] = []
@@ -259,7 +261,8 @@ struct ValidationReport {
     // MARK: Output
 
     var text: String {
-        var out = "walked \(pages.joined(separator: " → ")) on \(origin), delivering to \(graphURL)\n\n"
+        var out = "walked \(pages.joined(separator: " → ")) on \(origin), delivering to \(graphURL)"
+        out += testEventCode.map { " as test events (\($0))\n\n" } ?? "\n\n"
         let header = ["page", "event", "rule", "pixel event id", "forwarded", "conversions api", "dedup", "emq"]
         let table: [[String]] = rows.map { row in
             [
@@ -294,6 +297,7 @@ struct ValidationReport {
         .object(
             JSONObject([
                 ("origin", .string(origin)), ("graphUrl", .string(graphURL)),
+                ("testEventCode", testEventCode.map(JSONValue.string) ?? .null),
                 ("pages", .array(pages.map(JSONValue.string))),
                 (
                     "events",

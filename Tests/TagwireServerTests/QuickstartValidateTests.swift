@@ -115,6 +115,32 @@ struct QuickstartValidateTests {
         }
     }
 
+    @Test func theConversionsAPICopiesGoAsTestEventsUnderTheGivenCode() async throws {
+        let dir = try Scratch.directory("validate-test-code")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (web, edge) = try await Self.generate(in: dir)
+        let state = SandboxState()
+        let sandbox = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await sandbox.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            let (_, report) = try await Self.validate(
+                [web, edge, "--test-event-code", "TEST4242", "--timeout", "20"],
+                environment: [
+                    "META_ACCESS_TOKEN": Fixture.token, "TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)",
+                    "TAGWIRE_META_TIMEOUT_MS": "15000",
+                ]
+            )
+            #expect(report["testEventCode"]?.stringValue == "TEST4242")
+            #expect(Self.rows(report).allSatisfy { $0["conversionsApi"]?.stringValue == "accepted" })
+            let server = await state.received(pixel: "1234567890123456").filter { $0.source == "server" }
+            #expect(server.count == Self.journey.count)
+            #expect(server.allSatisfy { $0.testEventCode == "TEST4242" })
+        }
+    }
+
     @Test func aPurchaseWithoutValueFailsItsRowAndTheJourneyNamesIt() async throws {
         let dir = try Scratch.directory("validate-value")
         defer { try? FileManager.default.removeItem(atPath: dir) }
