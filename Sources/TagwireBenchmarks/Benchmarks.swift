@@ -77,6 +77,7 @@ struct Benchmarks: AsyncParsableCommand {
         @OptionGroup var options: Events
         func run() async throws {
             try benchParts(events: min(options.events, 20_000), propertyDir: Benchmarks.edgeProperty)
+            try await benchBodyRead()
             try await benchCommitter()
         }
     }

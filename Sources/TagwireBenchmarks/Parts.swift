@@ -1,4 +1,7 @@
 import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
 import Synchronization
 import TagwireCompiler
 import TagwireDelivery
@@ -66,6 +69,41 @@ func benchParts(events count: Int, propertyDir: String) throws {
     print("evaluate, one CAPI rule:   \(perEvent(evaluate))")
     print("outbox items from dispatch: \(perEvent(items))")
     print("(\(sink) checks)")
+}
+
+/// Reading a request body that has arrived whole, on an event loop as serve's connections run: serve's read with its
+/// deadline, and Hummingbird's plain `collect`, which the bare route uses.
+func benchBodyRead(count: Int = 100_000) async throws {
+    try await EventLoopTaskExecutor.run(on: MultiThreadedEventLoopGroup.singleton.any()) {
+        try await bodyReads(count: count)
+    }
+}
+
+func bodyReads(count: Int) async throws {
+    let body = ByteBuffer(bytes: Array(repeating: 0x41, count: 1844))
+    var sink = 0
+    var best = (deadline: Double.infinity, plain: Double.infinity)
+    for _ in 0..<5 {
+        var start = ContinuousClock.now
+        for _ in 0..<count {
+            sink += try await EventServer.collect(RequestBody(buffer: body), limit: 1 << 20, timeout: .seconds(10))
+                .count
+        }
+        best.deadline = min(best.deadline, elapsed(since: start))
+        start = ContinuousClock.now
+        for _ in 0..<count { sink += try await RequestBody(buffer: body).collect(upTo: 1 << 20).readableBytes }
+        best.plain = min(best.plain, elapsed(since: start))
+    }
+    let perRead = { (t: Double) in format(t * 1e6 / Double(count), 2) + " µs" }
+    print(
+        "body, on an event loop: serve's read with its deadline \(perRead(best.deadline)); Hummingbird's collect \(perRead(best.plain))"
+    )
+    print("(\(sink) bytes)")
+}
+
+func elapsed(since start: ContinuousClock.Instant) -> Double {
+    let d = (ContinuousClock.now - start).components
+    return Double(d.seconds) + Double(d.attoseconds) / 1e18
 }
 
 /// The group committer alone: `tasks` concurrent callers storing one item at a time into an in-memory outbox.

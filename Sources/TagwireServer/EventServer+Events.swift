@@ -80,7 +80,7 @@ extension EventServer {
     /// Reads the body, at most `limit` bytes, within `timeout`: a body that has not all arrived by then, whether
     /// its client trickles bytes or has stopped sending, is refused with 408 at the deadline. A body the HTTP parser
     /// cannot read (a chunk size that is not hexadecimal, a chunk without its CRLF) is refused with 400.
-    static func collect(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> [UInt8] {
+    public static func collect(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> [UInt8] {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask { try await read(body, limit: limit) }
