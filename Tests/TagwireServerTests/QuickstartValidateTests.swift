@@ -1,7 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import TagwireGraphSandbox
 import TagwireJSON
@@ -86,12 +84,7 @@ struct QuickstartValidateTests {
         let dir = try Scratch.directory("validate-token")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (web, edge) = try await Self.generate(in: dir)
-        let sandbox = Application(
-            router: GraphSandbox.router(state: SandboxState()),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.ahc(.http)) { client in
-            let port = try #require(client.port)
+        try await Fixture.withSandbox { _, port in
             let (status, report) = try await Self.validate(
                 [web, edge, "--timeout", "20"],
                 environment: [
@@ -119,13 +112,7 @@ struct QuickstartValidateTests {
         let dir = try Scratch.directory("validate-test-code")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (web, edge) = try await Self.generate(in: dir)
-        let state = SandboxState()
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.ahc(.http)) { client in
-            let port = try #require(client.port)
+        try await Fixture.withSandbox { state, port in
             let (_, report) = try await Self.validate(
                 [web, edge, "--test-event-code", "TEST4242", "--timeout", "20"],
                 environment: [

@@ -5,10 +5,12 @@ import Logging
 import NIOCore
 import TagwireCommands
 import TagwireDelivery
+import TagwireGraphSandbox
 import TagwireJSON
 import TagwireRuntime
 import TagwireServer
 import TagwireTestSupport
+import Testing
 
 /// Shared fixtures: the example edge property, its secret, servers over an outbox.
 enum Fixture {
@@ -20,6 +22,21 @@ enum Fixture {
     static let secrets = SecretResolver { node in node.name == "meta-access-token" ? token : nil }
 
     static func loader() -> LibraryLoader { Serve.loader(environment: nil, library: nil, secrets: secrets) }
+
+    /// Runs `body` with a Graph API sandbox listening on a loopback port, given its state and port.
+    static func withSandbox(
+        _ state: SandboxState = SandboxState(),
+        _ body: @escaping @Sendable (SandboxState, Int) async throws -> Void
+    ) async throws {
+        let sandbox = Application(
+            router: GraphSandbox.router(state: state),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await sandbox.test(.ahc(.http)) { client in
+            let port = try #require(client.port)
+            try await body(state, port)
+        }
+    }
 
     /// A server over `outbox` serving the example edge property, logging into `sink`.
     static func server(
