@@ -38,7 +38,12 @@ struct DemoSite {
     static func prepare(web: String, origin: String, pixelScript: String?, pageHosts: [String] = []) throws
         -> DemoSite
     {
-        guard var load = PropertyInput.load(web) else { throw Failure(description: "cannot read '\(web)'") }
+        var load: LoadResult
+        do {
+            load = PropertyLoader.load(try PropertySource.directory(web))
+        } catch {
+            throw Failure(description: "\(error)")
+        }
         var productionEndpoint: String?
         var pixelIDs: [String] = []
         if var set = load.propertySet {

@@ -78,6 +78,12 @@ struct QuickstartValidateRefusalTests {
         #expect(serve.stderr.contains("is not a regular file"), "\(serve.stderr)")
     }
 
+    @Test func aMissingPropertyIsNamedOnce() throws {
+        let r = try TagwireCLI.run(["quickstart", "validate", "/nonexistent/web", Self.edge] + Self.stand)
+        #expect(r.status == 2)
+        #expect(r.stderr == "error: '/nonexistent/web' is not a property directory\n", "\(r.stderr)")
+    }
+
     @Test func theFirstPropertyMustBeTheWebOne() throws {
         let r = try TagwireCLI.run(["quickstart", "validate", Self.edge, Self.web] + Self.stand)
         #expect(r.status == 2)
