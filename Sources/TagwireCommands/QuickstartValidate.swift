@@ -77,6 +77,17 @@ public struct QuickstartValidate: AsyncParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port \(port) is not a port; expected 0 to 65535")
+        }
+        if let url {
+            guard let c = URLComponents(string: url), c.scheme == "http" || c.scheme == "https", c.host != nil else {
+                throw ValidationError("--url '\(url)' is not an http or https URL")
+            }
+        }
+    }
+
     public func run() async throws {
         guard
             let chromium = ChromeDriver.find(

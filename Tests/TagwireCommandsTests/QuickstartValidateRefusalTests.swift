@@ -84,6 +84,15 @@ struct QuickstartValidateRefusalTests {
         #expect(r.stderr == "error: '/nonexistent/web' is not a property directory\n", "\(r.stderr)")
     }
 
+    @Test func aPortOrAURLThatIsNotOneIsAUsageError() throws {
+        let port = try TagwireCLI.run(["quickstart", "validate", Self.web, Self.edge, "--port", "99999"])
+        #expect(port.status == 64)
+        #expect(port.stderr.contains("--port 99999 is not a port; expected 0 to 65535"), "\(port.stderr)")
+        let url = try TagwireCLI.run(["quickstart", "validate", Self.web, Self.edge, "--url", "notaurl"])
+        #expect(url.status == 64)
+        #expect(url.stderr.contains("--url 'notaurl' is not an http or https URL"), "\(url.stderr)")
+    }
+
     @Test func theFirstPropertyMustBeTheWebOne() throws {
         let r = try TagwireCLI.run(["quickstart", "validate", Self.edge, Self.web] + Self.stand)
         #expect(r.status == 2)
