@@ -276,16 +276,16 @@ public struct QuickstartValidate: AsyncParsableCommand {
             try await browser.addScriptToNewDocuments(Self.monitor)
             if let url {
                 try await browser.open(url)
-                pages.append(try await Self.settle(browser, on: nil))
+                pages.append(try await Self.settle(browser, on: nil, shown: url))
             } else if let journey = site.journey {
                 for step in journey.steps {
                     switch step {
                     case .open(let page):
                         try await browser.open(origin + "/demo/" + page)
-                        pages.append(try await Self.settle(browser, on: page))
+                        pages.append(try await Self.settle(browser, on: page, shown: page))
                     case .click(let selector, let then):
                         try await browser.click(selector)
-                        if let then { pages.append(try await Self.settle(browser, on: then)) }
+                        if let then { pages.append(try await Self.settle(browser, on: then, shown: then)) }
                     }
                 }
             }
@@ -314,14 +314,20 @@ public struct QuickstartValidate: AsyncParsableCommand {
 
     /// Waits until the page (named `page`, when given, without its query) has loaded and its library has run its
     /// load rules; returns the page's name with its query.
-    static func settle(_ browser: ChromeDriver, on page: String?) async throws -> String {
+    static func settle(_ browser: ChromeDriver, on page: String?, shown: String) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(30)
+        // Chromium shows a page it could not load as chrome-error://chromewebdata/.
         let script = """
+            if (location.protocol === "chrome-error:") return "chrome-error:";
             var ready = document.readyState === "complete" && !!(window._tagwire && window._tagwire.loaded);
             return ready ? location.pathname.split("/").pop() + location.search : null;
             """
         while ContinuousClock.now < deadline {
-            if let name = try await browser.execute(script).stringValue,
+            let answer = try await browser.execute(script).stringValue
+            if answer == "chrome-error:" {
+                throw DemoSite.Failure(description: "\(shown) could not be loaded (is its server up?)")
+            }
+            if let name = answer,
                 page == nil || name.split(separator: "?").first.map(String.init) == page
             {
                 // Window Loaded rules run one task after the load event.
@@ -331,7 +337,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw DemoSite.Failure(
-            description: "\(page ?? "the page") did not load its Tagwire library within 30 s (is its embed code on it?)"
+            description: "\(shown) did not load its Tagwire library within 30 s (is its embed code on it?)"
         )
     }
 

@@ -150,6 +150,18 @@ struct QuickstartValidateTests {
         #expect(report["passed"]?.numberValue == Double(Self.journey.count - 1))
     }
 
+    @Test func aPageThatCannotBeLoadedIsNamed() async throws {
+        let r = try await TagwireCLI.runOffPool([
+            "quickstart", "validate", Fixture.repo.path + "/Properties/meta-quickstart-web", Fixture.edge,
+            "--meta-sandbox", "--url", "http://127.0.0.1:1/shop.html",
+        ])
+        #expect(r.status == 2)
+        #expect(
+            r.stderr.contains("http://127.0.0.1:1/shop.html could not be loaded (is its server up?)"),
+            "\(r.stderr)"
+        )
+    }
+
     @Test func aPageAtAURLIsCheckedForTheEventsItSends() async throws {
         let dir = try Scratch.directory("validate-url")
         defer { try? FileManager.default.removeItem(atPath: dir) }
