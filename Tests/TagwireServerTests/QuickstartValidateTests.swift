@@ -162,6 +162,20 @@ struct QuickstartValidateTests {
         )
     }
 
+    @Test func aStepWhoseElementIsMissingIsNamed() async throws {
+        let dir = try Scratch.directory("validate-missing")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (web, edge) = try await Self.generate(in: dir)
+        try ##"{"steps": [{"open": "product.html"}, {"click": "#no-such-button"}]}"##.write(
+            toFile: web + "/site/journey.json",
+            atomically: true,
+            encoding: .utf8
+        )
+        let r = try await TagwireCLI.runOffPool(["quickstart", "validate", web, edge, "--meta-sandbox"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no element matches '#no-such-button' on http://127.0.0.1:"), "\(r.stderr)")
+    }
+
     @Test func aPageAtAURLIsCheckedForTheEventsItSends() async throws {
         let dir = try Scratch.directory("validate-url")
         defer { try? FileManager.default.removeItem(atPath: dir) }
