@@ -1,7 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import TagwireGraphSandbox
 import TagwireJSON
@@ -86,13 +84,9 @@ import Testing
             .graphError(GraphError(message: "Invalid parameter", code: 100, subcode: 2_804_050)),
             count: 5
         )
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        let streams = try await sandbox.test(.live) { client -> [Stream] in
+        let streams = try await Fixture.withSandbox(state) { port -> [Stream] in
             var streams: [Stream] = []
-            let graph = "http://127.0.0.1:\(try #require(client.port))"
+            let graph = "http://127.0.0.1:\(port)"
             let env = [
                 "META_ACCESS_TOKEN": Self.token, "TAGWIRE_ADMIN_TOKEN": Self.adminToken,
                 "TAGWIRE_META_GRAPH_URL": graph,

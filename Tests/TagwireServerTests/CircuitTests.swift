@@ -1,6 +1,4 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import Logging
 import Synchronization
 import TagwireCommands
@@ -47,12 +45,7 @@ struct CircuitTests {
         let logger = Logger(label: "test") { JSONLogHandler(label: $0, redactor: redactor, level: .debug, sink: sink) }
         let metrics = ServerMetrics()
         let state = SandboxState()
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.ahc(.http)) { client in
-            let port = try #require(client.port)
+        try await Fixture.withSandbox(state) { port in
             let service = DeliveryService(
                 outbox: outbox,
                 store: store,

@@ -1,6 +1,4 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import TagwireGraphSandbox
 import TagwireJSON
 import TagwireTestSupport
@@ -29,13 +27,8 @@ struct ConnectTests {
     /// Runs `connect` against a sandbox holding `state`, with the scratch directory and fbtrace ids masked.
     static func connect(_ arguments: [String], state: SandboxState, token: String = token) async throws -> CommandResult
     {
-        let app = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        return try await app.test(.live) { client in
-            let port = try #require(client.port)
-            return try await TagwireCLI.runOffPool(
+        try await Fixture.withSandbox(state) { port in
+            try await TagwireCLI.runOffPool(
                 ["connect"] + arguments,
                 environment: [
                     "TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)", "CONNECT_TOKEN": token,

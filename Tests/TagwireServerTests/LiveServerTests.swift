@@ -1,7 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import TagwireDelivery
 import TagwireGraphSandbox
@@ -82,12 +80,7 @@ import Testing
         let dir = try Scratch.directory("serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let state = SandboxState()
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.live) { client in
-            let sandboxPort = try #require(client.port)
+        try await Fixture.withSandbox(state) { sandboxPort in
             let served = try await Self.serve(
                 ["--data-dir", dir, "--flush-interval", "0.2"],
                 env: ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"]
@@ -137,12 +130,7 @@ import Testing
         let url = try #require(Self.postgresURL)
         let table = Scratch.tableName("serve")
         let state = SandboxState()
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.live) { client in
-            let sandboxPort = try #require(client.port)
+        try await Fixture.withSandbox(state) { sandboxPort in
             let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(sandboxPort)"]
             let a = try await Self.serve(["--postgres-url", url, "--postgres-table", table], env: env)
             defer { if a.process.isRunning { a.process.terminate() } }
@@ -218,12 +206,8 @@ import Testing
         let dir = try Scratch.directory("serve-kill")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let state = SandboxState()
-        let sandbox = Application(
-            router: GraphSandbox.router(state: state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await sandbox.test(.live) { client in
-            let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(try #require(client.port))"]
+        try await Fixture.withSandbox(state) { port in
+            let env = ["TAGWIRE_META_GRAPH_URL": "http://127.0.0.1:\(port)"]
             // A killed server's claims come back after the lease.
             let arguments = ["--data-dir", dir, "--flush-interval", "0.05", "--lease", "2"]
             var accepted = Set<String>()

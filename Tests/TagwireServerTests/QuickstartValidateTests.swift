@@ -84,7 +84,7 @@ struct QuickstartValidateTests {
         let dir = try Scratch.directory("validate-token")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (web, edge) = try await Self.generate(in: dir)
-        try await Fixture.withSandbox { _, port in
+        try await Fixture.withSandbox { port in
             let (status, report) = try await Self.validate(
                 [web, edge, "--timeout", "20"],
                 environment: [
@@ -112,7 +112,8 @@ struct QuickstartValidateTests {
         let dir = try Scratch.directory("validate-test-code")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (web, edge) = try await Self.generate(in: dir)
-        try await Fixture.withSandbox { state, port in
+        let state = SandboxState()
+        try await Fixture.withSandbox(state) { port in
             let (_, report) = try await Self.validate(
                 [web, edge, "--test-event-code", "TEST4242", "--timeout", "20"],
                 environment: [

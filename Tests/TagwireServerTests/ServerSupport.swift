@@ -23,19 +23,16 @@ enum Fixture {
 
     static func loader() -> LibraryLoader { Serve.loader(environment: nil, library: nil, secrets: secrets) }
 
-    /// Runs `body` with a Graph API sandbox listening on a loopback port, given its state and port.
-    static func withSandbox(
+    /// Runs `body` with a Graph API sandbox over `state` listening on a loopback port, given its port.
+    static func withSandbox<T: Sendable>(
         _ state: SandboxState = SandboxState(),
-        _ body: @escaping @Sendable (SandboxState, Int) async throws -> Void
-    ) async throws {
+        _ body: @escaping @Sendable (Int) async throws -> T
+    ) async throws -> T {
         let sandbox = Application(
             router: GraphSandbox.router(state: state),
             configuration: .init(address: .hostname("127.0.0.1", port: 0))
         )
-        try await sandbox.test(.ahc(.http)) { client in
-            let port = try #require(client.port)
-            try await body(state, port)
-        }
+        return try await sandbox.test(.live) { client in try await body(try #require(client.port)) }
     }
 
     /// A server over `outbox` serving the example edge property, logging into `sink`.
