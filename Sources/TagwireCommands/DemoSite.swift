@@ -1,8 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import TagwireCompiler
-import TagwireDiagnostics
 import TagwireExtensions
 import TagwireGraphSandbox
 import TagwireIR
@@ -38,15 +36,9 @@ struct DemoSite {
     static func prepare(web: String, origin: String, pixelScript: String?, pageHosts: [String] = []) throws
         -> DemoSite
     {
-        var load: LoadResult
-        do {
-            load = PropertyLoader.load(try PropertySource.directory(web))
-        } catch {
-            throw Failure(description: "\(error)")
-        }
         var productionEndpoint: String?
         var pixelIDs: [String] = []
-        if var set = load.propertySet {
+        let compiled = PropertyInput.graph(web, library: nil, environment: nil) { set in
             for i in set.extensions.indices {
                 switch set.extensions[i].name {
                 case "edge":
@@ -58,18 +50,16 @@ struct DemoSite {
                 default: break
                 }
             }
-            load.propertySet = set
         }
-        let result = Compiler.compile(
-            load,
-            options: CompileOptions(),
-            registry: BuiltInExtensions.all.contracts
-        )
-        let errors = result.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty {
-            PropertyInput.report(errors, sources: result.sources, format: .text, property: web)
+        let graph: RuleGraph
+        switch compiled {
+        case .success(let g): graph = g
+        case .failure(.invalid(let errors, let sources)):
+            PropertyInput.report(errors, sources: sources, format: .text, property: web)
+            throw Failure(description: "'\(web)' does not compile")
+        case .failure(.unreadable(let error)), .failure(.artifact(let error)):
+            throw Failure(description: "\(error)")
         }
-        guard let graph = result.graph else { throw Failure(description: "'\(web)' does not compile") }
         guard graph.isWeb else {
             throw Failure(
                 description: "'\(web)' is an edge property; the demo needs the web property (platform \"web\")"

@@ -125,10 +125,22 @@ enum PropertyInput {
         case invalid(errors: [Diagnostic], sources: SourceFiles)
     }
 
+    /// A built artifact cannot be changed before it runs.
+    struct ArtifactIsBuilt: Error, CustomStringConvertible {
+        var description: String { "a built artifact cannot be adjusted; give the property directory" }
+    }
+
     /// The rule graph of a built artifact (no compiler), or of a property directory compiled for `library` and
-    /// `environment`. Prints nothing: callers report the failure their own way.
-    static func graph(_ path: String, library: String?, environment: String?) -> Result<RuleGraph, GraphLoadFailure> {
+    /// `environment` after `adjust` changed what was loaded (a demo's endpoint, test events); an artifact with
+    /// `adjust` is refused. Prints nothing: callers report the failure their own way.
+    static func graph(
+        _ path: String,
+        library: String?,
+        environment: String?,
+        adjust: ((inout PropertySet) -> Void)? = nil
+    ) -> Result<RuleGraph, GraphLoadFailure> {
         if isArtifact(path) {
+            if adjust != nil { return .failure(.artifact(ArtifactIsBuilt())) }
             do {
                 return .success(try loadArtifact(path))
             } catch {
@@ -141,8 +153,13 @@ enum PropertyInput {
         } catch {
             return .failure(.unreadable(error))
         }
+        var load = PropertyLoader.load(source)
+        if let adjust, var set = load.propertySet {
+            adjust(&set)
+            load.propertySet = set
+        }
         let result = Compiler.compile(
-            PropertyLoader.load(source),
+            load,
             options: CompileOptions(library: library, environment: environment),
             registry: BuiltInExtensions.all.contracts
         )

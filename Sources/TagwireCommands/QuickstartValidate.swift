@@ -3,14 +3,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
-import TagwireCompiler
 import TagwireDelivery
-import TagwireDiagnostics
-import TagwireExtensions
 import TagwireGraphSandbox
 import TagwireJSON
-import TagwireMeta
 import TagwireMetaSender
+import TagwireModel
 import TagwireRuntime
 import TagwireServer
 
@@ -136,9 +133,12 @@ public struct QuickstartValidate: AsyncParsableCommand {
             )
         }
         let secrets = metaSandbox ? LocalMetaSandbox.secrets : SecretResolver.system
-        let loaded =
-            testEventCode.map { Self.edgeLibrary(edge, testEventCode: $0, secrets: secrets) }
-            ?? Serve.loader(environment: nil, library: nil, secrets: secrets)(edge)
+        let loaded = Serve.loader(
+            environment: nil,
+            library: nil,
+            secrets: secrets,
+            adjust: testEventCode.map(Self.testEvents)
+        )(edge)
         let library: ServedLibrary
         switch loaded {
         case .success(let l): library = l
@@ -229,40 +229,16 @@ public struct QuickstartValidate: AsyncParsableCommand {
         return report
     }
 
-    /// The edge property with every Conversions API action sending test events under `code`.
-    static func edgeLibrary(_ path: String, testEventCode code: String, secrets: SecretResolver) -> Result<
-        ServedLibrary, LibraryLoadError
-    > {
-        guard var load = PropertyInput.load(path) else {
-            return .failure(LibraryLoadError(message: "cannot read property '\(path)'"))
-        }
-        if var set = load.propertySet {
+    /// Every Conversions API action of the edge property sends test events under `code`.
+    static func testEvents(_ code: String) -> @Sendable (inout PropertySet) -> Void {
+        { set in
             for r in set.rules.indices {
                 for a in set.rules[r].actions.indices where set.rules[r].actions[a].type == "meta-capi.send-event" {
                     set.rules[r].actions[a].settings["isTestEvent"] = true
                     set.rules[r].actions[a].settings["testEventCode"] = .string(code)
                 }
             }
-            load.propertySet = set
         }
-        let result = Compiler.compile(load, registry: BuiltInExtensions.all.contracts)
-        guard let graph = result.graph else {
-            let errors = result.diagnostics.filter { $0.severity == .error }
-            return .failure(
-                LibraryLoadError(
-                    message: "'\(path)' has \(errors.count) error\(errors.count == 1 ? "" : "s")",
-                    diagnostics: errors.map { JSONDiagnosticRenderer.json(PropertyInput.prefixed($0, path)) }
-                )
-            )
-        }
-        let engine = Engine(
-            graph: graph,
-            extensions: BuiltInExtensions.all,
-            secrets: secrets,
-            options: EngineOptions(resolveCredentials: true)
-        )
-        let manifest = PublishedLibrary(graph: graph, sourceRevision: nil).manifest
-        return ServedLibrary.make(engine: engine, manifest: manifest, source: path, secrets: secrets)
     }
 
     /// Walks the site (or opens --url) in a new headless Chromium with the monitor on every page; returns what the

@@ -8,6 +8,7 @@ import TagwireExtensions
 import TagwireIR
 import TagwireJSON
 import TagwireMetaSender
+import TagwireModel
 import TagwireRuntime
 import TagwireServer
 
@@ -235,15 +236,18 @@ public struct Serve: AsyncParsableCommand {
     /// What to do about a demo whose token is not set.
     static let sandboxHint = " (or give --meta-sandbox to deliver to a local Graph API sandbox)"
 
-    /// Loads a property directory (compiled) or an artifact into a served library, never printing: diagnostics
-    /// come back in the error, for the admin reload's answer.
-    public static func loader(environment: String?, library: String?, secrets: SecretResolver = .system)
-        -> LibraryLoader
-    {
+    /// Loads a property directory (compiled, after `adjust` changed what was loaded) or an artifact into a served
+    /// library, never printing: diagnostics come back in the error, for the admin reload's answer.
+    public static func loader(
+        environment: String?,
+        library: String?,
+        secrets: SecretResolver = .system,
+        adjust: (@Sendable (inout PropertySet) -> Void)? = nil
+    ) -> LibraryLoader {
         { path in
             let graph: RuleGraph
             var manifest: JSONValue?
-            switch PropertyInput.graph(path, library: library, environment: environment) {
+            switch PropertyInput.graph(path, library: library, environment: environment, adjust: adjust) {
             case .success(let g):
                 graph = g
                 if PropertyInput.isArtifact(path) {
