@@ -144,7 +144,7 @@ public struct QuickstartValidate: AsyncParsableCommand {
         case .success(let l): library = l
         case .failure(let error):
             for d in error.diagnostics { Output.err(JSONWriter().string(d) + "\n") }
-            let hint = !metaSandbox && error.message.contains("is not set") ? Serve.sandboxHint : ""
+            let hint = metaSandbox ? "" : Serve.sandboxHint(for: edge, environment: nil)
             throw DemoSite.Failure(description: error.message + hint)
         }
         let logger = Logger(label: "tagwire.quickstart-validate") { _ in SwiftLogNoOpLogHandler() }

@@ -135,7 +135,7 @@ public struct Serve: AsyncParsableCommand {
         switch loader(target) {
         case .success(let lib): initial = lib
         case .failure(let error):
-            let hint = demo != nil && !metaSandbox && error.message.contains("is not set") ? Self.sandboxHint : ""
+            let hint = demo != nil && !metaSandbox ? Self.sandboxHint(for: target, environment: environment) : ""
             Output.err("error: \(error.message)\(hint)\n")
             if !error.diagnostics.isEmpty {
                 Output.err(JSONWriter(pretty: true).string(.array(error.diagnostics)) + "\n")
@@ -233,8 +233,14 @@ public struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// What to do about a demo whose token is not set.
-    static let sandboxHint = " (or give --meta-sandbox to deliver to a local Graph API sandbox)"
+    /// What to say when a demo's edge property could not be loaded and reads a secret that is not set: the sandbox
+    /// needs none.
+    static func sandboxHint(for path: String, environment: String?) -> String {
+        guard case .success(let graph) = PropertyInput.graph(path, library: nil, environment: environment),
+            graph.secrets.contains(where: { SecretResolver.system.value($0) == nil })
+        else { return "" }
+        return " (or give --meta-sandbox to deliver to a local Graph API sandbox)"
+    }
 
     /// Loads a property directory (compiled, after `adjust` changed what was loaded) or an artifact into a served
     /// library, never printing: diagnostics come back in the error, for the admin reload's answer.
