@@ -113,14 +113,14 @@ public struct QuickstartGenerate: AsyncParsableCommand {
                 "--data-layer-path '\(dataLayerPath)' is not a path under window; expected one such as window.dataLayer.meta"
             )
         }
-        let forward =
-            endpoint ?? "https://collect.\(host.hasPrefix("www.") ? String(host.dropFirst(4)) : host)/v1/events"
+        let bare = QuickstartGenerator.bare(host)
+        let forward = endpoint ?? "https://collect.\(bare)/v1/events"
         guard let url = URL(string: forward), url.scheme == "https" || url.scheme == "http", url.host != nil else {
             throw ValidationError("--endpoint '\(forward)' is not an http or https URL")
         }
         let base =
             name
-            ?? (host.hasPrefix("www.") ? String(host.dropFirst(4)) : host).replacingOccurrences(of: ".", with: "-")
+            ?? bare.replacingOccurrences(of: ".", with: "-")
         guard !base.isEmpty, base.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
             throw ValidationError("--name '\(base)' may hold only letters, digits, '-' and '_'")
@@ -273,8 +273,11 @@ struct QuickstartGenerator {
 
     static let library: (String, Content) = ("libraries/main.json", .json(["name": "main", "resources": "all"]))
 
+    /// The site's domain without `www.`: the shop's name, and the base of the collection host.
+    static func bare(_ host: String) -> String { host.hasPrefix("www.") ? String(host.dropFirst(4)) : host }
+
     var domains: JSONValue {
-        let bare = domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain
+        let bare = Self.bare(domain)
         return [.string(bare), .string("www." + bare)]
     }
 
@@ -341,8 +344,8 @@ struct QuickstartGenerator {
     var siteFiles: [(String, Content)] {
         let library =
             (DemoSite.origin(endpoint) ?? "") + "/libraries/" + WebLibrary.slug(webName) + "/"
-            + WebLibrary.slug(webName) + "-development.min.js"
-        let shop = domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain
+            + WebLibrary.stableName(property: webName, environment: "development")
+        let shop = Self.bare(domain)
         let product: JSONValue = [
             "content_ids": ["SKU-1"], "content_type": "product", "value": 49.9, "currency": "USD",
             "contents": [["id": "SKU-1", "quantity": 1, "item_price": 49.9]],

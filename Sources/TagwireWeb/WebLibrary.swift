@@ -76,7 +76,7 @@ public struct WebLibrary: Sendable {
             readableName: "tagwire-\(SHA256.hexDigest(readableBytes).prefix(16)).js",
             minified: minifiedBytes,
             minifiedName: "tagwire-\(SHA256.hexDigest(minifiedBytes).prefix(16)).min.js",
-            stableName: "\(slug(graph.propertyName))-\(slug(graph.environment)).min.js",
+            stableName: stableName(property: graph.propertyName, environment: graph.environment),
             integrity: integrity,
             propertyName: graph.propertyName
         )
@@ -157,6 +157,12 @@ public struct WebLibrary: Sendable {
             )
         }
         return .object(graph)
+    }
+
+    /// The per-environment file name the embed code loads (`<property>-<environment>.min.js`), which each publish of
+    /// that environment replaces.
+    public static func stableName(property: String, environment: String) -> String {
+        "\(slug(property))-\(slug(environment)).min.js"
     }
 
     /// A name as it appears in file names and folders: lower case, anything but letters and digits as `-`.
