@@ -183,20 +183,12 @@ public struct Connect: AsyncParsableCommand {
                 s += "  \(c.outcome.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(c.name): \(c.detail)\n"
                 if let fix = c.fix, c.outcome != .ok { s += "          fix: \(fix)\n" }
             }
-            let width = max(10, rows.map(\.0.count).max() ?? 10)
-            let ruleWidth = max(4, rows.map(\.1.count).max() ?? 4)
-            func pad(_ t: String, _ w: Int) -> String {
-                t.padding(toLength: max(w, t.count), withPad: " ", startingAt: 0)
-            }
             s +=
-                "\n  " + pad("event name", width) + "  " + pad("rule", ruleWidth)
-                + "  live EMQ  event ids (browser/server)\n"
-            for r in rows {
-                s +=
-                    "  " + pad(r.0, width) + "  " + pad(r.1, ruleWidth) + "  " + pad(text(r.2, decimals: true), 8)
-                    + "  "
-                s += text(r.3) + "/" + text(r.4) + "\n"
-            }
+                "\n"
+                + TextTable.render(
+                    [["event name", "rule", "live EMQ", "event ids (browser/server)"]]
+                        + rows.map { [$0.0, $0.1, text($0.2, decimals: true), text($0.3) + "/" + text($0.4)] }
+                )
             s +=
                 "  (live EMQ is Meta's score out of 10 for the last days of server events; '-' where Meta has none yet)\n"
             for w in wrote { s += "wrote \(w)\n" }

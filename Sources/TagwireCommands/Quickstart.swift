@@ -850,10 +850,7 @@ struct QuickstartGenerator {
                 )
             )
         }
-        let w = (0..<3).map { k in rows.map { [$0.0, $0.1, $0.2][k].count }.max() ?? 0 }
-        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
-        var s = "data layer contract (userData.*: " + Self.userData.map(\.field).joined(separator: ", ") + "):\n"
-        for r in rows { s += "  " + pad(r.0, w[0]) + "  " + pad(r.1, w[1]) + "  " + pad(r.2, w[2]) + "  " + r.3 + "\n" }
-        return s
+        return "data layer contract (userData.*: " + Self.userData.map(\.field).joined(separator: ", ") + "):\n"
+            + TextTable.render(rows.map { [$0.0, $0.1, $0.2, $0.3] })
     }
 }

@@ -270,13 +270,7 @@ struct ValidationReport {
                 row.conversionsAPI, row.deduplicated ? "yes" : "no", row.emq.map { String(format: "%.1f", $0) } ?? "-",
             ]
         }
-        let widths = header.indices.map { i in ([header[i]] + table.map { $0[i] }).map(\.count).max() ?? 0 }
-        for line in [header] + table {
-            let cells = line.enumerated().map { i, cell in
-                i == line.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }
-            out += "  " + cells.joined(separator: "  ") + "\n"
-        }
+        out += TextTable.render([header] + table)
         let failing = rows.filter { !$0.ok }
         if !failing.isEmpty {
             out += "\nto fix:\n"
