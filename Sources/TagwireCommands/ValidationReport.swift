@@ -67,158 +67,15 @@ struct ValidationReport {
         self.graphURL = graphURL
         self.pages = pages
         self.sandbox = sandbox
-        var unmatched = receipts
-        // Conversions API events by event id, in the order they were stored.
-        let events = deliveries.sorted { $0.key < $1.key }.map(\.value)
-        let failedScripts = records.filter { $0["kind"]?.stringValue == "scriptFailed" }
-        for record in records {
-            guard let kind = record["kind"]?.stringValue, kind != "scriptFailed" else { continue }
-            let page = record["page"]?.stringValue ?? ""
-            let rule = record["rule"]?.stringValue ?? ""
-            let dispatches = record["dispatches"]?.arrayValue ?? []
-            let pixel = dispatches.first { $0["destination"]?.stringValue == "meta-pixel" }
-            let forward = dispatches.first { $0["destination"]?.stringValue == "edge" }
-            let name =
-                pixel?["call"]?.arrayValue.flatMap { $0.count > 1 ? $0[1].stringValue : nil } ?? forward?["data"]?[
-                    "eventName"
-                ]?.stringValue
-                ?? forward?["xdm"]?["eventType"]?.stringValue
-                ?? (rule.hasPrefix("MetaConversion_") ? String(rule.dropFirst("MetaConversion_".count)) : rule)
-            var row = Row(page: page, event: name, rule: rule, status: kind)
-            switch kind {
-            case "conditionNotMet":
-                row.fail(
-                    "the rule's conditions were not met: \(record["reason"]?.stringValue ?? "")",
-                    fix: "give the page the data the condition reads (the data layer), or change the condition"
-                )
-                rows.append(row)
-                continue
-            case "failed":
-                row.fail(
-                    "the rule failed: \(record["reason"]?.stringValue ?? "")",
-                    fix: "run `tagwire test` on the web property with this page's data to see the action's error"
-                )
-                rows.append(row)
-                continue
-            default: break
-            }
-
-            // The Pixel call, with the id Meta deduplicates on.
-            if let pixel {
-                row.pixelEventID = Self.pixelEventIDs(record).first
-                if let id = row.pixelEventID, let sandbox, !sandbox.beacons.contains(id) {
-                    row.fail(
-                        "the Meta sandbox received no Pixel beacon with event id \(id) within \(Self.seconds(timeout))",
-                        fix: "check that Meta's script loads on the page (the meta-pixel extension's scriptUrl)"
-                    )
-                }
-                if row.pixelEventID == nil {
-                    row.fail(
-                        "the Pixel call has no event id",
-                        fix:
-                            "give the meta-pixel.send-event action an eventId (the id core.generate-event-id wrote), so Meta can deduplicate it against the Conversions API copy"
-                    )
-                }
-                if pixel["heldForConsent"]?.boolValue == true {
-                    row.fail(
-                        "the Pixel call is held until the visitor consents",
-                        fix: "grant consent on the page (_tagwire.consent(\"grant\")) before validating"
-                    )
-                }
-                for script in failedScripts where script["page"]?.stringValue == page {
-                    row.fail(
-                        "a script did not load: \(script["src"]?.stringValue ?? "")",
-                        fix:
-                            "check the meta-pixel extension's scriptUrl and the network (a content blocker stops Meta's script)"
-                    )
-                }
-            } else {
-                row.fail(
-                    "the rule made no Pixel call",
-                    fix: "add a meta-pixel.send-event action to \(rule)"
-                )
-            }
-
-            // The forwarded copy: what the server received for it, and what its edge rules made of it.
-            guard let forward else {
-                row.fail("the rule did not forward the event", fix: "add an edge.send-event action to \(rule)")
-                rows.append(row)
-                continue
-            }
-            guard
-                let index = unmatched.firstIndex(where: {
-                    ($0.event["data"] ?? .null).isSameJSON(as: forward["data"] ?? .null)
-                })
-            else {
-                row.fail(
-                    "the edge endpoint did not receive it within \(Self.seconds(timeout))",
-                    fix:
-                        "check the edge extension's endpoint (\(forward["endpoint"]?.stringValue ?? "none")) and the browser console"
-                )
-                rows.append(row)
-                continue
-            }
-            let receipt = unmatched.remove(at: index)
-            row.forwarded = true
-            let listed: [JSONValue] = receipt.outcome["eventIds"]?.arrayValue ?? []
-            let ids = Set(listed.compactMap(\.stringValue))
-            let failures = receipt.outcome["failed"]?.arrayValue ?? []
-            if ids.isEmpty {
-                if let first = failures.first {
-                    row.fail(
-                        "on the edge, \(first["rule"]?.stringValue ?? "a rule") failed: \(first["reason"]?.stringValue ?? "")",
-                        fix: "fix the edge property's rule (a missing secret: set its environment variable)"
-                    )
-                } else {
-                    row.fail(
-                        "no Conversions API rule fired on the edge for \(name)",
-                        fix: "check the edge property's rules for \(name): their conditions read the forwarded event"
-                    )
-                }
-                rows.append(row)
-                continue
-            }
-
-            // The Conversions API copy and Meta's answer.
-            let copy = events.first { ids.contains($0.event["event_id"]?.stringValue ?? "") }
-            if let copy {
-                row.conversionsAPIEventID = copy.event["event_id"]?.stringValue
-                var quality = EventMatchQuality()
-                quality.add(event: copy.event)
-                row.emq = quality.rows.values.first.map { ($0.score * 10).rounded() / 10 }
-                switch copy.status {
-                case .delivered:
-                    row.conversionsAPI = "accepted"
-                case .rejected(let reason):
-                    row.conversionsAPI = "rejected"
-                    row.fail("Meta refused the Conversions API event: \(reason)", fix: Self.fix(reason))
-                case .retrying(let error):
-                    row.conversionsAPI = "retrying"
-                    row.fail("not delivered: \(error)", fix: Self.fix(error) + "; tagwire serve keeps retrying")
-                case .queued:
-                    row.conversionsAPI = "queued"
-                    row.fail(
-                        "not delivered within \(Self.seconds(timeout))",
-                        fix: "give it longer (--timeout) or check the Graph API's address (\(graphURL))"
-                    )
-                }
-                let copyName = copy.event["event_name"]?.stringValue
-                if let id = row.pixelEventID, id == row.conversionsAPIEventID, copyName == name {
-                    row.deduplicated = true
-                } else if row.pixelEventID != nil {
-                    row.fail(
-                        "the two copies differ: Pixel \(name) \(row.pixelEventID ?? "") and Conversions API \(copyName ?? "") \(row.conversionsAPIEventID ?? "")",
-                        fix: "both must carry the same event name and event id, or Meta counts the event twice"
-                    )
-                }
-            } else {
-                row.fail(
-                    "the edge made a Conversions API event that was never stored",
-                    fix: "check the edge property's meta-capi settings (pixel id, access token)"
-                )
-            }
-            rows.append(row)
-        }
+        var follower = Follower(
+            unmatched: receipts,
+            events: deliveries.sorted { $0.key < $1.key }.map(\.value),
+            failedScripts: records.filter { $0["kind"]?.stringValue == "scriptFailed" },
+            sandbox: sandbox,
+            timeout: timeout,
+            graphURL: graphURL
+        )
+        rows = records.compactMap { follower.row(for: $0) }
 
         // What the journey expected and no rule sent.
         var sent: [String: Int] = [:]
@@ -335,5 +192,164 @@ struct ValidationReport {
                 ("passed", .number(Double(passed))), ("failed", .number(Double(failed))),
             ])
         )
+    }
+}
+
+/// Follows one recorded rule outcome from the page through the server to Meta's answer, taking each forwarded event
+/// the server received once.
+private struct Follower {
+    var unmatched: [Receipt]
+    /// The Conversions API events the outbox was given, in the order they were stored.
+    let events: [RecordingOutbox.Entry]
+    let failedScripts: [JSONValue]
+    let sandbox: ValidationReport.SandboxSeen?
+    let timeout: Double
+    let graphURL: String
+
+    typealias Row = ValidationReport.Row
+
+    /// The row of a recorded rule outcome; nil for what is not one (a script that failed to load).
+    mutating func row(for record: JSONValue) -> Row? {
+        guard let kind = record["kind"]?.stringValue, kind != "scriptFailed" else { return nil }
+        let page = record["page"]?.stringValue ?? ""
+        let rule = record["rule"]?.stringValue ?? ""
+        let dispatches = record["dispatches"]?.arrayValue ?? []
+        let pixel = dispatches.first { $0["destination"]?.stringValue == "meta-pixel" }
+        let forward = dispatches.first { $0["destination"]?.stringValue == "edge" }
+        // The event's name: the Pixel call's, the forwarded event's, or the rule's after its prefix.
+        let call = pixel?["call"]?.arrayValue ?? []
+        let name =
+            (call.count > 1 ? call[1].stringValue : nil) ?? forward?["data"]?["eventName"]?.stringValue
+            ?? forward?["xdm"]?["eventType"]?.stringValue
+            ?? (rule.hasPrefix("MetaConversion_") ? String(rule.dropFirst("MetaConversion_".count)) : rule)
+        var row = Row(page: page, event: name, rule: rule, status: kind)
+        switch kind {
+        case "conditionNotMet":
+            row.fail(
+                "the rule's conditions were not met: \(record["reason"]?.stringValue ?? "")",
+                fix: "give the page the data the condition reads (the data layer), or change the condition"
+            )
+            return row
+        case "failed":
+            row.fail(
+                "the rule failed: \(record["reason"]?.stringValue ?? "")",
+                fix: "run `tagwire test` on the web property with this page's data to see the action's error"
+            )
+            return row
+        default: break
+        }
+
+        // The Pixel call, with the id Meta deduplicates on.
+        if let pixel {
+            row.pixelEventID = ValidationReport.pixelEventIDs(record).first
+            if let id = row.pixelEventID, let sandbox, !sandbox.beacons.contains(id) {
+                row.fail(
+                    "the Meta sandbox received no Pixel beacon with event id \(id) within \(ValidationReport.seconds(timeout))",
+                    fix: "check that Meta's script loads on the page (the meta-pixel extension's scriptUrl)"
+                )
+            }
+            if row.pixelEventID == nil {
+                row.fail(
+                    "the Pixel call has no event id",
+                    fix:
+                        "give the meta-pixel.send-event action an eventId (the id core.generate-event-id wrote), so Meta can deduplicate it against the Conversions API copy"
+                )
+            }
+            if pixel["heldForConsent"]?.boolValue == true {
+                row.fail(
+                    "the Pixel call is held until the visitor consents",
+                    fix: "grant consent on the page (_tagwire.consent(\"grant\")) before validating"
+                )
+            }
+            for script in failedScripts where script["page"]?.stringValue == page {
+                row.fail(
+                    "a script did not load: \(script["src"]?.stringValue ?? "")",
+                    fix:
+                        "check the meta-pixel extension's scriptUrl and the network (a content blocker stops Meta's script)"
+                )
+            }
+        } else {
+            row.fail(
+                "the rule made no Pixel call",
+                fix: "add a meta-pixel.send-event action to \(rule)"
+            )
+        }
+
+        // The forwarded copy: what the server received for it, and what its edge rules made of it.
+        guard let forward else {
+            row.fail("the rule did not forward the event", fix: "add an edge.send-event action to \(rule)")
+            return row
+        }
+        guard
+            let index = unmatched.firstIndex(where: {
+                ($0.event["data"] ?? .null).isSameJSON(as: forward["data"] ?? .null)
+            })
+        else {
+            row.fail(
+                "the edge endpoint did not receive it within \(ValidationReport.seconds(timeout))",
+                fix:
+                    "check the edge extension's endpoint (\(forward["endpoint"]?.stringValue ?? "none")) and the browser console"
+            )
+            return row
+        }
+        let receipt = unmatched.remove(at: index)
+        row.forwarded = true
+        let listed: [JSONValue] = receipt.outcome["eventIds"]?.arrayValue ?? []
+        let ids = Set(listed.compactMap(\.stringValue))
+        let failures = receipt.outcome["failed"]?.arrayValue ?? []
+        if ids.isEmpty {
+            if let first = failures.first {
+                row.fail(
+                    "on the edge, \(first["rule"]?.stringValue ?? "a rule") failed: \(first["reason"]?.stringValue ?? "")",
+                    fix: "fix the edge property's rule (a missing secret: set its environment variable)"
+                )
+            } else {
+                row.fail(
+                    "no Conversions API rule fired on the edge for \(name)",
+                    fix: "check the edge property's rules for \(name): their conditions read the forwarded event"
+                )
+            }
+            return row
+        }
+
+        // The Conversions API copy and Meta's answer.
+        let copy = events.first { ids.contains($0.event["event_id"]?.stringValue ?? "") }
+        if let copy {
+            row.conversionsAPIEventID = copy.event["event_id"]?.stringValue
+            var quality = EventMatchQuality()
+            quality.add(event: copy.event)
+            row.emq = quality.rows.values.first.map { ($0.score * 10).rounded() / 10 }
+            switch copy.status {
+            case .delivered:
+                row.conversionsAPI = "accepted"
+            case .rejected(let reason):
+                row.conversionsAPI = "rejected"
+                row.fail("Meta refused the Conversions API event: \(reason)", fix: ValidationReport.fix(reason))
+            case .retrying(let error):
+                row.conversionsAPI = "retrying"
+                row.fail("not delivered: \(error)", fix: ValidationReport.fix(error) + "; tagwire serve keeps retrying")
+            case .queued:
+                row.conversionsAPI = "queued"
+                row.fail(
+                    "not delivered within \(ValidationReport.seconds(timeout))",
+                    fix: "give it longer (--timeout) or check the Graph API's address (\(graphURL))"
+                )
+            }
+            let copyName = copy.event["event_name"]?.stringValue
+            if let id = row.pixelEventID, id == row.conversionsAPIEventID, copyName == name {
+                row.deduplicated = true
+            } else if row.pixelEventID != nil {
+                row.fail(
+                    "the two copies differ: Pixel \(name) \(row.pixelEventID ?? "") and Conversions API \(copyName ?? "") \(row.conversionsAPIEventID ?? "")",
+                    fix: "both must carry the same event name and event id, or Meta counts the event twice"
+                )
+            }
+        } else {
+            row.fail(
+                "the edge made a Conversions API event that was never stored",
+                fix: "check the edge property's meta-capi settings (pixel id, access token)"
+            )
+        }
+        return row
     }
 }
