@@ -13,6 +13,12 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// Seconds since `start` (for timings that await).
+func elapsed(since start: ContinuousClock.Instant) -> Double {
+    let d = (ContinuousClock.now - start).components
+    return Double(d.seconds) + Double(d.attoseconds) / 1e18
+}
+
 /// The byte ranges of the lines of an NDJSON corpus (without the line breaks).
 func lineRanges(_ corpus: [UInt8]) -> [Range<Int>] {
     var lines: [Range<Int>] = []

@@ -101,11 +101,6 @@ func bodyReads(count: Int) async throws {
     print("(\(sink) bytes)")
 }
 
-func elapsed(since start: ContinuousClock.Instant) -> Double {
-    let d = (ContinuousClock.now - start).components
-    return Double(d.seconds) + Double(d.attoseconds) / 1e18
-}
-
 /// The group committer alone: `tasks` concurrent callers storing one item at a time into an in-memory outbox.
 func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
     let commits = Atomic<Int>(0)
@@ -116,8 +111,7 @@ func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
         payload: Array(repeating: 0x41, count: 800),
         eventTime: 1
     )
-    let clock = ContinuousClock()
-    let started = clock.now
+    let started = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<tasks {
             group.addTask {
@@ -126,9 +120,8 @@ func benchCommitter(tasks: Int = 32, perTask: Int = 2000) async throws {
         }
         try await group.waitForAll()
     }
-    let elapsed = clock.now - started
     let total = Double(tasks * perTask)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed(since: started)
     print(
         "group committer: \(format(total / seconds, 0)) stores/s, \(format(seconds * 1e6 / total, 1)) µs wall per store, \(format(total / Double(commits.load(ordering: .relaxed)), 1)) items per commit"
     )

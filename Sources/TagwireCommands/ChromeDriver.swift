@@ -100,7 +100,7 @@ final class ChromeDriver {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(body)))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+        let response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         let answer = try JSONReader.parse(Array(bytes.readableBytesView))
         let value = answer["value"] ?? .null
@@ -169,11 +169,5 @@ final class ChromeDriver {
         let deadline = ContinuousClock.now + .seconds(5)
         while driver.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -128,10 +128,7 @@ public struct ConversionsAPISender: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
         request.headers.add(name: "User-Agent", value: "tagwire")
         request.body = .bytes(body)
-        let timeout = TimeAmount.nanoseconds(
-            Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components
-                .attoseconds / 1_000_000_000
-        )
+        let timeout = TimeAmount(configuration.timeout)
         do {
             let response = try await client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 1024 * 1024)

@@ -84,14 +84,9 @@ public final class EventServer: Sendable {
         services: [any Service] = [],
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let idle = options.limits.idleTimeout.components
-        return Application(
+        Application(
             router: router(),
-            server: .http1OnEventLoops(
-                configuration: .init(
-                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
-                )
-            ),
+            server: .http1OnEventLoops(configuration: .init(idleTimeout: TimeAmount(options.limits.idleTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "tagwire"),
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
